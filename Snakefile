@@ -1,0 +1,15 @@
+# Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
+# Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
+configfile: "params.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        [phase_targets(dataset, phase) for dataset in config["datasets"] for phase in PHASES],

@@ -1,0 +1,172 @@
+"""Command line: one subcommand per workflow rule, with explicit input and output paths."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def _prepare_mnist(args) -> None:
+    from .datasets import prepare_mnist
+
+    sizes = prepare_mnist(args.output, args.root, tuple(args.split), args.seed, args.limit, args.download)
+    print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
+
+
+def _train_vae(args) -> None:
+    from .training import train_vae
+
+    summary = train_vae(args.data, args.model, args.live_dir, beta=args.beta, sigma2_x=args.sigma2_x,
+                        channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
+                        batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
+
+
+def _encode(args) -> None:
+    from .encoding import encode_split
+
+    count = encode_split(args.model, args.data, args.output, args.split)
+    print(f"{args.output}: posteriors of {count} {args.split} samples")
+
+
+def _estimate_mi(args) -> None:
+    from .artifacts import save_table
+    from .encoding import load_posteriors
+    from .mi import information_table
+
+    posteriors = load_posteriors(args.posteriors)
+    table = information_table(posteriors["mu"], posteriors["logvar"], args.threshold)
+    save_table(table, args.output_stem)
+    print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats, "
+          f"{int(table['influential'].sum())} factors above {args.threshold:g}")
+
+
+def _ablate_topk(args) -> None:
+    from .ablation import reconstruction_table
+    from .artifacts import save_json, save_table
+    from .datasets import load_split
+    from .encoding import load_posteriors
+    from .training import load_model
+
+    information = read_information(args.information)
+    posteriors = load_posteriors(args.posteriors)
+    images, _ = load_split(args.data, "test")
+    if len(images) != len(posteriors["mu"]) or len(information) != posteriors["mu"].shape[1]:
+        raise ValueError(f"{args.posteriors}: does not match {args.data} (test images) or {args.information} (factors)")
+    table = reconstruction_table(load_model(args.model), images, posteriors["mu"],
+                                 information["I_est"].to_numpy(), args.percents)
+    save_table(table, args.output_stem)
+    save_json(args.metrics, {
+        "I_total": float(information["I_est"].sum()),
+        "n_influential": int(information["influential"].sum()),
+        "mse": {f"top{row.top_percent:g}": row.mse for row in table.itertuples()},
+        "I_used": {f"top{row.top_percent:g}": row.I_used for row in table.itertuples()},
+    })
+    print(table.to_string(index=False))
+
+
+def _plot_information(args) -> None:
+    from .figures import plot_information
+
+    plot_information(read_information(args.information), args.threshold, args.title, *args.output)
+
+
+def read_information(path: str | Path) -> pd.DataFrame:
+    """An information table written by `estimate-mi`, checked for its columns."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(f"{path}: not a readable information table ({error})") from error
+    missing = {"factor", "I_est", "variance", "influential"} - set(table.columns)
+    if missing:
+        raise ValueError(f"{path}: information table lacks columns {sorted(missing)}")
+    return table
+
+
+def _validate_params(args) -> None:
+    from .config import load_params
+
+    load_params(args.params, args.schema)
+    print(f"{args.params}: valid")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="influential-factors", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    command = commands.add_parser("validate-params", help="check params.yaml against the schema")
+    command.add_argument("params", type=Path)
+    command.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
+    command.set_defaults(run=_validate_params)
+
+    command = commands.add_parser("prepare-mnist", help="load MNIST (real or embedded), split, save .npz")
+    command.add_argument("--output", required=True, type=Path)
+    command.add_argument("--root", default=None, help="real MNIST in torchvision's layout; omit for the embedded digits")
+    command.add_argument("--download", action="store_true")
+    command.add_argument("--split", nargs=3, type=float, default=[0.6, 0.2, 0.2])
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--limit", type=int, default=None)
+    command.set_defaults(run=_prepare_mnist)
+
+    command = commands.add_parser("train-vae", help="train a beta-VAE on a processed data set")
+    command.add_argument("--data", required=True, type=Path)
+    command.add_argument("--model", required=True, type=Path)
+    command.add_argument("--live-dir", required=True, type=Path)
+    command.add_argument("--beta", required=True, type=float)
+    command.add_argument("--sigma2-x", required=True, type=float)
+    command.add_argument("--channels", nargs="+", type=int, default=[32, 32])
+    command.add_argument("--hidden", type=int, default=256)
+    command.add_argument("--latents", type=int, default=128)
+    command.add_argument("--epochs", type=int, default=20)
+    command.add_argument("--batch-size", type=int, default=64)
+    command.add_argument("--lr", type=float, default=1e-3)
+    command.add_argument("--seed", type=int, default=0)
+    command.set_defaults(run=_train_vae)
+
+    command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")
+    command.add_argument("--model", required=True, type=Path)
+    command.add_argument("--data", required=True, type=Path)
+    command.add_argument("--output", required=True, type=Path)
+    command.add_argument("--split", default="test", choices=["train", "val", "test"])
+    command.set_defaults(run=_encode)
+
+    command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
+    command.add_argument("--posteriors", required=True, type=Path)
+    command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
+    command.add_argument("--threshold", type=float, default=0.7)
+    command.set_defaults(run=_estimate_mi)
+
+    command = commands.add_parser("ablate-topk", help="Table 1: reconstruction error with the top-k%% factors")
+    command.add_argument("--model", required=True, type=Path)
+    command.add_argument("--data", required=True, type=Path)
+    command.add_argument("--posteriors", required=True, type=Path)
+    command.add_argument("--information", required=True, type=Path)
+    command.add_argument("--output-stem", required=True, type=Path)
+    command.add_argument("--metrics", required=True, type=Path)
+    command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.set_defaults(run=_ablate_topk)
+
+    command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
+    command.add_argument("--information", required=True, type=Path)
+    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--threshold", type=float, default=0.7)
+    command.add_argument("--title", default="")
+    command.set_defaults(run=_plot_information)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (ValueError, FileNotFoundError, FloatingPointError) as error:
+        print(f"influential-factors {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+# Training: one beta-VAE per (dataset, beta), with DVCLive curves beside the weights.
+
+
+rule train_vae:
+    input:
+        PROCESSED,
+    output:
+        model=MODEL,
+        live=directory(TRAINING_LOG),
+    params:
+        vae=lambda w: config["vae"][w.dataset],
+        channels=lambda w: config["vae"][w.dataset]["channels"],
+        seed=config["seed"],
+    threads: workflow.cores
+    shell:
+        "OMP_NUM_THREADS={threads} influential-factors train-vae --data {input} --model {output.model}"
+        " --live-dir {output.live} --beta {wildcards.beta} --sigma2-x {params.vae[sigma2_x]}"
+        " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
+        " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
+        " --seed {params.seed}"
