@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -43,7 +44,7 @@ def load_arrays(path: str | os.PathLike, required: tuple[str, ...]) -> dict[str,
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path}: not a readable .npz array file ({error})") from error
     missing = [name for name in required if name not in arrays]
     if missing:

@@ -10,9 +10,9 @@ def kl_normal(mu_q, logvar_q, mu_p=0.0, logvar_p=0.0):
     Works on numpy arrays and torch tensors alike; the defaults give the KL to the N(0, 1) prior.
     """
     lib = _array_module(mu_q)
-    var_ratio = lib.exp(logvar_q - logvar_p)
-    mean_term = (mu_q - mu_p) ** 2 * lib.exp(-logvar_p * 1.0)
-    return 0.5 * (logvar_p - logvar_q + var_ratio + mean_term - 1.0)
+    log_ratio = logvar_q - logvar_p  # an array even when the prior's parameters are scalars
+    precision_p = lib.exp(log_ratio - logvar_q)
+    return 0.5 * (lib.exp(log_ratio) - log_ratio + (mu_q - mu_p) ** 2 * precision_p - 1.0)
 
 
 def _array_module(value):

@@ -1,0 +1,62 @@
+"""Top-k selection (ties, k = 0 and 100) and the Table 1 rule on a model with a known answer."""
+
+import numpy as np
+import pytest
+import torch
+
+from influential_factors.ablation import keep_factors, reconstruction_table, top_k_count, top_k_factors
+
+
+@pytest.mark.parametrize("percent, expected", [(100, 128), (20, 26), (10, 13), (7, 9), (5, 7), (4, 6),
+                                               (3, 4), (2, 3), (1, 2), (0, 0)])
+def test_top_k_count_is_the_ceiling_of_the_share_of_128_factors(percent, expected):
+    assert top_k_count(percent, 128) == expected
+
+
+def test_top_k_count_does_not_round_up_float_noise():
+    assert top_k_count(7, 100) == 7  # 7 * 100 / 100 is 7.000000000000001 in floating point
+    assert top_k_count(10, 10) == 1
+
+
+@pytest.mark.parametrize("percent", [-1, 100.5])
+def test_top_k_count_rejects_percentages_outside_0_100(percent):
+    with pytest.raises(ValueError, match=r"\[0, 100\]"):
+        top_k_count(percent, 10)
+
+
+def test_top_k_factors_breaks_ties_by_index_and_covers_the_extremes():
+    information = np.array([0.5, 2.0, 2.0, 0.1])
+    assert list(top_k_factors(information, 50)) == [1, 2]
+    assert list(top_k_factors(information, 25)) == [1]
+    assert list(top_k_factors(information, 0)) == []
+    assert sorted(top_k_factors(information, 100)) == [0, 1, 2, 3]
+
+
+def test_keep_factors_zeroes_exactly_the_other_factors():
+    codes = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
+    kept = keep_factors(codes, np.array([3, 1]))
+    np.testing.assert_array_equal(kept, [[0, 2, 0, 4], [0, 6, 0, 8], [0, 10, 0, 12]])
+    assert kept.dtype == codes.dtype
+    np.testing.assert_array_equal(codes[:, 0], [1, 5, 9])  # the input is not modified
+
+
+class PixelDecoder(torch.nn.Module):
+    """Decodes z (N, 3) to 1x1x3 'images' equal to sigmoid-free z itself: the SSE is known exactly."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(()))
+
+    def decode(self, z):
+        return z.view(-1, 3, 1, 1)
+
+
+def test_reconstruction_table_on_an_identity_decoder():
+    images = np.array([[[[51]], [[102]], [[255]]]] * 4, dtype=np.uint8)  # values 0.2, 0.4, 1.0
+    mu = np.tile(np.array([0.2, 0.4, 1.0], dtype=np.float32), (4, 1))
+    information = np.array([0.3, 0.1, 2.0])
+    table = reconstruction_table(PixelDecoder(), images, mu, information, [0, 100, 34])
+    assert list(table["top_percent"]) == [100, 34, 0]
+    assert list(table["n_factors"]) == [3, 2, 0]
+    np.testing.assert_allclose(table["I_used"], [2.4, 2.3, 0.0])
+    np.testing.assert_allclose(table["mse"], [0.0, 0.4**2, 0.2**2 + 0.4**2 + 1.0], atol=1e-6)

@@ -1,0 +1,46 @@
+"""Atomic writes: a failing writer leaves nothing behind; tables round-trip through every format."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from influential_factors.artifacts import atomic_path, load_arrays, save_arrays, save_json, save_table
+
+
+def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("new")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_table_round_trips_in_csv_parquet_and_markdown(tmp_path):
+    frame = pd.DataFrame({"top_percent": [100.0, 0.0], "I_used": [24.31234567, 0.0], "flag": [True, False]})
+    save_table(frame, tmp_path / "table")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "table.parquet"), frame)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "table.csv"), frame)
+    markdown = (tmp_path / "table.md").read_text().splitlines()
+    assert [cell.strip() for cell in markdown[0].split("|")[1:-1]] == ["top_percent", "I_used", "flag"]
+    assert "24.312" in markdown[2] and "24.3123" not in markdown[2]
+
+
+def test_arrays_and_json_round_trip(tmp_path):
+    save_arrays(tmp_path / "a.npz", mu=np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(load_arrays(tmp_path / "a.npz", ("mu",))["mu"], np.arange(6.0).reshape(2, 3))
+    with pytest.raises(ValueError, match="missing arrays"):
+        load_arrays(tmp_path / "a.npz", ("mu", "logvar"))
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match="broken.npz"):
+        load_arrays(tmp_path / "broken.npz", ("mu",))
+    save_json(tmp_path / "m.json", {"b": 1, "a": {"c": 2.5}})
+    assert json.loads((tmp_path / "m.json").read_text()) == {"a": {"c": 2.5}, "b": 1}

@@ -1,0 +1,66 @@
+"""params.yaml validation: the shipped files pass; each bad value gives a line naming its key."""
+
+import copy
+
+import pytest
+import yaml
+
+from influential_factors.config import ParamsError, load_params, validate_params
+
+from conftest import REPO, SCHEMA
+
+
+def test_shipped_params_files_are_valid():
+    for path in (REPO / "params.yaml", REPO / "tests" / "smoke_params.yaml"):
+        assert load_params(path, SCHEMA)["datasets"] == ["mnist"]
+
+
+def _set(params, dotted, value):
+    *parents, leaf = dotted.split(".")
+    node = params
+    for key in parents:
+        node = node[key]
+    if value is KeyError:
+        del node[leaf]
+    else:
+        node[leaf] = value
+
+
+BAD_VALUES = [
+    ("vae.mnist.betas", [1, -10], "vae.mnist.betas[1]: -10 is less than the minimum of 0"),
+    ("datasets", ["mnist", "cifar"], "datasets[1]: 'cifar' is not one of ['mnist']"),
+    ("analysis.topk_percent", [100, 120], "analysis.topk_percent[1]: 120 is greater than the maximum of 100"),
+    ("analysis.topk_percent", [-1], "analysis.topk_percent[0]: -1 is less than the minimum of 0"),
+    ("vae.mnist.sigma2_x", 0, "vae.mnist.sigma2_x: 0 is less than or equal to the minimum of 0"),
+    ("vae.mnist.epochs", 2.5, "vae.mnist.epochs: 2.5 is not of type 'integer'"),
+    ("data.mnist.split", [0.5, 0.2, 0.2], "data.mnist.split: [0.5, 0.2, 0.2] must sum to 1"),
+    ("data.mnist.colour", True, "data.mnist: Additional properties are not allowed ('colour' was unexpected)"),
+    ("seed", KeyError, "(top level): 'seed' is a required property"),
+    ("vae.mnist.channels", [], "vae.mnist.channels: [] should be non-empty"),
+]
+
+
+@pytest.mark.parametrize("key, value, message", BAD_VALUES, ids=[case[0] for case in BAD_VALUES])
+def test_bad_value_names_the_key_and_the_rule(default_params, key, value, message):
+    params = copy.deepcopy(default_params)
+    _set(params, key, value)
+    with pytest.raises(ParamsError) as error:
+        validate_params(params, SCHEMA)
+    assert message in str(error.value).splitlines()[1]
+
+
+def test_every_violation_is_listed(default_params):
+    params = copy.deepcopy(default_params)
+    params["seed"] = -1
+    params["vae"]["mnist"]["lr"] = "fast"
+    with pytest.raises(ParamsError) as error:
+        validate_params(params, SCHEMA)
+    assert len(str(error.value).splitlines()) == 3
+
+
+def test_unreadable_file_names_the_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: [unclosed\n")
+    with pytest.raises(ParamsError, match=str(path)):
+        load_params(path, SCHEMA)
+    assert yaml.safe_load((REPO / "params.yaml").read_text())  # the real file is untouched
