@@ -66,4 +66,10 @@ def save_table(frame: pd.DataFrame, stem: str | os.PathLike, float_digits: int =
     with atomic_path(stem.with_suffix(".parquet")) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow")
     with atomic_path(stem.with_suffix(".md")) as tmp:
-        tmp.write_text(frame.to_markdown(index=False, floatfmt=f".{float_digits}f") + "\n")
+        formats = [f".{float_digits}f" if _has_fractions(frame[column]) else "g" for column in frame.columns]
+        tmp.write_text(frame.to_markdown(index=False, floatfmt=formats) + "\n")
+
+
+def _has_fractions(column: pd.Series) -> bool:
+    """True for a float column holding a non-integral value (shown rounded); counts print plainly."""
+    return pd.api.types.is_float_dtype(column) and bool((column.dropna() % 1 != 0).any())

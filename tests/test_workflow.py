@@ -1,0 +1,95 @@
+"""Smoke runs of the whole DAG on the tiny config: Snakemake alone, then DVC's versioning behaviour."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from workflow_project import ScratchProject
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def snakemake_run(tmp_path_factory, venv_bin):
+    project = ScratchProject(tmp_path_factory.mktemp("snakemake"), venv_bin)
+    project.run("snakemake", "--cores", "2")
+    return project
+
+
+@pytest.mark.parametrize("beta", ["1", "10"])
+def test_table1_is_ordered_and_sane(snakemake_run, beta):
+    root, params = snakemake_run.root, snakemake_run.params
+    table = pd.read_parquet(root / f"results/tables/mnist/table1_beta{beta}.parquet")
+    information = pd.read_parquet(root / f"results/mi/mnist/beta{beta}.parquet")
+    assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent"], reverse=True)
+    assert list(table["n_factors"]) == [16, 4, 2, 2, 1, 1, 1, 1, 1, 0]
+    assert np.all(np.diff(table["I_used"]) <= 1e-12)
+    assert table["I_used"].iloc[0] == pytest.approx(information["I_est"].sum())
+    assert table["I_used"].iloc[-1] == 0
+    assert table["mse"].iloc[-1] >= table["mse"].iloc[0]
+    assert 0 < table["mse"].iloc[0] < 784
+    pd.testing.assert_frame_equal(pd.read_csv(root / f"results/tables/mnist/table1_beta{beta}.csv"), table)
+
+
+@pytest.mark.parametrize("beta", ["1", "10"])
+def test_information_table_and_metrics_agree(snakemake_run, beta):
+    root = snakemake_run.root
+    information = pd.read_parquet(root / f"results/mi/mnist/beta{beta}.parquet")
+    latents = np.load(root / f"results/latents/mnist/beta{beta}.npz")
+    assert latents["mu"].shape == latents["logvar"].shape == (200, 16)
+    assert sorted(information["rank"]) == list(range(1, 17))
+    assert (information["I_est"] >= 0).all() and information["I_est"].sum() > 1
+    metrics = json.loads((root / f"results/metrics/mnist/beta{beta}.json").read_text())
+    assert metrics["I_total"] == pytest.approx(information["I_est"].sum())
+    assert metrics["n_influential"] == int((information["I_est"] > 0.7).sum())
+    assert set(metrics["mse"]) == {"top100", "top20", "top10", "top7", "top5", "top4", "top3", "top2", "top1", "top0"}
+
+
+def test_more_beta_means_less_information(snakemake_run):
+    totals = {beta: json.loads((snakemake_run.root / f"results/metrics/mnist/beta{beta}.json").read_text())["I_total"]
+              for beta in ("1", "10")}
+    assert totals["10"] < totals["1"]
+
+
+def test_figure1_is_drawn(snakemake_run):
+    image = imread(snakemake_run.root / "results/figures/mnist/information_beta10.png")
+    assert image.shape[0] > 500 and image.shape[1] > 1000
+    assert image[..., :3].std() > 0.05  # not blank
+    assert (snakemake_run.root / "results/figures/mnist/information_beta10.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_training_curves_are_logged_per_epoch(snakemake_run):
+    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta1/live/plots/metrics/train/loss.tsv", sep="\t")
+    assert list(curve["step"]) == [0, 1, 2]
+    assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
+
+
+def _stages_run(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([\w@.-]+)'", output))
+
+
+def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
+    project = ScratchProject(tmp_path, venv_bin)
+    project.run("dvc", "init", "-q", "--force")
+    first = project.run("dvc", "repro")
+    assert _stages_run(first) == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "ablate_mnist",
+                                  "figures_mnist"}
+    assert _stages_run(project.run("dvc", "repro")) == set()
+    assert "Nothing to be done" in project.run("snakemake", "-n")
+
+    project.set_param("analysis", "topk_percent", [100, 50, 0])
+    assert _stages_run(project.run("dvc", "repro")) == {"ablate_mnist"}
+    table = pd.read_csv(tmp_path / "results/tables/mnist/table1_beta10.csv")
+    assert list(table["top_percent"]) == [100, 50, 0]
+
+    project.set_param("analysis", "influential_threshold", 0.5)
+    assert _stages_run(project.run("dvc", "repro")) == {"mi_mnist", "ablate_mnist", "figures_mnist"}
+    assert "Nothing to be done" in project.run("snakemake", "-n")
+
+    metrics = project.run("dvc", "metrics", "show", "--json")
+    shown = json.loads(metrics)
+    assert any("results/metrics/mnist/beta10.json" in json.dumps(entry) for entry in shown.values())

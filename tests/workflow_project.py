@@ -1,0 +1,50 @@
+"""A scratch copy of the workflow (git + DVC repository) running the smoke configuration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO
+
+WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "workflow", "src", ".dvc/config", ".dvcignore")
+
+
+class ScratchProject:
+    """The repository's workflow files in `root` with tests/smoke_params.yaml as params.yaml."""
+
+    def __init__(self, root: Path, venv_bin: str):
+        self.root = root
+        self.env = dict(os.environ, PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
+                        GIT_AUTHOR_NAME="test", GIT_AUTHOR_EMAIL="test@example.org",
+                        GIT_COMMITTER_NAME="test", GIT_COMMITTER_EMAIL="test@example.org")
+        for name in WORKFLOW_FILES:
+            source, target = REPO / name, root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            elif source.exists():
+                shutil.copy2(source, target)
+        shutil.copy2(REPO / "tests" / "smoke_params.yaml", root / "params.yaml")
+        self.run("git", "init", "-q")
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-qm", "scratch")  # DVCLive needs a commit in a git repository
+
+    def run(self, *command: str) -> str:
+        result = subprocess.run(command, cwd=self.root, env=self.env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result.stdout + result.stderr
+
+    @property
+    def params(self) -> dict:
+        return yaml.safe_load((self.root / "params.yaml").read_text())
+
+    def set_param(self, section: str, key: str, value) -> None:
+        params = self.params
+        params[section][key] = value
+        (self.root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
