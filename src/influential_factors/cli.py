@@ -93,6 +93,12 @@ def _validate_params(args) -> None:
     print(f"{args.params}: valid")
 
 
+def _required_paths(command: argparse.ArgumentParser, *names: str) -> None:
+    """Add a required `--name PATH` option for each name (underscores become dashes)."""
+    for name in names:
+        command.add_argument("--" + name.replace("_", "-"), required=True, type=Path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="influential-factors", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     command.set_defaults(run=_validate_params)
 
     command = commands.add_parser("prepare-mnist", help="load MNIST (real or embedded), split, save .npz")
-    command.add_argument("--output", required=True, type=Path)
+    _required_paths(command, "output")
     command.add_argument("--root", default=None, help="real MNIST in torchvision's layout; omit for the embedded digits")
     command.add_argument("--download", action="store_true")
     command.add_argument("--split", nargs=3, type=float, default=[0.6, 0.2, 0.2])
@@ -112,9 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     command.set_defaults(run=_prepare_mnist)
 
     command = commands.add_parser("train-vae", help="train a beta-VAE on a processed data set")
-    command.add_argument("--data", required=True, type=Path)
-    command.add_argument("--model", required=True, type=Path)
-    command.add_argument("--live-dir", required=True, type=Path)
+    _required_paths(command, "data", "model", "live_dir")
     command.add_argument("--beta", required=True, type=float)
     command.add_argument("--sigma2-x", required=True, type=float)
     command.add_argument("--channels", nargs="+", type=int, default=[32, 32])
@@ -127,30 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")
-    command.add_argument("--model", required=True, type=Path)
-    command.add_argument("--data", required=True, type=Path)
-    command.add_argument("--output", required=True, type=Path)
+    _required_paths(command, "model", "data", "output")
     command.add_argument("--split", default="test", choices=["train", "val", "test"])
     command.set_defaults(run=_encode)
 
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
-    command.add_argument("--posteriors", required=True, type=Path)
+    _required_paths(command, "posteriors")
     command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
     command.add_argument("--threshold", type=float, default=0.7)
     command.set_defaults(run=_estimate_mi)
 
     command = commands.add_parser("ablate-topk", help="Table 1: reconstruction error with the top-k%% factors")
-    command.add_argument("--model", required=True, type=Path)
-    command.add_argument("--data", required=True, type=Path)
-    command.add_argument("--posteriors", required=True, type=Path)
-    command.add_argument("--information", required=True, type=Path)
-    command.add_argument("--output-stem", required=True, type=Path)
-    command.add_argument("--metrics", required=True, type=Path)
+    _required_paths(command, "model", "data", "posteriors", "information", "output_stem", "metrics")
     command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
     command.set_defaults(run=_ablate_topk)
 
     command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
-    command.add_argument("--information", required=True, type=Path)
+    _required_paths(command, "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
     command.add_argument("--threshold", type=float, default=0.7)
     command.add_argument("--title", default="")
