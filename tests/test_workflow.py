@@ -72,24 +72,32 @@ def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output))
 
 
+def _per_beta(stages: str, betas=("1", "10")) -> set[str]:
+    return {f"{stage}_mnist@{beta}" for stage in stages.split() for beta in betas}
+
+
 def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     first = project.run("dvc", "repro")
-    assert _stages_run(first) == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "ablate_mnist",
-                                  "figures_mnist"}
+    assert _stages_run(first) == {"prepare_mnist"} | _per_beta("train encode mi ablate figures")
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == {"ablate_mnist"}
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("ablate")
     table = pd.read_csv(tmp_path / "results/tables/mnist/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
     project.set_param("analysis", "influential_threshold", 0.5)
-    assert _stages_run(project.run("dvc", "repro")) == {"mi_mnist", "ablate_mnist", "figures_mnist"}
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("mi ablate figures")
+
+    vae = project.params["vae"]["mnist"]
+    project.set_param("vae", "mnist", dict(vae, betas=vae["betas"] + [2]))
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("train encode mi ablate figures", betas=["2"])
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
-    metrics = project.run("dvc", "metrics", "show", "--json")
-    shown = json.loads(metrics)
-    assert any("results/metrics/mnist/beta10.json" in json.dumps(entry) for entry in shown.values())
+    shown = json.loads(project.run("dvc", "metrics", "show", "--json"))
+    metrics = json.dumps(shown)
+    for path in ("results/metrics/mnist/beta2.json", "results/models/mnist/beta10/live/metrics.json"):
+        assert path in metrics

@@ -63,7 +63,6 @@ def _ablate_topk(args) -> None:
         "I_total": float(information["I_est"].sum()),
         "n_influential": int(information["influential"].sum()),
         "mse": {f"top{row.top_percent:g}": row.mse for row in table.itertuples()},
-        "I_used": {f"top{row.top_percent:g}": row.I_used for row in table.itertuples()},
     })
     print(table.to_string(index=False))
 

@@ -29,22 +29,22 @@ def plot_information(table: pd.DataFrame, threshold: float, title: str, *paths: 
 
     Factors are in index order; influential factors (I_est > threshold) are drawn in red.
     """
-    figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(10, 5), gridspec_kw={"hspace": 0.05})
+    figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(10, 5), gridspec_kw={"hspace": 0.12})
     colours = [INFLUENTIAL_COLOUR if flag else OTHER_COLOUR for flag in table["influential"]]
     top.vlines(table["factor"], 0, table["I_est"], colors=colours, linewidth=1.5)
     top.scatter(table["factor"], table["I_est"], c=colours, s=10, zorder=3)
     top.axhline(threshold, color=INFLUENTIAL_COLOUR, linestyle=":", linewidth=1,
                 label=f"threshold {threshold:g} nats ({int(table['influential'].sum())} influential factors)")
-    top.set_ylabel("I_est(x; z_h) [nats]")
+    top.set_ylabel(r"$I_{est}(x; z_h)$ [nats]")
     top.set_ylim(bottom=0)
     top.legend(loc="upper right", frameon=False, fontsize=8)
-    top.set_title(f"{title}: total I_est = {table['I_est'].sum():.1f} nats")
+    top.set_title(f"{title}: total $I_{{est}}$ = {table['I_est'].sum():.1f} nats")
 
     bottom.vlines(table["factor"], 0, table["variance"], colors=colours, linewidth=1.5)
     bottom.scatter(table["factor"], table["variance"], c=colours, s=10, zorder=3)
     bottom.set_ylim(bottom=0)
     bottom.invert_yaxis()
-    bottom.set_ylabel("Var_m mu_h(x_m)")
+    bottom.set_ylabel(r"$\mathrm{Var}_m\, \mu_h(x_m)$")
     bottom.set_xlabel("latent factor h")
     bottom.set_xlim(-1, len(table))
     save_figure(figure, *paths)

@@ -11,14 +11,14 @@ wildcard_constraints:
 
 PROCESSED = "data/processed/{dataset}.npz"
 MODEL = "results/models/{dataset}/beta{beta}/model.pt"
-TRAINING_LOG = "results/models/{dataset}/beta{beta}/live"
+TRAINING_SUMMARY = "results/models/{dataset}/beta{beta}/live/metrics.json"  # DVCLive; curves in live/plots
 POSTERIORS = "results/latents/{dataset}/beta{beta}.npz"
 INFORMATION = "results/mi/{dataset}/beta{beta}"
 TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
 
-# The files each phase produces; every phase has a target rule `<dataset>_<phase>` that dvc.yaml calls.
+# The files each phase produces, for `rule all`.
 PHASES = {
     "prepare": [PROCESSED],
     "train": [MODEL],
@@ -30,20 +30,9 @@ PHASES = {
 
 
 def betas(dataset):
-    """The beta grid of a dataset as wildcard values (1.0 -> '1', 0.5 -> '0.5')."""
-    return [f"{beta:g}" for beta in config["vae"][dataset]["betas"]]
+    """The beta grid of a dataset as wildcard values: Python's str() of each number, as in dvc.yaml."""
+    return [str(beta) for beta in config["vae"][dataset]["betas"]]
 
 
 def phase_targets(dataset, phase):
     return expand(PHASES[phase], dataset=dataset, beta=betas(dataset))
-
-
-for _dataset in config["datasets"]:
-    for _phase in PHASES:
-
-        rule:
-            name:
-                f"{_dataset}_{_phase}"
-            input:
-                phase_targets(_dataset, _phase),
-            localrule: True

@@ -6,15 +6,16 @@ rule train_vae:
         PROCESSED,
     output:
         model=MODEL,
-        live=directory(TRAINING_LOG),
+        summary=TRAINING_SUMMARY,
     params:
-        vae=lambda w: config["vae"][w.dataset],
+        vae=lambda w: {key: value for key, value in config["vae"][w.dataset].items() if key != "betas"},
         channels=lambda w: config["vae"][w.dataset]["channels"],
         seed=config["seed"],
+        live_dir=lambda w, output: Path(output.summary).parent,
     threads: workflow.cores
     shell:
         "OMP_NUM_THREADS={threads} influential-factors train-vae --data {input} --model {output.model}"
-        " --live-dir {output.live} --beta {wildcards.beta} --sigma2-x {params.vae[sigma2_x]}"
+        " --live-dir {params.live_dir} --beta {wildcards.beta} --sigma2-x {params.vae[sigma2_x]}"
         " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
         " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
         " --seed {params.seed}"
