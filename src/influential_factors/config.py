@@ -32,14 +32,22 @@ def validation_errors(params: dict, schema: dict) -> list[str]:
     return lines
 
 
+def split_errors(params: dict) -> list[str]:
+    """The one rule JSON schema cannot state: each data set's split fractions sum to 1."""
+    sections = params.get("data") if isinstance(params, dict) else None
+    errors = []
+    for name, section in (sections.items() if isinstance(sections, dict) else ()):
+        split = section.get("split") if isinstance(section, dict) else None
+        if isinstance(split, list) and all(isinstance(value, (int, float)) for value in split) \
+                and abs(sum(split) - 1) > 1e-6:
+            errors.append(f"data.{name}.split: {split} must sum to 1")
+    return errors
+
+
 def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, source: str = "params.yaml") -> dict:
     """Return `params` unchanged if valid, else raise ParamsError listing every violation."""
     schema = yaml.safe_load(Path(schema_path).read_text())
-    errors = validation_errors(params, schema)
-    split = params.get("data", {}).get("mnist", {}).get("split") if isinstance(params, dict) else None
-    if isinstance(split, list) and len(split) == 3 and all(isinstance(v, (int, float)) for v in split) \
-            and abs(sum(split) - 1) > 1e-6:
-        errors.append(f"data.mnist.split: {split} must sum to 1")
+    errors = validation_errors(params, schema) + split_errors(params)
     if errors:
         raise ParamsError(f"{source} is invalid:\n" + "\n".join(f"  {line}" for line in errors))
     return params
