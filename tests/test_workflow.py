@@ -83,8 +83,8 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     assert _stages_run(first) == {"prepare_mnist"} | _per_beta("train encode mi ablate figures")
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
-    (tmp_path / "data/processed/mnist.npz").unlink()  # restored from DVC's cache, the file is older
-    project.run("dvc", "checkout")                    # than its consumers again: nothing to redo
+    (tmp_path / "data/processed/mnist.npz").unlink()  # a file restored from DVC's cache must not
+    project.run("dvc", "checkout")                    # make Snakemake redo its consumers
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
