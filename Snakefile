@@ -12,4 +12,4 @@ include: "workflow/rules/figures.smk"
 
 rule all:
     input:
-        [phase_targets(dataset, phase) for dataset in config["datasets"] for phase in PHASES],
+        [dataset_targets(dataset) for dataset in config["datasets"]],

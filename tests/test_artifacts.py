@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from influential_factors.artifacts import atomic_path, load_arrays, save_arrays, save_json, save_table
+from influential_factors.artifacts import atomic_directory, atomic_path, load_arrays, save_arrays, save_json, save_table
 
 
 def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
@@ -44,3 +44,15 @@ def test_arrays_and_json_round_trip(tmp_path):
         load_arrays(tmp_path / "broken.npz", ("mu",))
     save_json(tmp_path / "m.json", {"b": 1, "a": {"c": 2.5}})
     assert json.loads((tmp_path / "m.json").read_text()) == {"a": {"c": 2.5}, "b": 1}
+
+
+def test_failed_directory_write_leaves_the_old_directory(tmp_path):
+    target = tmp_path / "videos"
+    with atomic_directory(target) as tmp:
+        (tmp / "a.npy").write_text("first")
+    with pytest.raises(RuntimeError):
+        with atomic_directory(target) as tmp:
+            (tmp / "a.npy").write_text("half")
+            raise RuntimeError("killed")
+    assert (target / "a.npy").read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["videos"]

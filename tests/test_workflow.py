@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
+from influential_factors.deap_videos import load_videos
 from workflow_project import ScratchProject
 
 pytestmark = pytest.mark.slow
@@ -68,6 +69,14 @@ def test_training_curves_are_logged_per_epoch(snakemake_run):
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
 
 
+def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
+    videos, meta = load_videos(snakemake_run.root / "data/processed/deap")
+    assert videos.shape == (10, 63, 3, 32, 32)
+    assert [len(meta[name]) for name in ("train", "val", "test")] == [8, 1, 1]
+    truth = json.loads((snakemake_run.root / "data/raw/deap_simulated/ground_truth.json").read_text())
+    assert truth["simulated"] is True
+
+
 def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output))
 
@@ -80,7 +89,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     first = project.run("dvc", "repro")
-    assert _stages_run(first) == {"prepare_mnist"} | _per_beta("train encode mi ablate figures")
+    assert _stages_run(first) == {"prepare_mnist", "prepare_deap"} | _per_beta("train encode mi ablate figures")
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     (tmp_path / "data/processed/mnist.npz").unlink()  # a file restored from DVC's cache must not

@@ -16,6 +16,23 @@ def _prepare_mnist(args) -> None:
     print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
 
+def _simulate_deap(args) -> None:
+    from .deap_simulator import simulate_deap
+
+    simulate_deap(args.output_dir, args.subjects, args.trials, args.seed)
+    print(f"{args.output_dir}: {args.subjects} simulated subjects x {args.trials} trials in DEAP's format")
+
+
+def _prepare_deap(args) -> None:
+    from .deap_videos import DEFAULT_BANDS, prepare_deap
+
+    bands = {name: [float(low), float(high)] for name, low, high in args.band} if args.band else DEFAULT_BANDS
+    sizes = prepare_deap(args.raw, args.subjects, args.output_dir, montage=args.montage, channels=args.channels,
+                         bands=bands, baseline=args.baseline, split=tuple(args.split), seed=args.seed,
+                         grid_size=args.grid_size, class_threshold=args.class_threshold)
+    print(f"{args.output_dir}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
+
+
 def _train_vae(args) -> None:
     from .training import train_vae
 
@@ -115,6 +132,27 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--limit", type=int, default=None)
     command.set_defaults(run=_prepare_mnist)
+
+    command = commands.add_parser("simulate-deap", help="write simulated EEG in DEAP's exact file format")
+    _required_paths(command, "output_dir")
+    command.add_argument("--subjects", type=int, default=4, help="writes s01.dat .. sNN.dat")
+    command.add_argument("--trials", type=int, default=40)
+    command.add_argument("--seed", type=int, default=0)
+    command.set_defaults(run=_simulate_deap)
+
+    command = commands.add_parser("prepare-deap", help="DEAP sXX.dat files -> topographic-map videos")
+    _required_paths(command, "raw", "output_dir")
+    command.add_argument("--subjects", nargs="+", type=int, required=True)
+    command.add_argument("--montage", default="biosemi32")
+    command.add_argument("--channels", nargs="+", default=None, help="default: DEAP's 32 EEG channels")
+    command.add_argument("--band", nargs=3, action="append", metavar=("NAME", "LOW_HZ", "HIGH_HZ"),
+                         help="repeat per band, in colour-channel order (default: alpha 8 13, beta 13 30, gamma 30 45)")
+    command.add_argument("--baseline", choices=["keep", "drop", "subtract"], default="keep")
+    command.add_argument("--split", nargs=3, type=float, default=[0.8, 0.1, 0.1])
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--grid-size", type=int, default=32)
+    command.add_argument("--class-threshold", type=float, default=5.0)
+    command.set_defaults(run=_prepare_deap)
 
     command = commands.add_parser("train-vae", help="train a beta-VAE on a processed data set")
     _required_paths(command, "data", "model", "live_dir")

@@ -32,22 +32,30 @@ def validation_errors(params: dict, schema: dict) -> list[str]:
     return lines
 
 
-def split_errors(params: dict) -> list[str]:
-    """The one rule JSON schema cannot state: each data set's split fractions sum to 1."""
+def relation_errors(params: dict) -> list[str]:
+    """The rules JSON schema cannot state: split fractions sum to 1, band edges are increasing."""
     sections = params.get("data") if isinstance(params, dict) else None
     errors = []
     for name, section in (sections.items() if isinstance(sections, dict) else ()):
-        split = section.get("split") if isinstance(section, dict) else None
-        if isinstance(split, list) and all(isinstance(value, (int, float)) for value in split) \
-                and abs(sum(split) - 1) > 1e-6:
+        section = section if isinstance(section, dict) else {}
+        split = section.get("split")
+        if _numbers(split) and abs(sum(split) - 1) > 1e-6:
             errors.append(f"data.{name}.split: {split} must sum to 1")
+        bands = section.get("bands")
+        for band, edges in (bands.items() if isinstance(bands, dict) else ()):
+            if _numbers(edges) and len(edges) == 2 and edges[0] >= edges[1]:
+                errors.append(f"data.{name}.bands.{band}: {edges} must be [low, high] with low < high")
     return errors
+
+
+def _numbers(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, (int, float)) for item in value)
 
 
 def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, source: str = "params.yaml") -> dict:
     """Return `params` unchanged if valid, else raise ParamsError listing every violation."""
     schema = yaml.safe_load(Path(schema_path).read_text())
-    errors = validation_errors(params, schema) + split_errors(params)
+    errors = validation_errors(params, schema) + relation_errors(params)
     if errors:
         raise ParamsError(f"{source} is invalid:\n" + "\n".join(f"  {line}" for line in errors))
     return params

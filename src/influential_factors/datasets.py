@@ -45,15 +45,18 @@ def real_mnist(root: str | Path, download: bool = False) -> tuple[np.ndarray, np
     return np.concatenate(images), np.concatenate(labels)
 
 
-def split_indices(n: int, fractions: tuple[float, float, float], seed: int) -> dict[str, np.ndarray]:
-    """A seeded random partition of range(n) into train/val/test with the given fractions."""
+def split_indices(n: int, fractions: tuple[float, float, float], seed: int, source: str = "data") -> dict[str, np.ndarray]:
+    """A seeded random partition of range(n) into non-empty train/val/test parts with the given fractions."""
     if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-6:
         raise ValueError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
     order = np.random.default_rng(seed).permutation(n)
     n_train = int(round(fractions[0] * n))
     n_val = int(round(fractions[1] * n))
-    cuts = np.split(order, [n_train, n_train + n_val])
-    return dict(zip(SPLITS, cuts))
+    parts = dict(zip(SPLITS, np.split(order, [n_train, n_train + n_val])))
+    for name, index in parts.items():
+        if len(index) == 0:
+            raise ValueError(f"{source}: the {name} split is empty ({n} samples, split {tuple(fractions)})")
+    return parts
 
 
 def prepare_mnist(output: str | Path, root: str | None, split: tuple[float, float, float], seed: int,
@@ -62,11 +65,9 @@ def prepare_mnist(output: str | Path, root: str | None, split: tuple[float, floa
     images, labels = real_mnist(root, download) if root else embedded_mnist()
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
-    parts = split_indices(len(images), tuple(split), seed)
+    parts = split_indices(len(images), tuple(split), seed, source=str(output))
     arrays = {}
     for name, index in parts.items():
-        if len(index) == 0:
-            raise ValueError(f"{output}: the {name} split is empty ({len(images)} images, split {split})")
         arrays[f"x_{name}"] = images[index]
         arrays[f"y_{name}"] = labels[index]
     save_arrays(output, **arrays)

@@ -17,6 +17,8 @@ INFORMATION = "results/mi/{dataset}/beta{beta}"
 TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
+DEAP_VIDEOS = "data/processed/deap/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
+DEAP_META = "data/processed/deap/meta.npz"  # labels, split, normalisation, electrode positions
 
 # The files each phase produces, for `rule all`.
 PHASES = {
@@ -36,3 +38,10 @@ def betas(dataset):
 
 def phase_targets(dataset, phase):
     return expand(PHASES[phase], dataset=dataset, beta=betas(dataset))
+
+
+def dataset_targets(dataset):
+    """What `rule all` builds for a dataset: every phase for images; the videos for DEAP so far."""
+    if dataset == "deap":
+        return [DEAP_VIDEOS, DEAP_META]
+    return [target for phase in PHASES for target in phase_targets(dataset, phase)]

@@ -13,3 +13,51 @@ rule prepare_mnist:
     shell:
         "influential-factors prepare-mnist --output {output} {params.root} {params.download} {params.limit}"
         " --split {params.split} --seed {params.seed}"
+
+
+DEAP_SIMULATED = "data/raw/deap_simulated"
+
+
+def deap_subject_files(wildcards):
+    """The sXX.dat files prepare_deap reads: the user's DEAP folder, else the simulated one."""
+    deap = config["data"]["deap"]
+    root = deap["root"] or DEAP_SIMULATED
+    return [f"{root}/s{subject:02d}.dat" for subject in deap["subjects"]]
+
+
+rule simulate_deap:
+    output:
+        [f"{DEAP_SIMULATED}/s{subject:02d}.dat" for subject in range(1, max(config["data"]["deap"]["subjects"]) + 1)],
+        truth=f"{DEAP_SIMULATED}/ground_truth.json",
+    params:
+        folder=DEAP_SIMULATED,
+        subjects=max(config["data"]["deap"]["subjects"]),
+        trials=config["data"]["deap"]["simulated_trials"],
+        seed=config["seed"],
+    shell:
+        "influential-factors simulate-deap --output-dir {params.folder} --subjects {params.subjects}"
+        " --trials {params.trials} --seed {params.seed}"
+
+
+rule prepare_deap:
+    input:
+        deap_subject_files,
+    output:
+        DEAP_VIDEOS,
+        DEAP_META,
+    params:
+        root=config["data"]["deap"]["root"] or DEAP_SIMULATED,
+        subjects=config["data"]["deap"]["subjects"],
+        montage=config["data"]["deap"]["montage"],
+        channels=lambda w: "--channels " + " ".join(config["data"]["deap"]["channels"]) if config["data"]["deap"]["channels"] else "",
+        bands=" ".join(f"--band {name} {low} {high}" for name, (low, high) in config["data"]["deap"]["bands"].items()),
+        baseline=config["data"]["deap"]["baseline"],
+        grid_size=config["data"]["deap"]["grid_size"],
+        split=config["data"]["deap"]["split"],
+        class_threshold=config["data"]["deap"]["class_threshold"],
+        seed=config["seed"],
+    shell:
+        "influential-factors prepare-deap --raw {params.root} --output-dir $(dirname {output[0]})"
+        " --subjects {params.subjects} --montage {params.montage} {params.channels} {params.bands}"
+        " --baseline {params.baseline} --grid-size {params.grid_size} --split {params.split}"
+        " --class-threshold {params.class_threshold} --seed {params.seed}"
