@@ -8,9 +8,10 @@ import pytest
 from influential_factors.datasets import split_indices
 from influential_factors.deap import DeapFormatError, subject_path
 from influential_factors.deap_simulator import simulate_deap
-from influential_factors.deap_videos import DEFAULT_BANDS, load_videos, prepare_deap
+from influential_factors.deap import BANDS
+from influential_factors.deap_videos import load_videos, prepare_deap
 
-SETTINGS = dict(montage="biosemi32", channels=None, bands=DEFAULT_BANDS, split=(0.8, 0.1, 0.1), seed=0)
+SETTINGS = dict(montage="biosemi32", channels=None, bands=BANDS, split=(0.8, 0.1, 0.1), seed=0)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from scipy.interpolate import griddata
 
-from influential_factors.topomap import (BANDS, TopomapInterpolator, azimuthal_equidistant, band_powers,
-                                         electrode_positions, project_unit_vectors, sphere_centre,
-                                         topomap_video)
+from influential_factors.deap import BANDS as DEAP_BANDS
+from influential_factors.topomap import (TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions,
+                                         project_unit_vectors, sphere_centre)
+
+BANDS = list(DEAP_BANDS.values())
 
 DEAP_CHANNELS = ("Fp1 AF3 F3 F7 FC5 FC1 C3 T7 CP5 CP1 P3 P7 PO3 O1 Oz Pz "
                  "Fp2 AF4 Fz F4 F8 FC6 FC2 Cz C4 T8 CP6 CP2 P4 P8 PO4 O2").split()
@@ -141,13 +143,3 @@ def test_band_power_shapes_windows_and_remainder():
     np.testing.assert_allclose(power[1, 5], band_powers(eeg[1, :, 640:768], 128, BANDS, 128)[0])
     with pytest.raises(ValueError, match="no FFT bin"):
         band_powers(eeg, 128, [(8.2, 8.7)], 128)
-
-
-def test_video_of_a_common_alpha_rhythm(deap_interpolator):
-    t = np.arange(8064 + 100) / 128
-    eeg = np.tile(np.sin(2 * np.pi * 10 * t), (32, 1))
-    video = topomap_video(eeg, deap_interpolator, 128)
-    assert video.shape == (63, 3, 32, 32)
-    inside = deap_interpolator.inside
-    np.testing.assert_allclose(video[:, 0][:, inside], (128 / 2) ** 2, rtol=1e-9)
-    assert np.abs(video[:, 1:]).max() < 1e-9 and np.all(video[:, 0][:, ~inside] == 0)

@@ -24,9 +24,10 @@ def _simulate_deap(args) -> None:
 
 
 def _prepare_deap(args) -> None:
-    from .deap_videos import DEFAULT_BANDS, prepare_deap
+    from .deap import BANDS
+    from .deap_videos import prepare_deap
 
-    bands = {name: [float(low), float(high)] for name, low, high in args.band} if args.band else DEFAULT_BANDS
+    bands = {name: [float(low), float(high)] for name, low, high in args.band} if args.band else BANDS
     sizes = prepare_deap(args.raw, args.subjects, args.output_dir, montage=args.montage, channels=args.channels,
                          bands=bands, baseline=args.baseline, split=tuple(args.split), seed=args.seed,
                          grid_size=args.grid_size, class_threshold=args.class_threshold)

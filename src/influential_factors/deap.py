@@ -24,6 +24,7 @@ N_CHANNELS = 40
 RATING_NAMES = ("valence", "arousal", "dominance", "liking")
 CLASS_NAMES = ("HAHV", "HALV", "LAHV", "LALV")
 RATING_RANGE = (1.0, 9.0)
+BANDS = {"alpha": (8.0, 13.0), "beta": (13.0, 30.0), "gamma": (30.0, 45.0)}  # Hz, the paper's bands, R G B
 # The only globals a pickle of a dict of numpy arrays needs (Python 2's numpy.core, NumPy 2's
 # numpy._core, and _codecs.encode or bytes for Python 3's protocol-2 bytes); anything else is refused.
 PICKLE_GLOBALS = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),

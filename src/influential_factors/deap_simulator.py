@@ -38,12 +38,11 @@ from pathlib import Path
 import numpy as np
 
 from .artifacts import atomic_path, save_json
-from .deap import (BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, N_CHANNELS, SAMPLING_RATE, TRIAL_SAMPLES,
-                   subject_path)
+from .deap import (BANDS, BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, N_CHANNELS, SAMPLING_RATE,
+                   TRIAL_SAMPLES, subject_path)
 from .topomap import electrode_positions
 
 MONTAGE = "biosemi32"
-BANDS = {"alpha": (8.0, 13.0), "beta": (13.0, 30.0), "gamma": (30.0, 45.0)}
 CLASS_THRESHOLD = 5.0
 EFFECT = 0.5  # log-amplitude change at the strongest channel for an extreme rating (1 or 9)
 # Standard deviations in microvolts: pink background, white sensor noise, band oscillations,

@@ -20,11 +20,11 @@ from tqdm import tqdm
 
 from .artifacts import atomic_directory, load_arrays
 from .datasets import split_indices
-from .deap import BASELINE_SECONDS, DEAP_EEG_CHANNELS, SAMPLING_RATE, emotion_classes, load_subject, subject_path
+from .deap import (BANDS, BASELINE_SECONDS, DEAP_EEG_CHANNELS, SAMPLING_RATE, emotion_classes, load_subject,
+                   subject_path)
 from .topomap import TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions
 
 BASELINE_MODES = ("keep", "drop", "subtract")
-DEFAULT_BANDS = {"alpha": [8.0, 13.0], "beta": [13.0, 30.0], "gamma": [30.0, 45.0]}
 VIDEOS = "videos.npy"
 META = "meta.npz"
 META_ARRAYS = ("ratings", "classes", "subjects", "trials", "train", "val", "test", "band_low", "band_high",

@@ -15,7 +15,6 @@ import mne
 import numpy as np
 from scipy.interpolate import CloughTocher2DInterpolator
 
-BANDS = ((8.0, 13.0), (13.0, 30.0), (30.0, 45.0))
 # scipy's Clough-Tocher gradients come from an iterative global solve that stops once the largest
 # relative update is below `tol`, so the interpolant is linear in the values only once converged.
 # griddata cannot pass `tol` and keeps the default (1e-6, maxiter=400), which leaves ~1e-7 on values
@@ -74,7 +73,7 @@ def azimuthal_equidistant(positions: np.ndarray) -> np.ndarray:
     return project_unit_vectors(positions - sphere_centre(positions))
 
 
-def band_powers(eeg: np.ndarray, sampling_rate: float, bands: Sequence[tuple[float, float]] = BANDS,
+def band_powers(eeg: np.ndarray, sampling_rate: float, bands: Sequence[tuple[float, float]],
                 window: int = 128) -> np.ndarray:
     """Band power (..., windows, channels, bands) of eeg (..., channels, samples), windows = samples // window.
 
@@ -133,9 +132,3 @@ class TopomapInterpolator:
         dtype = np.result_type(values.dtype, np.float32)
         images = values.astype(dtype, copy=False) @ self.matrix.T.astype(dtype, copy=False)
         return images.reshape(*values.shape[:-1], self.grid_size, self.grid_size)
-
-
-def topomap_video(eeg: np.ndarray, interpolator: TopomapInterpolator, sampling_rate: float,
-                  bands: Sequence[tuple[float, float]] = BANDS, window: int = 128) -> np.ndarray:
-    """Video (..., windows, bands, grid, grid) of eeg (..., channels, samples): band powers as topomaps."""
-    return interpolator(np.swapaxes(band_powers(eeg, sampling_rate, bands, window), -1, -2))

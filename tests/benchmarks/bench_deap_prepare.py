@@ -18,7 +18,8 @@ from pathlib import Path
 
 from influential_factors.deap import N_CHANNELS, TRIAL_SAMPLES
 from influential_factors.deap_simulator import simulate_deap
-from influential_factors.deap_videos import DEFAULT_BANDS, prepare_deap
+from influential_factors.deap import BANDS
+from influential_factors.deap_videos import prepare_deap
 
 
 def peak_rss_mib() -> float:
@@ -40,7 +41,7 @@ def main() -> None:
 
     start = time.perf_counter()
     sizes = prepare_deap(raw, list(range(1, args.subjects + 1)), output, montage="biosemi32", channels=None,
-                         bands=DEFAULT_BANDS, baseline="keep", split=(0.8, 0.1, 0.1), seed=0)
+                         bands=BANDS, baseline="keep", split=(0.8, 0.1, 0.1), seed=0)
     prepared = time.perf_counter() - start
     one_subject = 40 * N_CHANNELS * TRIAL_SAMPLES * 8 / 2**20
     video_mib = (output / "videos.npy").stat().st_size / 2**20
