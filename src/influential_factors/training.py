@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -70,9 +71,11 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
             live.next_step()
             progress.set_postfix(loss=f"{totals['loss']:.1f}", sse=f"{totals['sse']:.2f}", kl=f"{totals['kl']:.2f}")
 
+    checkpoint = io.BytesIO()  # saved via a buffer: torch names the archive after a file, a random temp one here
+    torch.save({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
+                "sigma2_x": sigma2_x, "epochs": epochs}, checkpoint)
     with atomic_path(model_path) as tmp:
-        torch.save({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
-                    "sigma2_x": sigma2_x, "epochs": epochs}, tmp)
+        tmp.write_bytes(checkpoint.getvalue())
     return {"train_" + name: value for name, value in totals.items()} | {"val_" + k: v for k, v in validation.items()}
 
 
