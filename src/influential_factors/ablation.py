@@ -25,8 +25,8 @@ def top_k_factors(information: np.ndarray, percent: float) -> np.ndarray:
 
 
 def keep_factors(codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """A copy of `codes` (samples, factors) with every factor not in `kept` set to 0."""
-    mask = np.zeros(codes.shape[1], dtype=bool)
+    """A copy of `codes` (..., factors) with every factor not in `kept` set to 0 (in every frame)."""
+    mask = np.zeros(codes.shape[-1], dtype=bool)
     mask[kept] = True
     return np.where(mask, codes, 0).astype(codes.dtype)
 
