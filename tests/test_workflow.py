@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def snakemake_run(tmp_path_factory, venv_bin):
     project = ScratchProject(tmp_path_factory.mktemp("snakemake"), venv_bin)
-    project.run("snakemake", "--cores", "2")
+    project.run("snakemake", "--cores", "2", "all", "deap_emotion")
     return project
 
 
@@ -75,6 +75,20 @@ def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
     assert [len(meta[name]) for name in ("train", "val", "test")] == [8, 1, 1]
     truth = json.loads((snakemake_run.root / "data/raw/deap_simulated/ground_truth.json").read_text())
     assert truth["simulated"] is True
+
+
+def test_table2_has_the_documented_columns_and_rows(snakemake_run):
+    root, params = snakemake_run.root, snakemake_run.params
+    table = pd.read_parquet(root / "results/tables/deap/table2_beta6.parquet")
+    assert list(table.columns) == ["top_percent", "n_factors", "I_used", "accuracy_mean", "accuracy_std", "n_seeds",
+                                   "retrained"]
+    assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent_emotion"], reverse=True)
+    assert list(table["n_factors"]) == [8, 4, 1, 1, 1, 1, 1, 1, 1, 0]
+    assert np.all(np.diff(table["I_used"]) <= 1e-12) and (table["n_seeds"] == 2).all()
+    assert table["accuracy_mean"].between(0, 1).all() and not table["retrained"].any()
+    metrics = json.loads((root / "results/metrics/deap/beta6.json").read_text())
+    assert metrics["accuracy"]["top100"] == pytest.approx(table["accuracy_mean"].iloc[0])
+    assert (root / "results/figures/deap/information_beta6.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def _stages_run(output: str) -> set[str]:

@@ -52,11 +52,10 @@ def _encode(args) -> None:
 
 def _estimate_mi(args) -> None:
     from .artifacts import save_table
-    from .encoding import load_posteriors
+    from .encoding import load_posteriors, posteriors_of_test_set
     from .mi import information_table
 
-    posteriors = load_posteriors(args.posteriors)
-    table = information_table(posteriors["mu"], posteriors["logvar"], args.threshold)
+    table = information_table(*posteriors_of_test_set(load_posteriors(args.posteriors)), args.threshold)
     save_table(table, args.output_stem)
     print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats, "
           f"{int(table['influential'].sum())} factors above {args.threshold:g}")
@@ -81,6 +80,36 @@ def _ablate_topk(args) -> None:
         "I_total": float(information["I_est"].sum()),
         "n_influential": int(information["influential"].sum()),
         "mse": {f"top{row.top_percent:g}": row.mse for row in table.itertuples()},
+    })
+    print(table.to_string(index=False))
+
+
+def _encode_videos(args) -> None:
+    from .encoding import encode_videos
+
+    count = encode_videos(args.model, args.data, args.output)
+    print(f"{args.output}: posteriors of every frame of {count} videos")
+
+
+def _classify_topk(args) -> None:
+    from .artifacts import save_json, save_table
+    from .classifier import topk_accuracy_table
+    from .encoding import load_posteriors
+
+    information = read_information(args.information)
+    posteriors = load_posteriors(args.posteriors)
+    if posteriors["mu"].ndim != 3 or len(information) != posteriors["mu"].shape[-1]:
+        raise ValueError(f"{args.posteriors}: needs encoded videos with {len(information)} factors ({args.information})")
+    codes, labels = posteriors["mu"], posteriors["labels"]
+    splits = [(codes[posteriors[name]], labels[posteriors[name]]) for name in ("train", "val", "test")]
+    table = topk_accuracy_table(*splits, information["I_est"].to_numpy(), args.percents, seeds=args.seeds,
+                                retrain=args.retrain, hidden=args.hidden, epochs=args.epochs,
+                                batch_size=args.batch_size, lr=args.lr)
+    save_table(table, args.output_stem)
+    save_json(args.metrics, {
+        "I_total": float(information["I_est"].sum()),
+        "n_influential": int(information["influential"].sum()),
+        "accuracy": {f"top{row.top_percent:g}": row.accuracy_mean for row in table.itertuples()},
     })
     print(table.to_string(index=False))
 
@@ -172,6 +201,21 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "model", "data", "output")
     command.add_argument("--split", default="test", choices=["train", "val", "test"])
     command.set_defaults(run=_encode)
+
+    command = commands.add_parser("encode-videos", help="posteriors of every frame of every DEAP video")
+    _required_paths(command, "model", "data", "output")
+    command.set_defaults(run=_encode_videos)
+
+    command = commands.add_parser("classify-topk", help="Table 2: emotion accuracy with the top-k%% factors")
+    _required_paths(command, "posteriors", "information", "output_stem", "metrics")
+    command.add_argument("--percents", nargs="+", type=float, default=[100, 50, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    command.add_argument("--retrain", action="store_true", help="train one classifier per k instead of zeroing")
+    command.add_argument("--hidden", type=int, default=128)
+    command.add_argument("--epochs", type=int, default=30)
+    command.add_argument("--batch-size", type=int, default=16)
+    command.add_argument("--lr", type=float, default=1e-3)
+    command.set_defaults(run=_classify_topk)
 
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
     _required_paths(command, "posteriors")

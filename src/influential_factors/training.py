@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from .artifacts import atomic_path
 from .datasets import load_split
+from .deap_videos import load_videos
 from .models import BetaVAE, beta_vae_loss
 
 
@@ -21,8 +22,19 @@ def default_device() -> torch.device:
 
 
 def images_to_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
-    """uint8 images (N, C, H, W) -> float32 in [0, 1] on `device` (converted there)."""
-    return torch.from_numpy(images).to(device).float().div_(255.0)
+    """Images (N, C, H, W) -> float32 on `device` (converted there); uint8 pixels are scaled to [0, 1]."""
+    tensor = torch.from_numpy(np.ascontiguousarray(images)).to(device)
+    return tensor.float().div_(255.0) if tensor.dtype == torch.uint8 else tensor.float()
+
+
+def split_images(data_path: str | Path, split: str) -> np.ndarray:
+    """The images of one split: a processed .npz's uint8 images, or for a DEAP video folder the
+    frames of every video in the split (the frame-wise VAE), read once from the memory map."""
+    if Path(data_path).is_dir():
+        videos, meta = load_videos(data_path)
+        frames = np.asarray(videos[np.sort(meta[split])])
+        return frames.reshape(-1, *videos.shape[2:])
+    return load_split(data_path, split)[0]
 
 
 def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, beta: float,
@@ -37,8 +49,8 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
 
     device = device or default_device()
     torch.manual_seed(seed)
-    x_train = images_to_tensor(load_split(data_path, "train")[0], device)
-    x_val = images_to_tensor(load_split(data_path, "val")[0], device)
+    x_train = images_to_tensor(split_images(data_path, "train"), device)
+    x_val = images_to_tensor(split_images(data_path, "val"), device)
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents)
     model = BetaVAE(**architecture).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -1,9 +1,11 @@
-# Shared by all rules: parameter validation, file layout, and one target rule per (dataset, phase).
+# Shared by all rules: parameter validation, the file layout, and what `rule all` builds.
 from pathlib import Path
 
 from influential_factors.config import validate_params
 
 validate_params(config, Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml")
+
+IMAGE_DATASETS = "mnist"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
 
 wildcard_constraints:
     dataset="[a-z]+",
@@ -15,13 +17,14 @@ TRAINING_SUMMARY = "results/models/{dataset}/beta{beta}/live/metrics.json"  # DV
 POSTERIORS = "results/latents/{dataset}/beta{beta}.npz"
 INFORMATION = "results/mi/{dataset}/beta{beta}"
 TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
+TABLE2 = "results/tables/deap/table2_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
 DEAP_VIDEOS = "data/processed/deap/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
 DEAP_META = "data/processed/deap/meta.npz"  # labels, split, normalisation, electrode positions
 
-# The files each phase produces, for `rule all`.
-PHASES = {
+# The files each phase produces, per kind of dataset, for `rule all`.
+IMAGE_PHASES = {
     "prepare": [PROCESSED],
     "train": [MODEL],
     "encode": [POSTERIORS],
@@ -29,6 +32,7 @@ PHASES = {
     "ablate": [TABLE1 + ".csv", METRICS],
     "figures": [FIGURE1 + ".png", FIGURE1 + ".pdf"],
 }
+DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS])
 
 
 def betas(dataset):
@@ -36,12 +40,23 @@ def betas(dataset):
     return [str(beta) for beta in config["vae"][dataset]["betas"]]
 
 
-def phase_targets(dataset, phase):
-    return expand(PHASES[phase], dataset=dataset, beta=betas(dataset))
+def phase_targets(dataset, phases):
+    """The files of the given phases of a dataset, for every beta of its grid."""
+    table = DEAP_PHASES if dataset == "deap" else IMAGE_PHASES
+    return [path for phase in phases for path in expand(table[phase], dataset=dataset, beta=betas(dataset))]
 
 
 def dataset_targets(dataset):
-    """What `rule all` builds for a dataset: every phase for images; the videos for DEAP so far."""
-    if dataset == "deap":
-        return [DEAP_VIDEOS, DEAP_META]
-    return [target for phase in PHASES for target in phase_targets(dataset, phase)]
+    """What `rule all` builds for a dataset. DEAP: the videos; its models and Table 2 (target
+    `deap_emotion`) join once their defaults are tuned to carry the emotion signal."""
+    return phase_targets(dataset, ["prepare"] if dataset == "deap" else IMAGE_PHASES)
+
+
+def processed_data(wildcards):
+    """The prepared data a model of this dataset trains on (a folder of videos for DEAP)."""
+    return [DEAP_VIDEOS, DEAP_META] if wildcards.dataset == "deap" else PROCESSED.format(dataset=wildcards.dataset)
+
+
+def processed_path(wildcards):
+    """What the CLI's --data takes: the .npz file, or DEAP's video folder."""
+    return "data/processed/deap" if wildcards.dataset == "deap" else PROCESSED.format(dataset=wildcards.dataset)

@@ -3,7 +3,7 @@
 
 rule train_vae:
     input:
-        PROCESSED,
+        processed_data,
     output:
         model=MODEL,
         summary=TRAINING_SUMMARY,
@@ -11,10 +11,11 @@ rule train_vae:
         vae=lambda w: {key: value for key, value in config["vae"][w.dataset].items() if key != "betas"},
         channels=lambda w: config["vae"][w.dataset]["channels"],
         seed=config["seed"],
+        data=processed_path,
         live_dir=lambda w, output: Path(output.summary).parent,
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} influential-factors train-vae --data {input} --model {output.model}"
+        "OMP_NUM_THREADS={threads} influential-factors train-vae --data {params.data} --model {output.model}"
         " --live-dir {params.live_dir} --beta {wildcards.beta} --sigma2-x {params.vae[sigma2_x]}"
         " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
         " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
