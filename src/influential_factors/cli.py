@@ -63,7 +63,6 @@ def _estimate_mi(args) -> None:
 
 def _ablate_topk(args) -> None:
     from .ablation import reconstruction_table
-    from .artifacts import save_json, save_table
     from .datasets import load_split
     from .encoding import load_posteriors
     from .training import load_model
@@ -75,13 +74,7 @@ def _ablate_topk(args) -> None:
         raise ValueError(f"{args.posteriors}: does not match {args.data} (test images) or {args.information} (factors)")
     table = reconstruction_table(load_model(args.model), images, posteriors["mu"],
                                  information["I_est"].to_numpy(), args.percents)
-    save_table(table, args.output_stem)
-    save_json(args.metrics, {
-        "I_total": float(information["I_est"].sum()),
-        "n_influential": int(information["influential"].sum()),
-        "mse": {f"top{row.top_percent:g}": row.mse for row in table.itertuples()},
-    })
-    print(table.to_string(index=False))
+    _save_topk_results(table, information, args, "mse")
 
 
 def _encode_videos(args) -> None:
@@ -92,7 +85,6 @@ def _encode_videos(args) -> None:
 
 
 def _classify_topk(args) -> None:
-    from .artifacts import save_json, save_table
     from .classifier import topk_accuracy_table
     from .encoding import load_posteriors
 
@@ -105,11 +97,18 @@ def _classify_topk(args) -> None:
     table = topk_accuracy_table(*splits, information["I_est"].to_numpy(), args.percents, seeds=args.seeds,
                                 retrain=args.retrain, hidden=args.hidden, epochs=args.epochs,
                                 batch_size=args.batch_size, lr=args.lr)
+    _save_topk_results(table, information, args, "accuracy_mean")
+
+
+def _save_topk_results(table: pd.DataFrame, information: pd.DataFrame, args, column: str) -> None:
+    """Table 1 or 2 as CSV, Parquet and Markdown, and its headline numbers as the metrics JSON."""
+    from .artifacts import save_json, save_table
+
     save_table(table, args.output_stem)
     save_json(args.metrics, {
         "I_total": float(information["I_est"].sum()),
         "n_influential": int(information["influential"].sum()),
-        "accuracy": {f"top{row.top_percent:g}": row.accuracy_mean for row in table.itertuples()},
+        column.removesuffix("_mean"): {f"top{k:g}": value for k, value in zip(table["top_percent"], table[column])},
     })
     print(table.to_string(index=False))
 
