@@ -118,6 +118,12 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project.set_param("analysis", "influential_threshold", 0.5)
     assert _stages_run(project.run("dvc", "repro")) == _per_beta("mi ablate figures")
 
+    encoding = tmp_path / "src/influential_factors/encoding.py"  # a code change that leaves results alone:
+    encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs only the encode stages
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("encode")
+    project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
+    assert "Nothing to be done" in project.run("snakemake", "-n")
+
     vae = project.params["vae"]["mnist"]
     project.set_param("vae", "mnist", dict(vae, betas=vae["betas"] + [2]))
     assert _stages_run(project.run("dvc", "repro")) == _per_beta("train encode mi ablate figures", betas=["2"])
