@@ -53,3 +53,14 @@ def test_workflow_refuses_bad_params_before_any_job(tmp_path, venv_bin):
     assert result.returncode != 0
     assert "analysis.topk_percent[1]: 150 is greater than the maximum of 100" in result.stdout + result.stderr
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
+
+
+def test_figures_are_byte_reproducible(tmp_path):
+    """No timestamp in the PDF: the same table draws the same bytes (DVC's hashes stay put)."""
+    (tmp_path / "mi.csv").write_text("factor,I_est,variance,influential\n0,1.5,0.9,True\n1,0.1,0.05,False\n")
+    for name in ("a", "b"):
+        assert main(["plot-information", "--information", str(tmp_path / "mi.csv"),
+                     "--output", str(tmp_path / f"{name}.pdf"), str(tmp_path / f"{name}.png")]) == 0
+    for suffix in (".pdf", ".png"):
+        assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
+    assert b"/CreationDate" not in (tmp_path / "a.pdf").read_bytes()

@@ -17,10 +17,12 @@ OTHER_COLOUR = "tab:grey"
 
 
 def save_figure(figure, *paths: str | Path) -> None:
-    """Save a figure to every path (format from the suffix), atomically, then close it."""
+    """Save a figure to every path (format from the suffix), atomically and reproducibly, then close it."""
     for path in paths:
+        kind = Path(path).suffix.lstrip(".")
+        metadata = {"CreationDate": None} if kind == "pdf" else None  # no timestamp: same bytes every run
         with atomic_path(path) as tmp:
-            figure.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=150, bbox_inches="tight")
+            figure.savefig(tmp, format=kind, dpi=150, bbox_inches="tight", metadata=metadata)
     plt.close(figure)
 
 
