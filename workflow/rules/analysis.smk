@@ -34,8 +34,10 @@ rule encode_videos:
         meta=DEAP_META,
     output:
         "results/latents/deap/beta{beta}.npz",
+    params:
+        folder=DEAP_PROCESSED,
     shell:
-        "influential-factors encode-videos --model {input.model} --data $(dirname {input.videos}) --output {output}"
+        "influential-factors encode-videos --model {input.model} --data {params.folder} --output {output}"
 
 
 rule ablate_topk:

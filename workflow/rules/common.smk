@@ -20,8 +20,9 @@ TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
 TABLE2 = "results/tables/deap/table2_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
-DEAP_VIDEOS = "data/processed/deap/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
-DEAP_META = "data/processed/deap/meta.npz"  # labels, split, normalisation, electrode positions
+DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
+DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
+DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions
 
 # The files each phase produces, per kind of dataset, for `rule all`.
 IMAGE_PHASES = {
@@ -59,4 +60,4 @@ def processed_data(wildcards):
 
 def processed_path(wildcards):
     """What the CLI's --data takes: the .npz file, or DEAP's video folder."""
-    return "data/processed/deap" if wildcards.dataset == "deap" else PROCESSED.format(dataset=wildcards.dataset)
+    return DEAP_PROCESSED if wildcards.dataset == "deap" else PROCESSED.format(dataset=wildcards.dataset)

@@ -46,6 +46,7 @@ rule prepare_deap:
         DEAP_VIDEOS,
         DEAP_META,
     params:
+        folder=DEAP_PROCESSED,
         root=config["data"]["deap"]["root"] or DEAP_SIMULATED,
         subjects=config["data"]["deap"]["subjects"],
         montage=config["data"]["deap"]["montage"],
@@ -57,7 +58,7 @@ rule prepare_deap:
         class_threshold=config["data"]["deap"]["class_threshold"],
         seed=config["seed"],
     shell:
-        "influential-factors prepare-deap --raw {params.root} --output-dir $(dirname {output[0]})"
+        "influential-factors prepare-deap --raw {params.root} --output-dir {params.folder}"
         " --subjects {params.subjects} --montage {params.montage} {params.channels} {params.bands}"
         " --baseline {params.baseline} --grid-size {params.grid_size} --split {params.split}"
         " --class-threshold {params.class_threshold} --seed {params.seed}"
