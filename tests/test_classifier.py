@@ -135,7 +135,7 @@ def test_topk_table_retraining_per_k(toy):
 def test_factor_drop_flags_exactly_the_informative_factors(toy, trained):
     model, _ = trained
     drops = factor_drop(model, *toy["test"], INFORMATION, [0, 2, 5, 7])
-    assert list(drops.columns) == ["factor", "I_est", "accuracy", "accuracy_drop"]
+    assert list(drops.columns) == ["factor", "I_est", "accuracy", "accuracy_drop", "loss_increase"]
     assert list(drops["factor"]) == [0, 2, 5, 7]
     np.testing.assert_array_equal(drops["I_est"], INFORMATION[[0, 2, 5, 7]])
     full = accuracy(model, *toy["test"])
@@ -143,3 +143,6 @@ def test_factor_drop_flags_exactly_the_informative_factors(toy, trained):
     by_factor = drops.set_index("factor")["accuracy_drop"]
     assert abs(by_factor[0]) < 0.03 and abs(by_factor[7]) < 0.03
     assert by_factor[2] > 0.3 and by_factor[5] > 0.3
+    loss_increase = drops.set_index("factor")["loss_increase"]
+    noise = max(abs(loss_increase[0]), abs(loss_increase[7]))
+    assert min(loss_increase[2], loss_increase[5]) > max(0.3, 5 * noise)

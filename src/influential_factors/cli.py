@@ -100,6 +100,51 @@ def _classify_topk(args) -> None:
     _save_topk_results(table, information, args, "accuracy_mean")
 
 
+def _emotion_factors(args) -> None:
+    import json
+
+    import numpy as np
+
+    from .artifacts import save_json, save_table
+    from .classifier import accuracy, train_classifier
+    from .deap_videos import load_videos
+    from .emotion_factors import TRAVERSAL_VALUES, emotion_factor_table, ground_truth_summary
+    from .encoding import load_posteriors
+    from .figures import plot_emotion_factors
+    from .topomap import TopomapInterpolator
+    from .training import load_model
+
+    information = read_information(args.information)["I_est"].to_numpy()
+    posteriors = load_posteriors(args.posteriors)
+    _, meta = load_videos(args.data)
+    codes, labels = posteriors["mu"], posteriors["labels"]
+    if codes.ndim != 3 or len(codes) != len(meta["classes"]) or len(information) != codes.shape[-1]:
+        raise ValueError(f"{args.posteriors}: does not match the videos in {args.data} or the factors of {args.information}")
+    truth = None
+    if args.ground_truth is not None:
+        try:
+            truth = json.loads(args.ground_truth.read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"{args.ground_truth}: not a readable ground truth ({error})") from error
+    split = {name: (codes[posteriors[name]], labels[posteriors[name]]) for name in ("train", "val", "test")}
+    classifiers = [train_classifier(*split["train"], *split["val"], seed=seed, hidden=args.hidden, epochs=args.epochs,
+                                    batch_size=args.batch_size, lr=args.lr)[0] for seed in args.seeds]
+    interpolator = TopomapInterpolator(meta["positions"], meta["inside"].shape[0])
+    band_names, channels = meta["band_names"].tolist(), meta["channels"].tolist()
+    table, traversals = emotion_factor_table(
+        load_model(args.model), codes, labels, meta["ratings"], posteriors, information, classifiers, interpolator,
+        band_names, channels, n_factors=args.n_factors, min_loss_increase=args.min_loss_increase, truth=truth)
+    save_table(table, args.output_stem)
+    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, meta["inside"], interpolator.pixel_coordinates(),
+                         band_names, args.title, *args.figure)
+    metrics = {"test_accuracy": float(np.mean([accuracy(model, *split["test"]) for model in classifiers])),
+               "emotion_relevant": table.loc[table["emotion_relevant"], "factor"].tolist()}
+    if truth is not None:
+        metrics["ground_truth"] = ground_truth_summary(table, args.pattern_threshold)
+    save_json(args.metrics, metrics)
+    print(table.to_string(index=False))
+
+
 def _save_topk_results(table: pd.DataFrame, information: pd.DataFrame, args, column: str) -> None:
     """Table 1 or 2 as CSV, Parquet and Markdown, and its headline numbers as the metrics JSON."""
     from .artifacts import save_json, save_table
@@ -142,6 +187,15 @@ def _required_paths(command: argparse.ArgumentParser, *names: str) -> None:
     """Add a required `--name PATH` option for each name (underscores become dashes)."""
     for name in names:
         command.add_argument("--" + name.replace("_", "-"), required=True, type=Path)
+
+
+def _classifier_options(command: argparse.ArgumentParser) -> None:
+    """The emotion classifier's settings (params.yaml: classifier) and seeds."""
+    command.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    command.add_argument("--hidden", type=int, default=128)
+    command.add_argument("--epochs", type=int, default=30)
+    command.add_argument("--batch-size", type=int, default=16)
+    command.add_argument("--lr", type=float, default=1e-3)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,13 +262,22 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("classify-topk", help="Table 2: emotion accuracy with the top-k%% factors")
     _required_paths(command, "posteriors", "information", "output_stem", "metrics")
     command.add_argument("--percents", nargs="+", type=float, default=[100, 50, 10, 7, 5, 4, 3, 2, 1, 0])
-    command.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     command.add_argument("--retrain", action="store_true", help="train one classifier per k instead of zeroing")
-    command.add_argument("--hidden", type=int, default=128)
-    command.add_argument("--epochs", type=int, default=30)
-    command.add_argument("--batch-size", type=int, default=16)
-    command.add_argument("--lr", type=float, default=1e-3)
+    _classifier_options(command)
     command.set_defaults(run=_classify_topk)
+
+    command = commands.add_parser("emotion-factors", help="Figure 5: traversals and accuracy drop of the top factors")
+    _required_paths(command, "model", "posteriors", "information", "data", "output_stem", "metrics")
+    command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--ground-truth", type=Path, default=None, help="the simulator's ground_truth.json, if any")
+    command.add_argument("--n-factors", type=int, default=8, help="how many of the top factors by I_est")
+    command.add_argument("--min-loss-increase", type=float, default=0.05,
+                         help="rise of the test cross-entropy (nats) that flags a factor as emotion-relevant")
+    command.add_argument("--pattern-threshold", type=float, default=0.7,
+                         help="|r| with a planted pattern's channel weights that counts as varying it")
+    command.add_argument("--title", default="")
+    _classifier_options(command)
+    command.set_defaults(run=_emotion_factors)
 
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
     _required_paths(command, "posteriors")

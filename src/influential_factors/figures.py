@@ -1,4 +1,5 @@
-"""Figures: information per factor against the variance indicator (the paper's Figures 1 and 2)."""
+"""Figures: information per factor against the variance indicator (the paper's Figures 1 and 2), and the
+emotion-relevant factors' traversals (Figure 5)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .artifacts import atomic_path  # noqa: E402
@@ -49,4 +51,40 @@ def plot_information(table: pd.DataFrame, threshold: float, title: str, *paths: 
     bottom.set_ylabel(r"$\mathrm{Var}_m\, \mu_h(x_m)$")
     bottom.set_xlabel("latent factor h")
     bottom.set_xlim(-1, len(table))
+    save_figure(figure, *paths)
+
+
+def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np.ndarray, inside: np.ndarray,
+                         electrodes: np.ndarray, band_names: list[str], title: str, *paths: str | Path) -> None:
+    """Figure 5: per top factor (rows), its traversal as RGB topographic maps and the change per band.
+
+    `traversals` (factors, values, bands, grid, grid) are decoded maps; the last columns show
+    decode(z_h = max) - decode(z_h = min) per band on a shared symmetric colour scale, with the
+    electrodes (grid coordinates, column and row) as dots. Outside the head is white.
+    """
+    n_factors, n_values, n_bands = traversals.shape[:3]
+    figure, axes = plt.subplots(n_factors, n_values + n_bands, squeeze=False,
+                                figsize=(1.2 * (n_values + n_bands), 1.3 * n_factors + 0.6))
+    changes = traversals[:, -1] - traversals[:, 0]
+    limit = max(float(np.abs(changes[:, :, inside]).max()), 1e-6)
+    for row, (_, factor) in enumerate(table.iterrows()):
+        for column in range(n_values):
+            rgb = np.clip(np.moveaxis(traversals[row, column, :3], 0, -1), 0, 1)
+            axes[row, column].imshow(np.where(inside[..., None], rgb, 1.0))
+            if row == 0:
+                axes[row, column].set_title(f"$z_h$={values[column]:+.0f}", fontsize=8)
+        for band in range(n_bands):
+            axis = axes[row, n_values + band]
+            image = axis.imshow(np.ma.masked_where(~inside, changes[row, band]), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            axis.scatter(electrodes[:, 0], electrodes[:, 1], s=2, c="k")
+            if row == 0:
+                axis.set_title(f"$\\Delta$ {band_names[band]}", fontsize=8)
+        colour = INFLUENTIAL_COLOUR if factor["emotion_relevant"] else "black"
+        axes[row, 0].set_ylabel(f"z{factor['factor']:.0f}\nI={factor['I_est']:.2f}\n"
+                                f"drop={100 * factor['accuracy_drop']:.1f}%", fontsize=7, color=colour)
+    for axis in axes.flat:
+        axis.set_xticks([])
+        axis.set_yticks([])
+    figure.colorbar(image, ax=axes[:, n_values:], shrink=0.6, label="change in normalised band power")
+    figure.suptitle(f"{title}: top factors by $I_{{est}}$ (red: emotion-relevant)", fontsize=10)
     save_figure(figure, *paths)

@@ -124,6 +124,12 @@ class TopomapInterpolator:
         self.inside = np.isfinite(matrix).all(axis=1).reshape(grid_size, grid_size)
         self.matrix = np.nan_to_num(matrix, nan=0.0)
 
+    def pixel_coordinates(self) -> np.ndarray:
+        """The points in grid units (n, 2): fractional column and row, as imshow places them."""
+        low, high = self.points.min(axis=0), self.points.max(axis=0)
+        scaled = (self.points - low) / (high - low) * (self.grid_size - 1)
+        return np.column_stack([scaled[:, 0], self.grid_size - 1 - scaled[:, 1]])
+
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Images (..., grid_size, grid_size) of values (..., n_points), float32 for float32 input."""
         values = np.asarray(values)
