@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def snakemake_run(tmp_path_factory, venv_bin):
     project = ScratchProject(tmp_path_factory.mktemp("snakemake"), venv_bin)
-    project.run("snakemake", "--cores", "2", "all", "deap_emotion")
+    project.run("snakemake", "--cores", "2", "all")
     return project
 
 
@@ -91,19 +91,45 @@ def test_table2_has_the_documented_columns_and_rows(snakemake_run):
     assert (root / "results/figures/deap/information_beta6.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run):
+    root, params = snakemake_run.root, snakemake_run.params
+    settings = params["analysis"]["emotion_factors"]
+    table = pd.read_parquet(root / "results/tables/deap/emotion_factors_beta6.parquet")
+    assert list(table.columns) == ["rank", "factor", "I_est", "accuracy_drop", "accuracy_drop_std", "loss_increase",
+                                   "r_valence_rating", "r_arousal_rating", "emotion_relevant", "r_valence_pattern",
+                                   "r_arousal_pattern"]
+    information = pd.read_csv(root / "results/mi/deap/beta6.csv").sort_values("I_est", ascending=False, kind="stable")
+    assert list(table["factor"]) == list(information["factor"][: settings["count"]])
+    assert list(table["emotion_relevant"]) == list(table["loss_increase"] >= settings["min_loss_increase"])
+    assert table.filter(like="r_").abs().max().max() <= 1 + 1e-9
+    metrics = json.loads((root / "results/metrics/deap/emotion_factors_beta6.json").read_text())
+    assert metrics["emotion_relevant"] == table.loc[table["emotion_relevant"], "factor"].tolist()
+    assert metrics["ground_truth"]["flagged_total"] == int(table["emotion_relevant"].sum())
+    assert 0 <= metrics["test_accuracy"] <= 1
+    truth = json.loads((root / "data/raw/deap_simulated/ground_truth.json").read_text())
+    assert json.loads((root / "data/processed/deap/ground_truth.json").read_text()) == truth
+    figure = imread(root / "results/figures/deap/emotion_factors_beta6.png")
+    assert figure.shape[0] > 100 and figure.shape[1] > figure.shape[0]  # one row per factor, 10 columns
+
+
 def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output))
 
 
-def _per_beta(stages: str, betas=("1", "10")) -> set[str]:
-    return {f"{stage}_mnist@{beta}" for stage in stages.split() for beta in betas}
+def _per_beta(stages: str, betas=("1", "10"), dataset="mnist") -> set[str]:
+    return {f"{stage}_{dataset}@{beta}" for stage in stages.split() for beta in betas}
+
+
+def _deap(stages: str) -> set[str]:
+    return _per_beta(stages, ["6"], "deap")
 
 
 def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     first = project.run("dvc", "repro")
-    assert _stages_run(first) == {"prepare_mnist", "prepare_deap"} | _per_beta("train encode mi ablate figures")
+    assert _stages_run(first) == ({"prepare_mnist", "prepare_deap"} | _per_beta("train encode mi ablate figures")
+                                  | _deap("train encode mi classify figures emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     (tmp_path / "data/processed/mnist.npz").unlink()  # a file restored from DVC's cache must not
@@ -116,11 +142,12 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     assert list(table["top_percent"]) == [100, 50, 0]
 
     project.set_param("analysis", "influential_threshold", 0.5)
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("mi ablate figures")
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("mi ablate figures")
+                                                        | _deap("mi classify figures emotion_factors"))
 
     encoding = tmp_path / "src/influential_factors/encoding.py"  # a code change that leaves results alone:
     encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs only the encode stages
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("encode")
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("encode") | _deap("encode")
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
@@ -131,5 +158,6 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
 
     shown = json.loads(project.run("dvc", "metrics", "show", "--json"))
     metrics = json.dumps(shown)
-    for path in ("results/metrics/mnist/beta2.json", "results/models/mnist/beta10/live/metrics.json"):
+    for path in ("results/metrics/mnist/beta2.json", "results/models/mnist/beta10/live/metrics.json",
+                 "results/metrics/deap/beta6.json", "results/metrics/deap/emotion_factors_beta6.json"):
         assert path in metrics

@@ -20,6 +20,7 @@ DEAP_EEG_CHANNELS = ("Fp1", "AF3", "F3", "F7", "FC5", "FC1", "C3", "T7", "CP5", 
 SAMPLING_RATE = 128
 BASELINE_SECONDS = 3
 TRIAL_SAMPLES = 8064
+GROUND_TRUTH = "ground_truth.json"  # the simulator's planted patterns, beside its sXX.dat files
 N_CHANNELS = 40
 RATING_NAMES = ("valence", "arousal", "dominance", "liking")
 CLASS_NAMES = ("HAHV", "HALV", "LAHV", "LALV")

@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from .artifacts import atomic_path, save_json
-from .deap import (BANDS, BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, N_CHANNELS, SAMPLING_RATE,
-                   TRIAL_SAMPLES, subject_path)
+from .deap import (BANDS, BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, GROUND_TRUTH, N_CHANNELS,
+                   SAMPLING_RATE, TRIAL_SAMPLES, subject_path)
 from .topomap import electrode_positions
 
 MONTAGE = "biosemi32"
@@ -186,7 +186,7 @@ def simulate_deap(root: str | Path, subjects: int, trials: int = 40, seed: int =
                                "Gaussian bump over the centro-parietal midline"},
         "class_threshold": CLASS_THRESHOLD,
     }
-    save_json(Path(root) / "ground_truth.json", truth)
+    save_json(Path(root) / GROUND_TRUTH, truth)
     return truth
 
 

@@ -13,6 +13,7 @@ and subtracts each channel's mean log band power over the 3 baseline windows.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,8 @@ from tqdm import tqdm
 
 from .artifacts import atomic_directory, load_arrays
 from .datasets import split_indices
-from .deap import (BANDS, BASELINE_SECONDS, DEAP_EEG_CHANNELS, SAMPLING_RATE, emotion_classes, load_subject,
-                   subject_path)
+from .deap import (BANDS, BASELINE_SECONDS, DEAP_EEG_CHANNELS, GROUND_TRUTH, SAMPLING_RATE, emotion_classes,
+                   load_subject, subject_path)
 from .topomap import TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions
 
 BASELINE_MODES = ("keep", "drop", "subtract")
@@ -54,6 +55,7 @@ def prepare_deap(raw_root: str | Path, subjects: list[int], output_dir: str | Pa
 
     Reads one subject's raw file at a time; only the small band-power features of all trials are
     kept in memory before the videos are written, chunk by chunk, into a memory-mapped .npy file.
+    A simulator's ground_truth.json in `raw_root` is copied beside them.
     """
     raw_root = Path(raw_root)
     if baseline not in BASELINE_MODES:
@@ -100,6 +102,8 @@ def prepare_deap(raw_root: str | Path, subjects: list[int], output_dir: str | Pa
                  band_low=band_low, band_high=band_high, inside=interpolator.inside, positions=positions,
                  channels=np.array(channels), band_names=np.array(list(bands)),
                  band_edges=np.array(band_edges, dtype=np.float64))
+        if (raw_root / GROUND_TRUTH).is_file():
+            shutil.copyfile(raw_root / GROUND_TRUTH, tmp / GROUND_TRUTH)
     return {"trials": len(features), "frames": features.shape[1]} | {name: len(index) for name, index in parts.items()}
 
 

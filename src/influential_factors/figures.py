@@ -60,7 +60,8 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
 
     `traversals` (factors, values, bands, grid, grid) are decoded maps; the last columns show
     decode(z_h = max) - decode(z_h = min) per band on a shared symmetric colour scale, with the
-    electrodes (grid coordinates, column and row) as dots. Outside the head is white.
+    electrodes (grid coordinates, column and row) as dots. Outside the head is white. Row labels:
+    I_est, and the test accuracy and cross-entropy changes with the factor zeroed.
     """
     n_factors, n_values, n_bands = traversals.shape[:3]
     figure, axes = plt.subplots(n_factors, n_values + n_bands, squeeze=False,
@@ -80,11 +81,14 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
             if row == 0:
                 axis.set_title(f"$\\Delta$ {band_names[band]}", fontsize=8)
         colour = INFLUENTIAL_COLOUR if factor["emotion_relevant"] else "black"
-        axes[row, 0].set_ylabel(f"z{factor['factor']:.0f}\nI={factor['I_est']:.2f}\n"
-                                f"drop={100 * factor['accuracy_drop']:.1f}%", fontsize=7, color=colour)
+        axes[row, 0].set_ylabel(f"z{factor['factor']:.0f}  I={factor['I_est']:.2f}\n"
+                                f"$\\Delta$acc={-100 * factor['accuracy_drop']:+.1f}%\n"
+                                f"$\\Delta$CE={factor['loss_increase']:+.3f}", fontsize=7, color=colour)
     for axis in axes.flat:
         axis.set_xticks([])
         axis.set_yticks([])
+    figure.subplots_adjust(top=1 - 0.5 / figure.get_figheight())
     figure.colorbar(image, ax=axes[:, n_values:], shrink=0.6, label="change in normalised band power")
-    figure.suptitle(f"{title}: top factors by $I_{{est}}$ (red: emotion-relevant)", fontsize=10)
+    figure.suptitle(f"{title}: top factors by $I_{{est}}$; accuracy and cross-entropy change with the factor "
+                    "zeroed (red: emotion-relevant)", fontsize=9)
     save_figure(figure, *paths)

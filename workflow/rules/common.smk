@@ -20,9 +20,15 @@ TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
 TABLE2 = "results/tables/deap/table2_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
+EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
+EMOTION_METRICS = "results/metrics/deap/emotion_factors_beta{beta}.json"
+FIGURE5 = "results/figures/deap/emotion_factors_beta{beta}"
 DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
 DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
 DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions
+DEAP_SIMULATED = "data/raw/deap_simulated"  # DEAP's format, simulated when data.deap.root is null
+# The simulator's planted patterns, copied beside the videos; real DEAP has none.
+DEAP_TRUTH = [] if config["data"]["deap"]["root"] else [f"{DEAP_PROCESSED}/ground_truth.json"]
 
 # The files each phase produces, per kind of dataset, for `rule all`.
 IMAGE_PHASES = {
@@ -33,7 +39,8 @@ IMAGE_PHASES = {
     "ablate": [TABLE1 + ".csv", METRICS],
     "figures": [FIGURE1 + ".png", FIGURE1 + ".pdf"],
 }
-DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS])
+DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
+                   figures=IMAGE_PHASES["figures"] + [FIGURE5 + ".png", EMOTION_METRICS])
 
 
 def betas(dataset):
@@ -48,9 +55,8 @@ def phase_targets(dataset, phases):
 
 
 def dataset_targets(dataset):
-    """What `rule all` builds for a dataset. DEAP: the videos; its models and Table 2 (target
-    `deap_emotion`) join once their defaults are tuned to carry the emotion signal."""
-    return phase_targets(dataset, ["prepare"] if dataset == "deap" else IMAGE_PHASES)
+    """What `rule all` builds for a dataset: every phase, for every beta of its grid."""
+    return phase_targets(dataset, IMAGE_PHASES)
 
 
 def processed_data(wildcards):

@@ -15,9 +15,6 @@ rule prepare_mnist:
         " --split {params.split} --seed {params.seed}"
 
 
-DEAP_SIMULATED = "data/raw/deap_simulated"
-
-
 def deap_subject_files(wildcards):
     """The sXX.dat files prepare_deap reads: the user's DEAP folder, else the simulated one."""
     deap = config["data"]["deap"]
@@ -45,6 +42,7 @@ rule prepare_deap:
     output:
         DEAP_VIDEOS,
         DEAP_META,
+        DEAP_TRUTH,
     params:
         folder=DEAP_PROCESSED,
         root=config["data"]["deap"]["root"] or DEAP_SIMULATED,
