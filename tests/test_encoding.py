@@ -8,7 +8,7 @@ from influential_factors.deap import BANDS
 from influential_factors.deap_simulator import simulate_deap
 from influential_factors.deap_videos import load_videos, prepare_deap
 from influential_factors.encoding import encode_images, encode_videos, load_posteriors, posteriors_of_test_set
-from influential_factors.training import load_model, split_images, train_vae
+from influential_factors.training import images_to_tensor, load_model, split_images, train_vae
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,8 @@ def test_frame_wise_training_uses_every_frame_of_the_training_videos(videos_and_
     assert frames.shape == (8 * 63, 3, 32, 32) and frames.dtype == np.float32
     np.testing.assert_array_equal(frames[63:126], videos[np.sort(meta["train"])[1]])
     assert load_model(videos_and_model / "model.pt").image_shape == (3, 32, 32)
+    tensor = images_to_tensor(frames, torch.device("cpu"))  # float32 frames: the training tensor is
+    assert tensor.data_ptr() == frames.ctypes.data          # the array read once from the memory map
 
 
 def test_encoded_videos_keep_frames_labels_and_split(videos_and_model):
