@@ -7,11 +7,11 @@ import torch
 
 from influential_factors.deap import DEAP_EEG_CHANNELS
 from influential_factors.deap_simulator import arousal_weights, valence_weights
-from influential_factors.emotion_factors import (TRAVERSAL_VALUES, electrode_values, emotion_factor_table,
-                                                 ground_truth_summary, pattern_agreement, rating_correlations,
-                                                 traverse)
+from influential_factors.emotion_factors import (electrode_values, emotion_factor_table, ground_truth_summary,
+                                                 pattern_agreement, rating_correlations)
 from influential_factors.models import BetaVAE
 from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions
+from influential_factors.traversal import TRAVERSAL_VALUES, traverse
 
 BANDS = ["alpha", "beta", "gamma"]
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from influential_factors.datasets import prepare_mnist
-from influential_factors.models import BetaVAE, beta_vae_loss
+from influential_factors.models import BetaVAE, MixtureNoise, beta_vae_loss
 from influential_factors.training import load_model, train_vae
 
 
@@ -52,3 +52,40 @@ def test_training_is_deterministic_to_the_byte(tmp_path):
         train_vae(data, tmp_path / f"{name}.pt", tmp_path / f"live_{name}", **settings)
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
     assert load_model(tmp_path / "a.pt").latents == 3
+
+
+def test_mixture_with_equal_components_is_the_gaussian():
+    noise = MixtureNoise(sigma2_x=0.02)
+    with torch.no_grad():
+        noise.log_variances.fill_(math.log(0.02))
+    x, x_mean = torch.rand(3, 1, 4, 4), torch.rand(3, 1, 4, 4)
+    gaussian = (x - x_mean).pow(2).flatten(1).sum(1) / (2 * 0.02) + 16 / 2 * math.log(2 * math.pi * 0.02)
+    torch.testing.assert_close(noise.negative_log_likelihood(x, x_mean), gaussian)
+
+
+def test_mixture_density_is_normalised_and_learnable():
+    noise = MixtureNoise(sigma2_x=0.01)
+    with torch.no_grad():
+        noise.logits.copy_(torch.tensor([1.0, -0.5]))
+    residuals = torch.linspace(-5, 5, 200001).reshape(-1, 1, 1, 1)
+    density = torch.exp(-noise.negative_log_likelihood(residuals, torch.zeros_like(residuals)))
+    assert torch.trapezoid(density, residuals.flatten()).item() == pytest.approx(1.0, abs=1e-5)
+    terms = beta_vae_loss(torch.rand(2, 1, 4, 4), torch.rand(2, 1, 4, 4), torch.zeros(2, 3), torch.zeros(2, 3),
+                          beta=1.0, sigma2_x=0.01, noise=noise)
+    terms["loss"].backward()
+    assert noise.logits.grad.abs().sum() > 0 and noise.log_variances.grad.abs().sum() > 0
+
+
+def test_a_trained_mixture_model_round_trips_through_its_checkpoint(tmp_path):
+    model = BetaVAE((3, 16, 16), [4, 4], hidden=8, latents=2, likelihood="mixture", sigma2_x=0.05)
+    assert model.noise.log_variances.exp().tolist() == pytest.approx([0.05, 0.5])
+    with pytest.raises(ValueError, match="likelihood must be one of"):
+        BetaVAE((3, 16, 16), [4, 4], likelihood="laplace")
+    data = tmp_path / "mnist.npz"
+    prepare_mnist(data, None, (0.6, 0.2, 0.2), seed=0, limit=100)
+    train_vae(data, tmp_path / "m.pt", tmp_path / "live", beta=1.0, sigma2_x=0.05, channels=[4, 4], hidden=8,
+              latents=3, epochs=2, batch_size=20, lr=1e-2, seed=0, likelihood="mixture")
+    loaded = load_model(tmp_path / "m.pt")
+    variances = loaded.noise.log_variances.exp()
+    assert not torch.allclose(variances, torch.tensor([0.05, 0.5]))  # learned, and saved with the weights
+    torch.testing.assert_close(loaded.noise.logits.softmax(0).sum(), torch.tensor(1.0))

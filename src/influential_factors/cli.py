@@ -16,6 +16,14 @@ def _prepare_mnist(args) -> None:
     print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
 
+def _prepare_faces(args) -> None:
+    from .faces import prepare_faces
+
+    sizes = prepare_faces(args.output, args.root, crop=args.crop, split_mode=args.split_mode, split=tuple(args.split),
+                          seed=args.seed, limit=args.limit, workers=args.workers, skip_corrupt=args.skip_corrupt)
+    print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
+
+
 def _simulate_deap(args) -> None:
     from .deap_simulator import simulate_deap
 
@@ -39,7 +47,7 @@ def _train_vae(args) -> None:
 
     summary = train_vae(args.data, args.model, args.live_dir, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood)
     print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
 
 
@@ -108,11 +116,12 @@ def _emotion_factors(args) -> None:
     from .artifacts import save_json, save_table
     from .classifier import accuracy, train_classifier
     from .deap_videos import load_videos
-    from .emotion_factors import TRAVERSAL_VALUES, emotion_factor_table, ground_truth_summary
+    from .emotion_factors import emotion_factor_table, ground_truth_summary
     from .encoding import load_posteriors
     from .figures import plot_emotion_factors
     from .topomap import TopomapInterpolator
     from .training import load_model
+    from .traversal import TRAVERSAL_VALUES
 
     information = read_information(args.information)["I_est"].to_numpy()
     posteriors = load_posteriors(args.posteriors)
@@ -156,6 +165,25 @@ def _save_topk_results(table: pd.DataFrame, information: pd.DataFrame, args, col
         column.removesuffix("_mean"): {f"top{k:g}": value for k, value in zip(table["top_percent"], table[column])},
     })
     print(table.to_string(index=False))
+
+
+def _plot_traversals(args) -> None:
+    from .encoding import load_posteriors
+    from .figures import plot_traversals
+    from .mi import rank_order
+    from .training import load_model
+    from .traversal import TRAVERSAL_VALUES, traversal_grid
+
+    information = read_information(args.information)["I_est"].to_numpy()
+    mu = load_posteriors(args.posteriors)["mu"]
+    if mu.ndim != 2 or mu.shape[1] != len(information):
+        raise ValueError(f"{args.posteriors}: needs encoded images with {len(information)} factors ({args.information})")
+    factors = [int(h) for h in rank_order(information) if information[h] > args.threshold][: args.max_factors]
+    if not factors:
+        raise ValueError(f"{args.information}: no factor carries more than {args.threshold:g} nats: nothing to traverse")
+    traversals = traversal_grid(load_model(args.model), mu[: args.seed_images], factors)
+    plot_traversals(traversals, information, factors, TRAVERSAL_VALUES, args.title, *args.output)
+    print(f"{args.output[0]}: {len(factors)} factors above {args.threshold:g} nats x {len(traversals[0])} seed images")
 
 
 def _plot_information(args) -> None:
@@ -216,6 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--limit", type=int, default=None)
     command.set_defaults(run=_prepare_mnist)
 
+    command = commands.add_parser("prepare-faces", help="CelebA (or the embedded ORL faces) -> 64x64 RGB .npz")
+    _required_paths(command, "output")
+    command.add_argument("--root", default=None, help="CelebA folder, official or Kaggle layout; omit for ORL faces")
+    command.add_argument("--crop", type=int, default=148, help="side of the centred square crop (CelebA)")
+    command.add_argument("--split-mode", choices=["random", "official"], default="random")
+    command.add_argument("--split", nargs=3, type=float, default=[0.8, 0.1, 0.1])
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--limit", type=int, default=None)
+    command.add_argument("--workers", type=int, default=1, help="processes decoding JPEGs")
+    command.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (count logged)")
+    command.set_defaults(run=_prepare_faces)
+
     command = commands.add_parser("simulate-deap", help="write simulated EEG in DEAP's exact file format")
     _required_paths(command, "output_dir")
     command.add_argument("--subjects", type=int, default=4, help="writes s01.dat .. sNN.dat")
@@ -241,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "data", "model", "live_dir")
     command.add_argument("--beta", required=True, type=float)
     command.add_argument("--sigma2-x", required=True, type=float)
+    command.add_argument("--likelihood", choices=["gaussian", "mixture"], default="gaussian")
     command.add_argument("--channels", nargs="+", type=int, default=[32, 32])
     command.add_argument("--hidden", type=int, default=256)
     command.add_argument("--latents", type=int, default=128)
@@ -289,6 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "model", "data", "posteriors", "information", "output_stem", "metrics")
     command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
     command.set_defaults(run=_ablate_topk)
+
+    command = commands.add_parser("plot-traversals", help="Figures 3 and 6: traversals of the influential factors")
+    _required_paths(command, "model", "posteriors", "information")
+    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--threshold", type=float, default=0.5, help="traverse factors with I_est above it (nats)")
+    command.add_argument("--max-factors", type=int, default=16)
+    command.add_argument("--seed-images", type=int, default=4, help="the first test images, one row each")
+    command.add_argument("--title", default="")
+    command.set_defaults(run=_plot_traversals)
 
     command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
     _required_paths(command, "information")

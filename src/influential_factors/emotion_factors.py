@@ -19,23 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .classifier import EmotionLSTM, factor_drop
 from .mi import rank_order
 from .topomap import TopomapInterpolator
+from .traversal import traverse
 
-TRAVERSAL_VALUES = np.linspace(-3.0, 3.0, 7)
 PLANTED_PATTERNS = ("valence", "arousal")  # keys of the simulator's ground truth, rating columns 0 and 1
-
-
-@torch.no_grad()
-def traverse(model, reference: np.ndarray, factor: int, values: np.ndarray = TRAVERSAL_VALUES) -> np.ndarray:
-    """Decoded maps (values, bands, grid, grid) of `reference` (latents,) with z_factor set to each value."""
-    device = next(model.parameters()).device
-    codes = np.repeat(reference[None].astype(np.float32), len(values), axis=0)
-    codes[:, factor] = values
-    return model.decode(torch.from_numpy(codes).to(device)).cpu().numpy()
 
 
 def electrode_values(maps: np.ndarray, interpolator: TopomapInterpolator) -> np.ndarray:

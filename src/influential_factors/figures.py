@@ -1,4 +1,5 @@
-"""Figures: information per factor against the variance indicator (the paper's Figures 1 and 2), and the
+"""Figures: information per factor against the variance indicator (the paper's Figures 1 and 2), traversals
+of the influential factors (Figures 3 and 6), and the
 emotion-relevant factors' traversals (Figure 5)."""
 
 from __future__ import annotations
@@ -91,4 +92,29 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
     figure.colorbar(image, ax=axes[:, n_values:], shrink=0.6, label="change in normalised band power")
     figure.suptitle(f"{title}: top factors by $I_{{est}}$; accuracy and cross-entropy change with the factor "
                     "zeroed (red: emotion-relevant)", fontsize=9)
+    save_figure(figure, *paths)
+
+
+def plot_traversals(traversals: np.ndarray, information: np.ndarray, factors: list[int], values: np.ndarray,
+                    title: str, *paths: str | Path, blocks_per_row: int = 4) -> None:
+    """Figures 3 and 6: one block per factor (ordered as given, labelled with I_est), each block one row
+    per seed image and one column per value of the factor, the other factors at the seed's mean code.
+
+    `traversals` is (factors, seeds, values, C, H, W) in [0, 1]; grey images are drawn in grey.
+    """
+    n_factors, n_seeds, n_values = traversals.shape[:3]
+    columns = min(blocks_per_row, n_factors)
+    rows = -(-n_factors // columns)
+    figure, axes = plt.subplots(rows, columns, squeeze=False, figsize=(2.2 * columns, 2.2 * rows * n_seeds / n_values + 0.5))
+    for axis in axes.flat:
+        axis.axis("off")
+    for index, (factor, block) in enumerate(zip(factors, traversals)):
+        tiles = np.clip(block, 0, 1).transpose(0, 3, 1, 4, 2)  # (seeds, H, values, W, C)
+        seeds, height, _, width, channels = tiles.shape
+        image = tiles.reshape(seeds * height, n_values * width, channels)
+        axis = axes.flat[index]
+        axis.imshow(image[..., 0] if channels == 1 else image, cmap="gray", vmin=0, vmax=1)
+        axis.set_title(f"z{factor}: I={information[factor]:.2f} nats", fontsize=8)
+    figure.suptitle(f"{title}: each block one factor over [{values[0]:g}, {values[-1]:g}], one row per seed image",
+                    fontsize=9)
     save_figure(figure, *paths)

@@ -39,7 +39,8 @@ def split_images(data_path: str | Path, split: str) -> np.ndarray:
 
 def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, beta: float,
               sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
-              batch_size: int, lr: float, seed: int, device: torch.device | None = None) -> dict[str, float]:
+              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian",
+              device: torch.device | None = None) -> dict[str, float]:
     """Train a BetaVAE by Adam on the negative beta-ELBO; save weights and architecture to `model_path`.
 
     The whole training split lives on the device and batches are drawn there by a seeded
@@ -51,14 +52,16 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     torch.manual_seed(seed)
     x_train = images_to_tensor(split_images(data_path, "train"), device)
     x_val = images_to_tensor(split_images(data_path, "val"), device)
-    architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents)
+    architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
+                        likelihood=likelihood, sigma2_x=sigma2_x)
     model = BetaVAE(**architecture).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     batches_per_epoch = math.ceil(len(x_train) / batch_size)
 
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        live.log_params({"beta": beta, "sigma2_x": sigma2_x, "latents": latents, "epochs": epochs, "lr": lr})
+        live.log_params({"beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
+                         "epochs": epochs, "lr": lr})
         progress = tqdm(range(epochs), desc=f"train beta={beta:g}", unit="epoch")
         for epoch in progress:
             model.train()
@@ -67,7 +70,7 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
             for start in range(0, len(x_train), batch_size):
                 batch = x_train[order[start:start + batch_size]]
                 x_mean, mu, logvar = model(batch)
-                terms = beta_vae_loss(batch, x_mean, mu, logvar, beta, sigma2_x)
+                terms = beta_vae_loss(batch, x_mean, mu, logvar, beta, sigma2_x, model.noise)
                 optimizer.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 optimizer.step()
@@ -98,7 +101,7 @@ def evaluate(model: BetaVAE, images: torch.Tensor, beta: float, sigma2_x: float,
     totals = {"loss": 0.0, "sse": 0.0, "kl": 0.0}
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
-        terms = beta_vae_loss(batch, *model(batch), beta, sigma2_x)
+        terms = beta_vae_loss(batch, *model(batch), beta, sigma2_x, model.noise)
         for name in totals:
             totals[name] += terms[name].item() * len(batch) / len(images)
     return totals
