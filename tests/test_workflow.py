@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
+from influential_factors.datasets import load_split
 from influential_factors.deap_videos import load_videos
 from workflow_project import ScratchProject
 
@@ -91,6 +92,19 @@ def test_table2_has_the_documented_columns_and_rows(snakemake_run):
     assert (root / "results/figures/deap/information_beta6.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_faces_branch_gives_table1_and_traversals(snakemake_run):
+    root, params = snakemake_run.root, snakemake_run.params
+    table = pd.read_parquet(root / "results/tables/celeba/table1_beta1.parquet")
+    assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent"], reverse=True)
+    assert table["mse"].iloc[0] < table["mse"].iloc[-1]  # all factors reconstruct better than none
+    images, _ = load_split(root / "data/processed/celeba.npz", "train")
+    assert images.shape == (80, 3, 64, 64)
+    settings = params["analysis"]["traversals"]
+    figure = imread(root / "results/figures/celeba/traversals_beta1.png")
+    assert figure.ndim == 3 and figure.shape[1] > 300  # max_factors blocks side by side
+    assert settings["max_factors"] == 3
+
+
 def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
     settings = params["analysis"]["emotion_factors"]
@@ -124,11 +138,16 @@ def _deap(stages: str) -> set[str]:
     return _per_beta(stages, ["6"], "deap")
 
 
+def _faces(stages: str) -> set[str]:
+    return _per_beta(stages, ["1"], "celeba")
+
+
 def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     first = project.run("dvc", "repro")
-    assert _stages_run(first) == ({"prepare_mnist", "prepare_deap"} | _per_beta("train encode mi ablate figures")
+    assert _stages_run(first) == ({"prepare_mnist", "prepare_celeba", "prepare_deap"}
+                                  | _per_beta("train encode mi ablate figures") | _faces("train encode mi ablate figures")
                                   | _deap("train encode mi classify figures emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
@@ -137,7 +156,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("ablate")
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("ablate") | _faces("ablate")
     table = pd.read_csv(tmp_path / "results/tables/mnist/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
@@ -146,11 +165,12 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project.set_param("analysis", "influential_threshold", 0.5)
     rerun = project.run("dvc", "repro")  # DEAP's consumers of the table re-run only if a flag changed
     consumers = _deap("classify emotion_factors") if deap_information.read_bytes() != before else set()
-    assert _stages_run(rerun) == _per_beta("mi ablate figures") | _deap("mi figures") | consumers
+    assert _stages_run(rerun) == (_per_beta("mi ablate figures") | _faces("mi ablate figures") | _deap("mi figures")
+                                  | consumers)
 
     encoding = tmp_path / "src/influential_factors/encoding.py"  # a code change that leaves results alone:
     encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs only the encode stages
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("encode") | _deap("encode")
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("encode") | _faces("encode") | _deap("encode")
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 

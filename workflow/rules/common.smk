@@ -5,7 +5,7 @@ from influential_factors.config import validate_params
 
 validate_params(config, Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml")
 
-IMAGE_DATASETS = "mnist"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
+IMAGE_DATASETS = "mnist|celeba"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
 
 wildcard_constraints:
     dataset="[a-z]+",
@@ -20,6 +20,7 @@ TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
 TABLE2 = "results/tables/deap/table2_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
+TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 3 and 6 (faces)
 EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
 EMOTION_METRICS = "results/metrics/deap/emotion_factors_beta{beta}.json"
 FIGURE5 = "results/figures/deap/emotion_factors_beta{beta}"
@@ -39,6 +40,7 @@ IMAGE_PHASES = {
     "ablate": [TABLE1 + ".csv", METRICS],
     "figures": [FIGURE1 + ".png", FIGURE1 + ".pdf"],
 }
+FACE_PHASES = dict(IMAGE_PHASES, figures=IMAGE_PHASES["figures"] + [TRAVERSALS + ".png", TRAVERSALS + ".pdf"])
 DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
                    figures=IMAGE_PHASES["figures"] + [FIGURE5 + ".png", EMOTION_METRICS])
 
@@ -50,7 +52,7 @@ def betas(dataset):
 
 def phase_targets(dataset, phases):
     """The files of the given phases of a dataset, for every beta of its grid."""
-    table = DEAP_PHASES if dataset == "deap" else IMAGE_PHASES
+    table = {"deap": DEAP_PHASES, "celeba": FACE_PHASES}.get(dataset, IMAGE_PHASES)
     return [path for phase in phases for path in expand(table[phase], dataset=dataset, beta=betas(dataset))]
 
 

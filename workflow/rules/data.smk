@@ -1,4 +1,5 @@
-# Data preparation: raw inputs -> data/processed/<dataset>.npz (uint8 images and labels per split).
+# Data preparation: raw inputs -> data/processed/<dataset>.npz (uint8 images and labels per split), or
+# for DEAP a folder of topographic-map videos.
 
 
 rule prepare_mnist:
@@ -20,6 +21,23 @@ def deap_subject_files(wildcards):
     deap = config["data"]["deap"]
     root = deap["root"] or DEAP_SIMULATED
     return [f"{root}/s{subject:02d}.dat" for subject in deap["subjects"]]
+
+
+rule prepare_celeba:
+    output:
+        "data/processed/celeba.npz",
+    params:
+        root=lambda w: f"--root {config['data']['celeba']['root']}" if config["data"]["celeba"]["root"] else "",
+        limit=lambda w: f"--limit {config['data']['celeba']['limit']}" if config["data"]["celeba"]["limit"] else "",
+        skip="--skip-corrupt" if config["data"]["celeba"]["skip_corrupt"] else "",
+        settings=config["data"]["celeba"],
+        split=config["data"]["celeba"]["split"],
+        seed=config["seed"],
+    threads: workflow.cores
+    shell:
+        "influential-factors prepare-faces --output {output} {params.root} {params.limit} {params.skip}"
+        " --crop {params.settings[crop]} --split-mode {params.settings[split_mode]} --split {params.split}"
+        " --seed {params.seed} --workers {threads}"
 
 
 rule simulate_deap:

@@ -1,5 +1,5 @@
-# Figures: information per factor against the variance indicator (Figures 1 and 2), and the
-# emotion-relevant factors of DEAP (Figure 5).
+# Figures: information per factor against the variance indicator (Figures 1 and 2), traversals of the
+# influential factors of faces (Figures 3 and 6), and the emotion-relevant factors of DEAP (Figure 5).
 
 
 rule plot_information:
@@ -12,6 +12,22 @@ rule plot_information:
     shell:
         "influential-factors plot-information --information {input} --output {output}"
         " --threshold {params.threshold} --title '{wildcards.dataset}, beta={wildcards.beta}'"
+
+
+rule plot_traversals:
+    input:
+        model=MODEL,
+        posteriors=POSTERIORS,
+        information=INFORMATION + ".csv",
+    output:
+        multiext(TRAVERSALS, ".png", ".pdf"),
+    params:
+        settings=config["analysis"]["traversals"],
+    shell:
+        "influential-factors plot-traversals --model {input.model} --posteriors {input.posteriors}"
+        " --information {input.information} --output {output} --threshold {params.settings[threshold]}"
+        " --max-factors {params.settings[max_factors]} --seed-images {params.settings[seed_images]}"
+        " --title '{wildcards.dataset}, beta={wildcards.beta}'"
 
 
 rule emotion_factors:

@@ -19,4 +19,4 @@ rule train_vae:
         " --live-dir {params.live_dir} --beta {wildcards.beta} --sigma2-x {params.vae[sigma2_x]}"
         " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
         " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
-        " --seed {params.seed}"
+        " --likelihood {params.vae[likelihood]} --seed {params.seed}"
