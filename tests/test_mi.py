@@ -7,25 +7,11 @@ import torch
 from influential_factors.gaussian import kl_normal
 from influential_factors.mi import (information_per_factor, information_table, optimal_prior_variance,
                                     rank_order, variance_indicator)
-
-
-def linear_gaussian_encoder(samples=50_000, seed=0):
-    """x ~ N(0, S) in 4-D; q(z_h|x) = N(w_h . x, s_h^2) for three factors, with their true I."""
-    rng = np.random.default_rng(seed)
-    a = rng.normal(size=(4, 4))
-    covariance = a @ a.T + np.eye(4)
-    x = rng.multivariate_normal(np.zeros(4), covariance, size=samples)
-    weights = np.array([[1.0, 0.5, 0.0, 0.0], [0.0, 0.1, 0.0, 0.2], [0.3, -0.3, 1.0, 2.0]])
-    noise_var = np.array([0.5, 2.0, 0.01])
-    mu = x @ weights.T
-    logvar = np.broadcast_to(np.log(noise_var), mu.shape)
-    signal = np.einsum("hd,de,he->h", weights, covariance, weights)
-    true_information = 0.5 * np.log1p(signal / noise_var)
-    return mu, logvar, true_information
+from influential_factors.synthetic import synthetic_posteriors
 
 
 def test_linear_gaussian_encoder_matches_closed_form():
-    mu, logvar, truth = linear_gaussian_encoder()
+    mu, logvar, truth, _ = synthetic_posteriors("gaussian", samples=50_000)
     estimate = information_per_factor(mu, logvar)
     # I_est depends on the data only through mean(mu^2): its relative error ~ sqrt(2 / M).
     tolerance = 4 * np.sqrt(2 / len(mu))

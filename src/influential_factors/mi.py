@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 
-def _check_posteriors(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def check_posteriors(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mu, logvar = np.asarray(mu, dtype=np.float64), np.asarray(logvar, dtype=np.float64)
     if mu.ndim != 2 or mu.shape != logvar.shape or len(mu) == 0:
         raise ValueError(f"mu and logvar must be equal, non-empty (samples, factors) arrays, got {mu.shape} and {logvar.shape}")
@@ -25,13 +25,13 @@ def _check_posteriors(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, n
 
 def optimal_prior_variance(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     """s_h^2 = mean_m (sigma_h^2(x_m) + mu_h^2(x_m)): the variance of the closed-form q*(z_h)."""
-    mu, logvar = _check_posteriors(mu, logvar)
+    mu, logvar = check_posteriors(mu, logvar)
     return np.mean(np.exp(logvar) + mu**2, axis=0)
 
 
 def information_per_factor(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     """I_est(x; z_h) in nats for every factor h (Algorithm 1)."""
-    mu, logvar = _check_posteriors(mu, logvar)
+    mu, logvar = check_posteriors(mu, logvar)
     return 0.5 * (np.log(optimal_prior_variance(mu, logvar)) - logvar.mean(axis=0))
 
 

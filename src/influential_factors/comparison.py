@@ -1,0 +1,116 @@
+"""All estimators side by side: one table per model, the rank agreement between them, and the
+synthetic benchmark that scores each against the known truth (synthetic.py).
+
+Which bound each one is (the truth lies between the lower and the upper ones):
+- upper: Algorithm 1 (I + KL(q(z_h) || q*)), the free-mean q*, the mean KL to the prior;
+- lower: the mixture estimator (it is InfoNCE with the true critic log q(z|x), so it is below I in
+  expectation and at most log M; consistent as M grows) and the neural InfoNCE bound.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .estimators import (active_units, free_mean_information, kl_to_prior, mixture_information,
+                         optimal_prior_kl)
+from .mi import information_per_factor, rank_order, variance_indicator
+from .synthetic import CASES, synthetic_posteriors
+
+# Columns that rank factors, with the bound each one is on I(x; z_h) ("indicator": not an estimate of it).
+RANKED = {"I_est": "upper", "I_free": "upper", "I_mixture": "lower", "I_infonce": "lower",
+          "kl_prior": "upper", "variance": "indicator"}
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """1 for the largest value; NaN (an estimator not run on that factor) ranks last."""
+    filled = np.where(np.isnan(values), -np.inf, values)
+    result = np.empty(len(values), dtype=np.int64)
+    result[rank_order(filled)] = np.arange(1, len(values) + 1)
+    return result
+
+
+def estimator_table(mu: np.ndarray, logvar: np.ndarray, mixture: np.ndarray,
+                    infonce: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per factor: every estimator's value (nats), the earlier version's indicators, and the
+    rank by each estimator. `mixture` (and `infonce`, NaN where not run) are computed by the caller."""
+    information = information_per_factor(mu, logvar)
+    table = pd.DataFrame({
+        "factor": np.arange(len(information)),
+        "I_est": information,  # Algorithm 1 = mean KL(q(z_h|x) || q*_h)
+        "I_free": free_mean_information(mu, logvar),
+        "I_mixture": mixture,
+        "I_infonce": np.full(len(information), np.nan) if infonce is None else infonce,
+        "kl_prior": kl_to_prior(mu, logvar),
+    })
+    table["kl_prior_minus_I_est"] = table["kl_prior"] - table["I_est"]  # the earlier version's difference
+    table["kl_q_star_prior"] = optimal_prior_kl(mu, logvar)  # equal to it: the identity in estimators.py
+    table["variance"] = variance_indicator(mu)
+    table["active"] = active_units(mu)
+    for column in RANKED:
+        table[f"rank_{column}"] = ranks(table[column].to_numpy())
+    return table
+
+
+def rank_agreement(table: pd.DataFrame) -> pd.DataFrame:
+    """Spearman's rho between the rankings of every pair of estimators, on the factors both scored
+    (NaN where one of them is constant there: no ranking to compare)."""
+    columns = [column for column in RANKED if table[column].notna().sum() >= 3]
+    matrix = pd.DataFrame(np.eye(len(columns)), index=columns, columns=columns)
+    for i, first in enumerate(columns):
+        for second in columns[i + 1:]:
+            both = table[[first, second]].dropna()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", stats.ConstantInputWarning)
+                rho = stats.spearmanr(both[first], both[second]).statistic
+            matrix.loc[first, second] = matrix.loc[second, first] = rho
+    return matrix.rename_axis("estimator").reset_index()
+
+
+def estimator_summary(table: pd.DataFrame, joint_mixture: float, threshold: float) -> dict:
+    """Totals, the code's total correlation, counts of influential and active factors, agreement."""
+    influential = int((table["I_est"] > threshold).sum())
+    top_by = {column: set(rank_order(table[column].fillna(-np.inf).to_numpy())[:influential])
+              for column in ("I_est", "I_mixture")}
+    summary = {f"total_{column}": float(table[column].sum()) for column in ("I_est", "I_free", "I_mixture", "kl_prior")}
+    summary.update({
+        "I_joint_mixture": joint_mixture,
+        "total_correlation": float(table["I_mixture"].sum() - joint_mixture),
+        "n_influential_I_est": influential,
+        "n_influential_I_mixture": int((table["I_mixture"] > threshold).sum()),
+        "active_units": int(table["active"].sum()),
+        "spearman_I_est_I_mixture": float(stats.spearmanr(table["I_est"], table["I_mixture"]).statistic),
+        "top_influential_agree": float(len(top_by["I_est"] & top_by["I_mixture"]) / influential) if influential else 1.0,
+    })
+    if table["I_infonce"].notna().any():
+        summary["total_I_infonce_scored"] = float(table["I_infonce"].sum())
+    return summary
+
+
+def synthetic_benchmark(samples: int, seed: int = 0, infonce=None) -> pd.DataFrame:
+    """Every estimator against the known I(x; z_h) and I(x; z) of the synthetic cases.
+
+    `infonce(mu, logvar) -> (per_factor, joint)` adds the neural bound when given. A bound "holds"
+    when it is on its side of the truth up to the sampling tolerance 2 / sqrt(samples).
+    """
+    tolerance = 2 / np.sqrt(samples)
+    rows = []
+    for case in CASES:
+        mu, logvar, truth, joint_truth = synthetic_posteriors(case, samples, seed)
+        mixture, joint_mixture = mixture_information(mu, logvar, seed=seed)
+        values = {"I_est": information_per_factor(mu, logvar), "I_free": free_mean_information(mu, logvar),
+                  "I_mixture": mixture, "kl_prior": kl_to_prior(mu, logvar)}
+        joints = {name: value.sum() for name, value in values.items()} | {"I_mixture": joint_mixture}
+        if infonce is not None:
+            values["I_infonce"], joints["I_infonce"] = infonce(mu, logvar)
+        targets = [(f"z{h}", truth[h], {name: value[h] for name, value in values.items()}) for h in range(len(truth))]
+        for target, true_value, estimates in targets + [("z", joint_truth, joints)]:
+            for name, value in estimates.items():
+                error = float(value - true_value)
+                holds = error >= -tolerance if RANKED[name] == "upper" else error <= tolerance
+                rows.append({"case": case, "target": target, "estimator": name, "bound": RANKED[name],
+                             "truth": float(true_value), "value": float(value), "error": error, "holds": holds})
+    return pd.DataFrame(rows)

@@ -1,0 +1,72 @@
+"""The per-model estimator table, the rank agreement, and the synthetic benchmark's bounds."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from influential_factors.comparison import (RANKED, estimator_summary, estimator_table, rank_agreement, ranks,
+                                            synthetic_benchmark)
+from influential_factors.estimators import mixture_information
+from influential_factors.synthetic import NOISE_VARIANCE, OFFSET, WEIGHTS, input_covariance
+
+
+def posteriors(seed=0, samples=600):
+    """Six factors of decreasing information and one that ignores the input."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(samples, 1))
+    mu = np.column_stack([x[:, 0] * scale for scale in (3.0, 2.0, 1.0, 0.5, 0.2, 0.1)] + [np.zeros(samples)])
+    logvar = np.full(mu.shape, np.log(0.1))
+    return mu, logvar
+
+
+def test_table_holds_every_estimator_and_ranks_the_informative_factors_first():
+    mu, logvar = posteriors()
+    mixture, _ = mixture_information(mu, logvar)
+    table = estimator_table(mu, logvar, mixture)
+    for column in RANKED:
+        if column != "I_infonce":
+            assert list(table[f"rank_{column}"]) == [1, 2, 3, 4, 5, 6, 7], column
+    assert table["I_infonce"].isna().all() and list(table["rank_I_infonce"]) == list(range(1, 8))
+    np.testing.assert_allclose(table["kl_prior_minus_I_est"], table["kl_q_star_prior"], atol=1e-12)
+    assert list(table["active"]) == [True] * 5 + [False] * 2  # Var(0.1 x) = 0.01 is not above 0.01
+
+
+def test_ranks_put_unscored_factors_last_and_keep_index_order_on_ties():
+    np.testing.assert_array_equal(ranks(np.array([0.5, np.nan, 2.0, 0.5])), [2, 4, 1, 3])
+
+
+def test_rank_agreement_is_spearman_on_the_factors_both_estimators_scored():
+    table = pd.DataFrame({"I_est": [5.0, 4, 3, 2, 1], "I_free": [1.0, 2, 3, 4, 5], "I_mixture": [5.0, 4, 3, 1, 2],
+                          "I_infonce": [3.0, 2, 1, np.nan, np.nan], "kl_prior": [1.0, 2, 3, 4, 6],
+                          "variance": [5.0, 4, 3, 2, 1]})
+    matrix = rank_agreement(table).set_index("estimator")
+    assert matrix.loc["I_est", "I_free"] == pytest.approx(-1.0)
+    assert matrix.loc["I_est", "I_mixture"] == pytest.approx(0.9)  # one swapped pair of 5: 1 - 6*2/(5*24)
+    assert matrix.loc["I_est", "I_infonce"] == pytest.approx(1.0)  # on the three factors InfoNCE scored
+    assert matrix.loc["I_est", "variance"] == pytest.approx(1.0) and np.allclose(np.diag(matrix), 1.0)
+    np.testing.assert_allclose(matrix.to_numpy(), matrix.to_numpy().T)
+
+
+def test_summary_counts_and_total_correlation_of_factors_reading_the_same_input():
+    mu, logvar = posteriors()
+    mixture, joint = mixture_information(mu, logvar, samples=2)
+    summary = estimator_summary(estimator_table(mu, logvar, mixture), joint, threshold=0.7)
+    # all factors read one scalar x: the code is worth one channel with the summed signal-to-noise ratio
+    assert joint == pytest.approx(0.5 * np.log1p(np.sum(np.var(mu, axis=0)) / 0.1), abs=0.1)
+    assert summary["total_correlation"] == pytest.approx(mixture.sum() - joint)
+    assert summary["total_correlation"] > 2.0
+    assert summary["active_units"] == 5 and summary["spearman_I_est_I_mixture"] == pytest.approx(1.0)
+    assert summary["top_influential_agree"] == 1.0
+
+
+def test_benchmark_bounds_hold_and_the_offset_bias_of_algorithm_1_is_the_closed_form():
+    table = synthetic_benchmark(samples=3000, seed=1)
+    assert table["holds"].all(), table[~table["holds"]]
+    offset = table[(table["case"] == "offset") & table["target"].isin(["z0", "z2"])].set_index(["target", "estimator"])
+    variance = np.einsum("hd,de,he->h", WEIGHTS, input_covariance(), WEIGHTS) + NOISE_VARIANCE
+    bias = 0.5 * np.log1p(OFFSET**2 / variance)
+    for h in (0, 2):  # the zero-mean q* pays KL(q(z_h) || q*); the free mean does not
+        assert offset.loc[(f"z{h}", "I_est"), "error"] == pytest.approx(bias[h], abs=0.04)
+        assert abs(offset.loc[(f"z{h}", "I_free"), "error"]) < 0.04
+    gaussian = table[(table["case"] == "gaussian") & (table["target"] != "z")]
+    assert gaussian.loc[gaussian["estimator"] == "I_mixture", "error"].abs().max() < 0.06

@@ -1,0 +1,101 @@
+"""The estimators beside Algorithm 1: closed-form identities, known answers and sanity bands."""
+
+import numpy as np
+import pytest
+
+from influential_factors.estimators import (active_units, free_mean_information, kl_to_prior, mixture_information,
+                                            optimal_prior_kl)
+from influential_factors.gaussian import kl_normal
+from influential_factors.mi import information_per_factor, optimal_prior_variance
+from influential_factors.synthetic import bimodal_information, synthetic_posteriors
+
+
+def random_posteriors(samples=400, factors=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.3, 1.2, size=(samples, factors)), rng.normal(-1.0, 0.5, size=(samples, factors))
+
+
+def test_kl_to_prior_minus_kl_to_q_star_equals_kl_of_q_star_to_the_prior():
+    mu, logvar = random_posteriors()
+    difference = kl_to_prior(mu, logvar) - information_per_factor(mu, logvar)
+    np.testing.assert_allclose(difference, optimal_prior_kl(mu, logvar), rtol=1e-10)
+    s2 = optimal_prior_variance(mu, logvar)
+    np.testing.assert_allclose(optimal_prior_kl(mu, logvar), kl_normal(0.0, np.log(s2)), rtol=1e-12)
+
+
+def test_free_mean_is_the_mean_kl_to_the_best_gaussian_and_never_above_algorithm_1():
+    mu, logvar = random_posteriors(seed=1)
+    free = free_mean_information(mu, logvar)
+    centre, spread = mu.mean(axis=0), np.exp(logvar).mean(axis=0) + mu.var(axis=0)
+    np.testing.assert_allclose(free, kl_normal(mu, logvar, centre, np.log(spread)).mean(axis=0), rtol=1e-10)
+    assert np.all(free <= information_per_factor(mu, logvar) + 1e-12)
+    for shift, scale in ((0.1, 1.0), (0.0, 1.2)):  # moving q* off the moment match raises the mean KL
+        assert np.all(kl_normal(mu, logvar, centre + shift, np.log(spread * scale)).mean(axis=0) > free)
+
+
+def test_mixture_estimator_converges_to_the_closed_form_on_the_linear_gaussian_encoder():
+    errors, joint_errors = [], []
+    for samples in (500, 4000):
+        mu, logvar, truth, joint_truth = synthetic_posteriors("gaussian", samples, seed=2)
+        per_factor, joint = mixture_information(mu, logvar, samples=2, seed=3)
+        errors.append(np.abs(per_factor - truth).max())
+        joint_errors.append(joint - joint_truth)
+    assert errors[1] < 0.05 and errors[1] < errors[0]
+    # the whole code (5.2 nats, near log 500 = 6.2) shows the lower bound's finite-M bias, shrinking with M
+    assert joint_errors[0] < joint_errors[1] < 0 and joint_errors[1] > -0.15
+
+
+def test_mixture_estimator_is_near_the_quadrature_truth_where_gaussian_q_star_is_biased():
+    mu, logvar, truth, _ = synthetic_posteriors("bimodal", 4000, seed=4)
+    per_factor, _ = mixture_information(mu, logvar, seed=5)
+    np.testing.assert_allclose(per_factor, truth, atol=0.05)
+    # bimodal q(z_h): the Gaussian q* overshoots, less as the noise blurs the two modes into one bump
+    bias = free_mean_information(mu, logvar) - truth
+    assert bias[0] > bias[1] > 0.1 and 0 < bias[2] < bias[1]
+
+
+def test_bimodal_truth_tends_to_the_entropy_of_the_two_modes():
+    """With little noise z reveals x's mode and location: I -> H(mixture of 2 narrow Gaussians) - H(noise)."""
+    wide = bimodal_information(100.0)
+    assert 0 < wide < 0.05  # noise far wider than the input: almost nothing gets through
+    assert bimodal_information(0.05) > bimodal_information(0.5) > bimodal_information(4.0)
+
+
+def test_an_ignored_factor_scores_zero_and_an_identity_code_scores_high():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=2000)
+    mu = np.column_stack([np.zeros_like(x), x])
+    logvar = np.column_stack([np.zeros_like(x), np.full_like(x, np.log(1e-4))])
+    per_factor, joint = mixture_information(mu, logvar, seed=7)
+    assert abs(per_factor[0]) < 0.01
+    # I(x; x + noise) = 1/2 log(1 + 1 / 1e-4) = 4.6 nats, well under the cap log M = 7.6
+    assert per_factor[1] == pytest.approx(0.5 * np.log1p(1e4), abs=0.1)
+    assert joint == pytest.approx(per_factor.sum(), abs=0.05)
+    np.testing.assert_array_equal(active_units(mu), [False, True])
+
+
+def test_duplicated_factors_inflate_the_sum_by_their_total_correlation():
+    """z1 and z2 read the same x: sum_h I(x; z_h) - I(x; z) = TC(z) = I(z1; z2), closed form for Gaussians."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=3000)
+    noise = 0.25
+    mu = np.column_stack([x, x])
+    logvar = np.full(mu.shape, np.log(noise))
+    per_factor, joint = mixture_information(mu, logvar, samples=2, seed=9)
+    single = 0.5 * np.log1p(1 / noise)
+    np.testing.assert_allclose(per_factor, single, atol=0.05)
+    assert joint == pytest.approx(0.5 * np.log1p(2 / noise), abs=0.05)
+    correlation = 1 / (1 + noise)  # corr(z1, z2)
+    assert per_factor.sum() - joint == pytest.approx(-0.5 * np.log(1 - correlation**2), abs=0.08)
+
+
+def test_mixture_estimator_is_seeded_and_independent_of_the_batch_size():
+    mu, logvar = random_posteriors(samples=300, seed=10)
+    first = mixture_information(mu, logvar, seed=1, batch_size=7)
+    np.testing.assert_allclose(first[0], mixture_information(mu, logvar, seed=1, batch_size=7)[0], rtol=0)
+    assert mixture_information(mu, logvar, seed=2)[1] != first[1]
+
+
+def test_kl_to_prior_matches_the_closed_form_per_dimension():
+    mu, logvar = np.array([[1.0, 0.0]]), np.array([[0.0, np.log(4.0)]])
+    np.testing.assert_allclose(kl_to_prior(mu, logvar), [0.5, 0.5 * (4 - 1 - np.log(4))])
