@@ -13,3 +13,5 @@ include: "workflow/rules/figures.smk"
 rule all:
     input:
         [dataset_targets(dataset) for dataset in config["datasets"]],
+        ESTIMATOR_BENCHMARK + ".csv",
+        ESTIMATOR_BENCHMARK_METRICS,

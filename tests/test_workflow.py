@@ -126,6 +126,40 @@ def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run)
     assert figure.shape[0] > 100 and figure.shape[1] > figure.shape[0]  # one row per factor, 10 columns
 
 
+@pytest.mark.parametrize("dataset, beta, factors", [("mnist", "10", 16), ("deap", "6", 8), ("shapes", "4", 8)])
+def test_every_estimator_is_tabulated_with_ranks_and_agreement(snakemake_run, dataset, beta, factors):
+    root = snakemake_run.root
+    table = pd.read_parquet(root / f"results/estimators/{dataset}/beta{beta}.parquet")
+    information = pd.read_parquet(root / f"results/mi/{dataset}/beta{beta}.parquet")
+    assert len(table) == factors
+    np.testing.assert_allclose(table["I_est"], information["I_est"])  # the same posteriors as Algorithm 1's table
+    assert (table["I_free"] <= table["I_est"] + 1e-9).all() and (table["kl_prior"] >= table["I_est"] - 1e-9).all()
+    np.testing.assert_allclose(table["kl_prior_minus_I_est"], table["kl_q_star_prior"], atol=1e-9)
+    assert sorted(table["rank_I_mixture"]) == list(range(1, factors + 1))
+    agreement = pd.read_csv(root / f"results/estimators/{dataset}/agreement_beta{beta}.csv").set_index("estimator")
+    np.testing.assert_allclose(agreement.to_numpy(), agreement.to_numpy().T)
+    metrics = json.loads((root / f"results/metrics/{dataset}/estimators_beta{beta}.json").read_text())
+    assert metrics["total_I_mixture"] == pytest.approx(table["I_mixture"].sum())
+    assert metrics["I_joint_mixture"] <= metrics["log_samples"] + 1e-9
+
+
+def test_synthetic_benchmark_keeps_every_bound(snakemake_run):
+    table = pd.read_csv(snakemake_run.root / "results/estimators/synthetic.csv")
+    assert set(table["case"]) == {"gaussian", "offset", "bimodal"} and table["holds"].all()
+    metrics = json.loads((snakemake_run.root / "results/metrics/estimators_synthetic.json").read_text())
+    assert metrics["bounds_hold"] and metrics["max_abs_error_per_factor"]["gaussian/I_est"] < 0.1
+    assert metrics["joint_error"]["gaussian/I_est"] > 0.05  # a sum of per-factor bounds also counts TC = 0.12
+
+
+def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
+    root = snakemake_run.root
+    metrics = json.loads((root / "results/metrics/shapes/mig_beta4.json").read_text())
+    table = pd.read_csv(root / "results/tables/shapes/mig_beta4.csv")
+    assert metrics["true_factors"] == 5 and list(table["factor"]) == ["shape", "scale", "rotation", "x", "y"]
+    assert 0 <= metrics["mig"] <= 1 and metrics["mig"] == pytest.approx(table["gap"].mean())
+    assert imread(root / "results/figures/shapes/traversals_beta4.png").std() > 0.01
+
+
 def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output))
 
@@ -142,13 +176,20 @@ def _faces(stages: str) -> set[str]:
     return _per_beta(stages, ["1"], "celeba")
 
 
+def _shapes(stages: str) -> set[str]:
+    return _per_beta(stages, ["4"], "shapes")
+
+
 def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     first = project.run("dvc", "repro")
-    assert _stages_run(first) == ({"prepare_mnist", "prepare_celeba", "prepare_deap"}
-                                  | _per_beta("train encode mi ablate figures") | _faces("train encode mi ablate figures")
-                                  | _deap("train encode mi classify figures emotion_factors"))
+    assert _stages_run(first) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
+                                   "benchmark_estimators"}
+                                  | _per_beta("train encode mi estimators ablate figures")
+                                  | _faces("train encode mi estimators ablate figures")
+                                  | _shapes("train encode mi estimators ablate figures mig")
+                                  | _deap("train encode mi estimators classify figures emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     (tmp_path / "data/processed/mnist.npz").unlink()  # a file restored from DVC's cache must not
@@ -156,29 +197,31 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("ablate") | _faces("ablate")
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("ablate") | _faces("ablate") | _shapes("ablate")
     table = pd.read_csv(tmp_path / "results/tables/mnist/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
     tables = {stages: tmp_path / path for stages, path in [
         (frozenset(_faces("ablate")), "results/mi/celeba/beta1.csv"),
+        (frozenset(_shapes("ablate mig")), "results/mi/shapes/beta4.csv"),
         (frozenset(_deap("classify emotion_factors")), "results/mi/deap/beta6.csv")]}
     before = {stages: path.read_bytes() for stages, path in tables.items()}
     project.set_param("analysis", "influential_threshold", 0.5)
     rerun = project.run("dvc", "repro")  # consumers of a small set's table re-run only if a flag changed
     consumers = set().union(*(stages for stages, path in tables.items() if path.read_bytes() != before[stages]))
-    assert _stages_run(rerun) == (_per_beta("mi ablate figures") | _faces("mi figures") | _deap("mi figures")
-                                  | consumers)
+    assert _stages_run(rerun) == (_per_beta("mi estimators ablate figures") | _faces("mi estimators figures")
+                                  | _shapes("mi estimators figures") | _deap("mi estimators figures") | consumers)
 
     encoding = tmp_path / "src/influential_factors/encoding.py"  # a code change that leaves results alone:
     encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs only the encode stages
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("encode") | _faces("encode") | _deap("encode")
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("encode") | _faces("encode") | _shapes("encode")
+                                                        | _deap("encode"))
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     vae = project.params["vae"]["mnist"]
     project.set_param("vae", "mnist", dict(vae, betas=vae["betas"] + [2]))
-    assert _stages_run(project.run("dvc", "repro")) == _per_beta("train encode mi ablate figures", betas=["2"])
+    assert _stages_run(project.run("dvc", "repro")) == _per_beta("train encode mi estimators ablate figures", betas=["2"])
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     shown = json.loads(project.run("dvc", "metrics", "show", "--json"))

@@ -24,6 +24,44 @@ def _prepare_faces(args) -> None:
     print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
 
+def _prepare_shapes(args) -> None:
+    from .shapes import prepare_shapes
+
+    sizes = prepare_shapes(args.output, args.count, tuple(args.split), args.seed)
+    print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
+
+
+def _mutual_information_gap(args) -> None:
+    import numpy as np
+
+    from .artifacts import save_json, save_table
+    from .datasets import load_split
+    from .encoding import load_posteriors
+    from .mig import mutual_information_gap
+    from .shapes import FACTOR_NAMES
+
+    information = read_information(args.information)
+    _, truth = load_split(args.data, "test")
+    mu = load_posteriors(args.posteriors)["mu"]
+    if truth.ndim != 2 or len(truth) != len(mu):
+        raise ValueError(f"{args.data}: needs the true factors (N, K) of the {len(mu)} encoded test images")
+    influential = information["influential"].to_numpy()
+    result = mutual_information_gap(mu, truth)
+    table = pd.DataFrame({"factor": FACTOR_NAMES[: truth.shape[1]], "entropy": result["entropy"],
+                          "best_code": result["best_code"], "I_best": result["information"].max(axis=0),
+                          "gap": result["gap_per_factor"]})
+    metrics = {"mig": result["mig"], "true_factors": int(truth.shape[1]), "n_influential": int(influential.sum())}
+    if influential.sum() >= 2:  # the same gap among the influential codes only: are the found factors aligned?
+        among = mutual_information_gap(mu[:, influential], truth)
+        table["best_influential_code"] = np.flatnonzero(influential)[among["best_code"]]
+        table["gap_influential"] = among["gap_per_factor"]
+        metrics["mig_influential"] = among["mig"]
+    save_table(table, args.output_stem)
+    save_json(args.metrics, metrics)
+    print(table.to_string(index=False))
+    print(", ".join(f"{name} {value:.3g}" for name, value in metrics.items()))
+
+
 def _simulate_deap(args) -> None:
     from .deap_simulator import simulate_deap
 
@@ -67,6 +105,57 @@ def _estimate_mi(args) -> None:
     save_table(table, args.output_stem)
     print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats, "
           f"{int(table['influential'].sum())} factors above {args.threshold:g}")
+
+
+def _compare_estimators(args) -> None:
+    from .artifacts import save_json, save_table
+    from .comparison import estimator_summary, estimator_table, rank_agreement
+    from .encoding import load_posteriors, posteriors_of_test_set
+    from .estimators import mixture_information
+    from .mi import information_per_factor, rank_order
+    from .training import default_device
+
+    mu, logvar = posteriors_of_test_set(load_posteriors(args.posteriors))
+    device = default_device()
+    mixture, joint = mixture_information(mu, logvar, samples=args.mixture_samples, seed=args.seed, device=device,
+                                         progress=True)
+    infonce = None
+    if args.infonce_factors:
+        from .neural_mi import infonce_information
+
+        top = rank_order(information_per_factor(mu, logvar))[: args.infonce_factors]
+        infonce = infonce_information(mu, logvar, factors=[int(h) for h in top], seed=args.seed, device=device)
+    table = estimator_table(mu, logvar, mixture, infonce)
+    save_table(table, args.output_stem)
+    save_table(rank_agreement(table), args.agreement_stem)
+    summary = estimator_summary(table, joint, len(mu), args.threshold)
+    save_json(args.metrics, summary)
+    print(f"{args.output_stem}: " + ", ".join(f"{name} {value:.3g}" for name, value in summary.items()))
+
+
+def _benchmark_estimators(args) -> None:
+    from .artifacts import save_json, save_table
+    from .comparison import synthetic_benchmark
+
+    infonce = None
+    if args.infonce:
+        from .neural_mi import infonce_information, infonce_joint_information
+
+        def infonce(mu, logvar):
+            return (infonce_information(mu, logvar, seed=args.seed),
+                    infonce_joint_information(mu, logvar, seed=args.seed))
+
+    table = synthetic_benchmark(args.samples, args.seed, infonce)
+    save_table(table, args.output_stem)
+    per_factor = table[table["target"] != "z"]
+    worst = per_factor.assign(abs_error=per_factor["error"].abs()).groupby(["case", "estimator"])["abs_error"].max()
+    joint = table[table["target"] == "z"]
+    save_json(args.metrics, {
+        "bounds_hold": bool(table["holds"].all()),
+        "max_abs_error_per_factor": {f"{case}/{name}": float(value) for (case, name), value in worst.items()},
+        "joint_error": {f"{case}/{name}": float(error) for case, name, error in joint[["case", "estimator", "error"]].values},
+    })
+    print(table.to_string(index=False))
 
 
 def _ablate_topk(args) -> None:
@@ -256,6 +345,17 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (count logged)")
     command.set_defaults(run=_prepare_faces)
 
+    command = commands.add_parser("prepare-shapes", help="draw the shapes data set with 5 known factors -> .npz")
+    _required_paths(command, "output")
+    command.add_argument("--count", type=int, default=6000)
+    command.add_argument("--split", nargs=3, type=float, default=[0.6, 0.2, 0.2])
+    command.add_argument("--seed", type=int, default=0)
+    command.set_defaults(run=_prepare_shapes)
+
+    command = commands.add_parser("mig", help="mutual information gap of the test codes against the true factors")
+    _required_paths(command, "posteriors", "information", "data", "output_stem", "metrics")
+    command.set_defaults(run=_mutual_information_gap)
+
     command = commands.add_parser("simulate-deap", help="write simulated EEG in DEAP's exact file format")
     _required_paths(command, "output_dir")
     command.add_argument("--subjects", type=int, default=4, help="writes s01.dat .. sNN.dat")
@@ -325,6 +425,21 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
     command.add_argument("--threshold", type=float, default=0.7)
     command.set_defaults(run=_estimate_mi)
+
+    command = commands.add_parser("compare-estimators", help="every estimator of I(x; z_h), ranks and agreement")
+    _required_paths(command, "posteriors", "output_stem", "agreement_stem", "metrics")
+    command.add_argument("--threshold", type=float, default=0.7, help="influential above it (nats)")
+    command.add_argument("--mixture-samples", type=int, default=1, help="z draws per sample, mixture estimator")
+    command.add_argument("--infonce-factors", type=int, default=0, help="InfoNCE on this many top factors (slow)")
+    command.add_argument("--seed", type=int, default=0)
+    command.set_defaults(run=_compare_estimators)
+
+    command = commands.add_parser("benchmark-estimators", help="every estimator against synthetic known answers")
+    _required_paths(command, "output_stem", "metrics")
+    command.add_argument("--samples", type=int, default=10_000)
+    command.add_argument("--infonce", action="store_true", help="add the neural InfoNCE bound (slow)")
+    command.add_argument("--seed", type=int, default=0)
+    command.set_defaults(run=_benchmark_estimators)
 
     command = commands.add_parser("ablate-topk", help="Table 1: reconstruction error with the top-k%% factors")
     _required_paths(command, "model", "data", "posteriors", "information", "output_stem", "metrics")

@@ -26,10 +26,10 @@ RANKED = {"I_est": "upper", "I_free": "upper", "I_mixture": "lower", "I_infonce"
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
-    """1 for the largest value; NaN (an estimator not run on that factor) ranks last."""
-    filled = np.where(np.isnan(values), -np.inf, values)
-    result = np.empty(len(values), dtype=np.int64)
-    result[rank_order(filled)] = np.arange(1, len(values) + 1)
+    """1 for the largest value, ties in index order; NaN for factors the estimator did not score."""
+    scored = ~np.isnan(values)
+    result = np.full(len(values), np.nan)
+    result[np.flatnonzero(scored)[rank_order(values[scored])]] = np.arange(1, scored.sum() + 1)
     return result
 
 
@@ -70,14 +70,21 @@ def rank_agreement(table: pd.DataFrame) -> pd.DataFrame:
     return matrix.rename_axis("estimator").reset_index()
 
 
-def estimator_summary(table: pd.DataFrame, joint_mixture: float, threshold: float) -> dict:
-    """Totals, the code's total correlation, counts of influential and active factors, agreement."""
+def estimator_summary(table: pd.DataFrame, joint_mixture: float, samples: int, threshold: float) -> dict:
+    """Totals, the code's total correlation, counts of influential and active factors, agreement.
+
+    `samples` is M, the number of posteriors the mixture estimator used: I_joint_mixture <= log M.
+    """
     influential = int((table["I_est"] > threshold).sum())
     top_by = {column: set(rank_order(table[column].fillna(-np.inf).to_numpy())[:influential])
               for column in ("I_est", "I_mixture")}
     summary = {f"total_{column}": float(table[column].sum()) for column in ("I_est", "I_free", "I_mixture", "kl_prior")}
+    log_samples = float(np.log(samples))
     summary.update({
         "I_joint_mixture": joint_mixture,
+        # the mixture estimator cannot exceed log M: at the cap, I(x; z) is larger and TC smaller than shown
+        "log_samples": log_samples,
+        "joint_at_cap": bool(joint_mixture > log_samples - 0.1),
         "total_correlation": float(table["I_mixture"].sum() - joint_mixture),
         "n_influential_I_est": influential,
         "n_influential_I_mixture": int((table["I_mixture"] > threshold).sum()),

@@ -27,6 +27,58 @@ rule estimate_mi:
         " --threshold {params.threshold}"
 
 
+rule mutual_information_gap:
+    """The synthetic benchmark on a trained VAE: how many influential factors for the K true ones, and MIG."""
+    input:
+        posteriors="results/latents/shapes/beta{beta}.npz",
+        information="results/mi/shapes/beta{beta}.csv",
+        data="data/processed/shapes.npz",
+    output:
+        multiext(MIG, ".csv", ".parquet", ".md"),
+        metrics=MIG_METRICS,
+    params:
+        stem=MIG,
+    shell:
+        "influential-factors mig --posteriors {input.posteriors} --information {input.information}"
+        " --data {input.data} --output-stem {params.stem} --metrics {output.metrics}"
+
+
+rule compare_estimators:
+    """Every estimator of I(x; z_h) on the same test posteriors: values, ranks, Spearman agreement."""
+    input:
+        POSTERIORS,
+    output:
+        multiext(ESTIMATORS, ".csv", ".parquet", ".md"),
+        multiext(AGREEMENT, ".csv", ".parquet", ".md"),
+        metrics=ESTIMATOR_METRICS,
+    params:
+        stem=ESTIMATORS,
+        agreement=AGREEMENT,
+        threshold=config["analysis"]["influential_threshold"],
+        settings=estimator_settings(),
+    threads: workflow.cores
+    shell:
+        "OMP_NUM_THREADS={threads} influential-factors compare-estimators --posteriors {input}"
+        " --output-stem {params.stem} --agreement-stem {params.agreement} --metrics {output.metrics}"
+        " --threshold {params.threshold} {params.settings}"
+
+
+rule benchmark_estimators:
+    """Every estimator against the known I(x; z_h) of synthetic encoders, with the bound each keeps."""
+    output:
+        multiext(ESTIMATOR_BENCHMARK, ".csv", ".parquet", ".md"),
+        metrics=ESTIMATOR_BENCHMARK_METRICS,
+    params:
+        stem=ESTIMATOR_BENCHMARK,
+        samples=config["analysis"]["estimators"]["benchmark_samples"],
+        infonce="--infonce" if config["analysis"]["estimators"]["infonce_factors"] else "",
+        seed=config["seed"],
+    threads: workflow.cores
+    shell:
+        "OMP_NUM_THREADS={threads} influential-factors benchmark-estimators --output-stem {params.stem}"
+        " --metrics {output.metrics} --samples {params.samples} --seed {params.seed} {params.infonce}"
+
+
 rule encode_videos:
     input:
         model="results/models/deap/beta{beta}/model.pt",

@@ -5,7 +5,7 @@ from influential_factors.config import validate_params
 
 validate_params(config, Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml")
 
-IMAGE_DATASETS = "mnist|celeba"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
+IMAGE_DATASETS = "mnist|celeba|shapes"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
 
 wildcard_constraints:
     dataset="[a-z]+",
@@ -19,6 +19,13 @@ INFORMATION = "results/mi/{dataset}/beta{beta}"
 TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
 TABLE2 = "results/tables/deap/table2_beta{beta}"
 METRICS = "results/metrics/{dataset}/beta{beta}.json"
+ESTIMATORS = "results/estimators/{dataset}/beta{beta}"  # every estimator per factor, ranks
+AGREEMENT = "results/estimators/{dataset}/agreement_beta{beta}"  # Spearman between the estimators' rankings
+ESTIMATOR_METRICS = "results/metrics/{dataset}/estimators_beta{beta}.json"
+ESTIMATOR_BENCHMARK = "results/estimators/synthetic"  # every estimator against known answers
+ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
+MIG = "results/tables/shapes/mig_beta{beta}"  # the shapes' true factors against the codes
+MIG_METRICS = "results/metrics/shapes/mig_beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
 TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 3 and 6 (faces)
 EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
@@ -37,10 +44,12 @@ IMAGE_PHASES = {
     "train": [MODEL],
     "encode": [POSTERIORS],
     "mi": [INFORMATION + ".csv"],
+    "estimators": [ESTIMATORS + ".csv", AGREEMENT + ".csv", ESTIMATOR_METRICS],
     "ablate": [TABLE1 + ".csv", METRICS],
     "figures": [FIGURE1 + ".png", FIGURE1 + ".pdf"],
 }
 FACE_PHASES = dict(IMAGE_PHASES, figures=IMAGE_PHASES["figures"] + [TRAVERSALS + ".png", TRAVERSALS + ".pdf"])
+SHAPES_PHASES = dict(FACE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
 DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
                    figures=IMAGE_PHASES["figures"] + [FIGURE5 + ".png", EMOTION_METRICS])
 
@@ -52,13 +61,20 @@ def betas(dataset):
 
 def phase_targets(dataset, phases):
     """The files of the given phases of a dataset, for every beta of its grid."""
-    table = {"deap": DEAP_PHASES, "celeba": FACE_PHASES}.get(dataset, IMAGE_PHASES)
+    table = {"deap": DEAP_PHASES, "celeba": FACE_PHASES, "shapes": SHAPES_PHASES}.get(dataset, IMAGE_PHASES)
     return [path for phase in phases for path in expand(table[phase], dataset=dataset, beta=betas(dataset))]
 
 
 def dataset_targets(dataset):
     """What `rule all` builds for a dataset: every phase, for every beta of its grid."""
     return phase_targets(dataset, IMAGE_PHASES)
+
+
+def estimator_settings():
+    """The options of compare-estimators from params.yaml: analysis.estimators."""
+    settings = config["analysis"]["estimators"]
+    return (f"--mixture-samples {settings['mixture_samples']} --infonce-factors {settings['infonce_factors']}"
+            f" --seed {config['seed']}")
 
 
 def processed_data(wildcards):

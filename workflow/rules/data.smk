@@ -23,6 +23,18 @@ def deap_subject_files(wildcards):
     return [f"{root}/s{subject:02d}.dat" for subject in deap["subjects"]]
 
 
+rule prepare_shapes:
+    """The synthetic benchmark's images: 5 known independent factors, drawn from the seed."""
+    output:
+        "data/processed/shapes.npz",
+    params:
+        settings=config["data"]["shapes"],
+        seed=config["seed"],
+    shell:
+        "influential-factors prepare-shapes --output {output} --count {params.settings[count]}"
+        " --split {params.settings[split]} --seed {params.seed}"
+
+
 rule prepare_celeba:
     output:
         "data/processed/celeba.npz",
