@@ -45,7 +45,7 @@ def mixture_baseline(mu, logvar, seed=0, batch_size=16):
     total = torch.zeros(mu.shape[1], dtype=torch.float64)
     for start in range(0, len(mu), batch_size):
         mu_b, logvar_b = mu[start:start + batch_size], logvar[start:start + batch_size]
-        noise = torch.randn(mu_b.shape[::-1], generator=generator).T
+        noise = torch.randn(mu_b.shape, generator=generator)  # the estimator's draws, in the same order
         z = mu_b + torch.exp(0.5 * logvar_b) * noise
         own = Normal(mu_b, torch.exp(0.5 * logvar_b)).log_prob(z)
         every = Normal(mu[None], torch.exp(0.5 * logvar[None])).log_prob(z[:, None])
