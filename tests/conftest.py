@@ -18,3 +18,13 @@ def default_params():
 def venv_bin():
     """The folder of the interpreter running the tests: snakemake, dvc and the CLI live there."""
     return str(Path(sys.executable).parent)
+
+
+@pytest.fixture(scope="session")
+def snakemake_run(tmp_path_factory, venv_bin):
+    """The whole DAG run once by local Snakemake on the smoke configuration, shared by the slow tests."""
+    from workflow_project import ScratchProject
+
+    project = ScratchProject(tmp_path_factory.mktemp("snakemake"), venv_bin)
+    project.run("snakemake", "--cores", "2", "all")
+    return project
