@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -13,13 +14,6 @@ from influential_factors.deap_videos import load_videos
 from workflow_project import ScratchProject
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def snakemake_run(tmp_path_factory, venv_bin):
-    project = ScratchProject(tmp_path_factory.mktemp("snakemake"), venv_bin)
-    project.run("snakemake", "--cores", "2", "all")
-    return project
 
 
 @pytest.mark.parametrize("beta", ["1", "10"])
@@ -180,11 +174,18 @@ def _shapes(stages: str) -> set[str]:
     return _per_beta(stages, ["4"], "shapes")
 
 
-def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
-    project = ScratchProject(tmp_path, venv_bin)
+@pytest.fixture(scope="module")
+def dvc_project(tmp_path_factory, venv_bin):
+    """The smoke workflow in a scratch git + DVC repository after its first `dvc repro`."""
+    project = ScratchProject(tmp_path_factory.mktemp("dvc"), venv_bin)
     project.run("dvc", "init", "-q", "--force")
-    first = project.run("dvc", "repro")
-    assert _stages_run(first) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
+    project.first_repro = project.run("dvc", "repro")
+    return project
+
+
+def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project):
+    project, tmp_path = dvc_project, dvc_project.root
+    assert _stages_run(project.first_repro) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators"}
                                   | _per_beta("train encode mi estimators ablate figures")
                                   | _faces("train encode mi estimators ablate figures")
@@ -229,3 +230,45 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
     for path in ("results/metrics/mnist/beta2.json", "results/models/mnist/beta10/live/metrics.json",
                  "results/metrics/deap/beta6.json", "results/metrics/deap/emotion_factors_beta6.json"):
         assert path in metrics
+
+
+def test_a_teammate_pulls_every_result_from_the_remote_and_has_nothing_to_redo(dvc_project, tmp_path):
+    project = dvc_project
+    project.run("dvc", "repro")  # whatever the params are now: up to date, then shared
+    project.run("dvc", "remote", "add", "--default", "shared", str(tmp_path / "remote"))
+    project.run("git", "add", "-A")
+    project.run("git", "commit", "-qm", "results")
+    project.run("dvc", "push")
+
+    teammate = project.clone(tmp_path / "clone")
+    teammate.run("dvc", "pull")
+    assert "up to date" in teammate.run("dvc", "status")
+    assert _stages_run(teammate.run("dvc", "repro")) == set()
+    shared = [path.relative_to(project.root) for folder in ("data/processed", "results")
+              for path in (project.root / folder).rglob("*") if path.is_file() and path.name != ".gitignore"]
+    assert len(shared) > 100
+    assert [path for path in shared if (teammate.root / path).read_bytes() != (project.root / path).read_bytes()] == []
+
+
+def test_experiments_queue_over_a_parameter_and_compare_in_exp_show(dvc_project):
+    project = dvc_project
+    for percents in ([100, 10, 0], [100, 1, 0]):
+        project.run("dvc", "exp", "run", "--queue", "--set-param", f"analysis.topk_percent={percents}")
+    project.run("dvc", "queue", "start", "--jobs", "2")  # `exp run --run-all` can hang once the queue is done
+    deadline = time.monotonic() + 900                    # (treeverse/dvc#8165, #10398): poll the queue instead
+    while not (status := project.run("dvc", "queue", "status", check=False)).startswith("Task") or re.search(
+            r"\b(Queued|Running)\b", status):  # a status read while a worker sets up can fail: read again
+        assert time.monotonic() < deadline, status
+        time.sleep(2)
+    assert status.count("Success") == 2, status
+    shown = json.loads(project.run("dvc", "exp", "show", "--json", "--no-pager"))
+    experiments = [experiment for commit in shown for experiment in commit.get("experiments") or []]
+    table1 = {}
+    for experiment in experiments:
+        data = experiment["revs"][0]["data"]
+        percents = data["params"]["params.yaml"]["data"]["analysis"]["topk_percent"]
+        table1[str(percents)] = data["metrics"]["results/metrics/mnist/beta10.json"]["data"]["mse"]
+    assert set(table1) == {"[100, 10, 0]", "[100, 1, 0]"}
+    assert set(table1["[100, 10, 0]"]) == {"top100", "top10", "top0"}
+    assert set(table1["[100, 1, 0]"]) == {"top100", "top1", "top0"}
+    assert table1["[100, 10, 0]"]["top100"] == table1["[100, 1, 0]"]["top100"]  # the same model, re-ablated

@@ -15,28 +15,39 @@ WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "workflow", "src", ".dvc/config", ".d
 
 
 class ScratchProject:
-    """The repository's workflow files in `root` with tests/smoke_params.yaml as params.yaml."""
+    """The repository's workflow files in `root` with tests/smoke_params.yaml as params.yaml (or, with
+    `copy=False`, an existing checkout such as a clone)."""
 
-    def __init__(self, root: Path, venv_bin: str):
-        self.root = root
+    def __init__(self, root: Path, venv_bin: str, copy: bool = True):
+        self.root, self.venv_bin = root, venv_bin
         self.env = dict(os.environ, PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
                         GIT_AUTHOR_NAME="test", GIT_AUTHOR_EMAIL="test@example.org",
                         GIT_COMMITTER_NAME="test", GIT_COMMITTER_EMAIL="test@example.org")
+        if copy:
+            self._copy_workflow()
+
+    def _copy_workflow(self) -> None:
         for name in WORKFLOW_FILES:
-            source, target = REPO / name, root / name
+            source, target = REPO / name, self.root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
                 shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
             elif source.exists():
                 shutil.copy2(source, target)
-        shutil.copy2(REPO / "tests" / "smoke_params.yaml", root / "params.yaml")
+        shutil.copy2(REPO / "tests" / "smoke_params.yaml", self.root / "params.yaml")
         self.run("git", "init", "-q")
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", "scratch")  # DVCLive needs a commit in a git repository
 
-    def run(self, *command: str) -> str:
+    def clone(self, root: Path) -> "ScratchProject":
+        """A `git clone` of this repository in `root`, as a teammate gets it (DVC-tracked files absent)."""
+        subprocess.run(["git", "clone", "-q", str(self.root), str(root)], check=True, capture_output=True)
+        return ScratchProject(root, self.venv_bin, copy=False)
+
+    def run(self, *command: str, check: bool = True) -> str:
+        """stdout and stderr of `command` run in the project; a failure raises unless `check` is false."""
         result = subprocess.run(command, cwd=self.root, env=self.env, capture_output=True, text=True)
-        if result.returncode != 0:
+        if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result.stdout + result.stderr
 
