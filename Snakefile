@@ -1,7 +1,7 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
 configfile: "params.yaml"
-report: "workflow/report/workflow.rst"  # `snakemake --report results/report.html`: figures and tables, captioned
+report: "workflow/report/workflow.rst"  # `snakemake --cores 1 --report results/report.html`: figures and tables
 
 
 include: "workflow/rules/common.smk"

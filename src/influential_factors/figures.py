@@ -83,9 +83,19 @@ class Scalp:
     def draw(self, axis, origin: tuple[float, float] = (0.0, 0.0)) -> None:
         """The head outline and electrodes over a map whose grid starts at pixel `origin` (column, row)."""
         for line in self.outline:
-            axis.plot(line[:, 0] + origin[0], line[:, 1] + origin[1], color="black", linewidth=0.6)
-        axis.scatter(self.electrodes[:, 0] + origin[0], self.electrodes[:, 1] + origin[1], s=0.8, c="black",
-                     linewidths=0)
+            axis.plot(line[:, 0] + origin[0], line[:, 1] + origin[1], color="black", linewidth=0.5)
+        axis.scatter(self.electrodes[:, 0] + origin[0], self.electrodes[:, 1] + origin[1], s=0.25, c="black",
+                     linewidths=0, alpha=0.6)
+
+
+def stretch_bands(maps: np.ndarray, inside: np.ndarray, percentiles: tuple[float, float] = (1, 99)) -> np.ndarray:
+    """Maps (..., bands, grid, grid) with each band's 1st-99th percentile over the head (all maps together)
+    spread over [0, 1]: the normalised band powers of decoded maps sit in a narrow range that looks grey."""
+    bands = np.moveaxis(maps, -3, 0)
+    low, high = np.percentile(bands[..., inside].reshape(len(bands), -1), percentiles, axis=1)
+    shape = (-1,) + (1,) * (bands.ndim - 1)
+    stretched = (bands - low.reshape(shape)) / np.where(high > low, high - low, 1.0).reshape(shape)
+    return np.clip(np.moveaxis(stretched, 0, -3), 0, 1)
 
 
 def tile_mosaic(tiles: np.ndarray, pad: int, fill: float = 1.0) -> np.ndarray:
@@ -122,7 +132,8 @@ def plot_traversals(traversals: np.ndarray, labels: list[str], values: np.ndarra
     """Figures 1, 3, 5-8: one block per factor (in the order given, titled with `labels`), each block one
     row per seed image and one column per value of the factor, the other factors at the seed's mean code.
 
-    `traversals` is (factors, seeds, values, C, H, W) in [0, 1]: grey, RGB, or with `scalp` DEAP's maps.
+    `traversals` is (factors, seeds, values, C, H, W) in [0, 1]: grey, RGB, or with `scalp` DEAP's maps,
+    each band's colour stretched over its 1st-99th percentile in the figure (`stretch_bands`).
     """
     n_factors, n_seeds, n_values = traversals.shape[:3]
     columns = min(blocks_per_row, n_factors)
@@ -133,6 +144,8 @@ def plot_traversals(traversals: np.ndarray, labels: list[str], values: np.ndarra
     figure, axes = plt.subplots(rows, columns, squeeze=False, figsize=(width * columns, (width * aspect + 0.45) * rows + 0.5))
     for axis in axes.flat:
         axis.axis("off")
+    if scalp is not None:
+        traversals = stretch_bands(traversals, scalp.inside)
     for axis, block, label in zip(axes.flat, traversals, labels):
         axis.axis("on")
         step = show_tiles(axis, block, scalp)
@@ -143,8 +156,10 @@ def plot_traversals(traversals: np.ndarray, labels: list[str], values: np.ndarra
         axis.tick_params(length=0, pad=1)
         axis.set_title(label, fontsize=8)
     figure.tight_layout()
+    colours = ("\ncolours: the three bands' power as red, green, blue, each stretched over its 1st-99th percentile"
+               " in this figure" if scalp is not None else "")
     title_above(figure, f"{title}: each block one factor $z_h$ swept over [{values[0]:g}, {values[-1]:g}] (left to right),"
-                " one row per test image, the other factors at that image's posterior mean")
+                " one row per test image, the other factors at that image's posterior mean" + colours)
     save_figure(figure, *paths)
 
 
@@ -198,8 +213,9 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
                          band_names: list[str], title: str, *paths: str | Path) -> None:
     """Figure 5: per top factor (rows), its traversal as RGB scalp maps and the change per band.
 
-    `traversals` (factors, values, bands, grid, grid) are decoded maps; the last columns show
-    decode(z_h = max) - decode(z_h = min) per band on a shared symmetric colour scale. Row labels:
+    `traversals` (factors, values, bands, grid, grid) are decoded maps (colours stretched as in
+    `plot_traversals`); the last columns show decode(z_h = max) - decode(z_h = min) per band on a shared
+    symmetric colour scale. Row labels:
     I_est, and the test accuracy and cross-entropy changes with the factor zeroed.
     """
     n_factors, n_values, n_bands = traversals.shape[:3]
@@ -207,6 +223,7 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
                                 figsize=(1.3 * (n_values + n_bands), 1.35 * n_factors + 0.6))
     changes = np.where(scalp.inside, traversals[:, -1] - traversals[:, 0], np.nan)
     limit = max(float(np.nanmax(np.abs(changes))), 1e-6)
+    traversals = stretch_bands(traversals, scalp.inside)
     for row, (_, factor) in enumerate(table.iterrows()):
         for column in range(n_values):
             show_tiles(axes[row, column], traversals[row, column, None, None, :3], scalp)
