@@ -124,6 +124,8 @@ def show_tiles(axis, tiles: np.ndarray, scalp: Scalp | None = None) -> tuple[int
                 scalp.draw(axis, (column * step[1] + pad, row * step[0] + pad))
     axis.set_xticks([])
     axis.set_yticks([])
+    for spine in axis.spines.values():
+        spine.set_visible(False)
     return step
 
 
@@ -149,8 +151,6 @@ def plot_traversals(traversals: np.ndarray, labels: list[str], values: np.ndarra
     for axis, block, label in zip(axes.flat, traversals, labels):
         axis.axis("on")
         step = show_tiles(axis, block, scalp)
-        for spine in axis.spines.values():
-            spine.set_visible(False)
         axis.set_xticks([step[1] * (column + 0.5) for column in (0, n_values - 1)])
         axis.set_xticklabels([f"{values[0]:+g}", f"{values[-1]:+g}"], fontsize=7)
         axis.tick_params(length=0, pad=1)
@@ -183,8 +183,6 @@ def plot_topk_generation(originals: np.ndarray, reconstructions: np.ndarray, col
     axis.set_xticklabels(["input"] + column_labels, fontsize=7)
     axis.xaxis.tick_top()
     axis.tick_params(length=0)
-    for spine in axis.spines.values():
-        spine.set_visible(False)
     axis.set_ylabel("test images", fontsize=8)
     axis.set_xlabel("top k% of the factors by $I_{est}$ kept, the others set to 0 (factors kept)", fontsize=8)
     axis.set_title(title, fontsize=9)
@@ -220,7 +218,7 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
     """
     n_factors, n_values, n_bands = traversals.shape[:3]
     figure, axes = plt.subplots(n_factors, n_values + n_bands, squeeze=False,
-                                figsize=(1.3 * (n_values + n_bands), 1.35 * n_factors + 0.6))
+                                figsize=(1.3 * (n_values + n_bands), 1.2 * n_factors + 0.6))
     changes = np.where(scalp.inside, traversals[:, -1] - traversals[:, 0], np.nan)
     limit = max(float(np.nanmax(np.abs(changes))), 1e-6)
     traversals = stretch_bands(traversals, scalp.inside)
@@ -235,16 +233,15 @@ def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np
             image = axis.imshow(np.ma.masked_invalid(change), cmap="RdBu_r", vmin=-limit, vmax=limit,
                                 interpolation="bilinear")
             scalp.draw(axis, (scalp.pad, scalp.pad))
-            axis.set_xticks([])
-            axis.set_yticks([])
+            axis.axis("off")
             if row == 0:
                 axis.set_title(f"$\\Delta$ {band_names[band]}", fontsize=8)
         colour = INFLUENTIAL_COLOUR if factor["emotion_relevant"] else "black"
         axes[row, 0].set_ylabel(f"z{factor['factor']:.0f}  I={factor['I_est']:.2f}\n"
                                 f"$\\Delta$acc={-100 * factor['accuracy_drop']:+.1f}%\n"
                                 f"$\\Delta$CE={factor['loss_increase']:+.3f}", fontsize=7, color=colour)
-    figure.subplots_adjust(top=1 - 0.5 / figure.get_figheight())
-    figure.colorbar(image, ax=axes[:, n_values:], shrink=0.6, label="change in normalised band power")
+    figure.subplots_adjust(top=1 - 0.5 / figure.get_figheight(), right=0.9)
+    figure.colorbar(image, cax=figure.add_axes((0.92, 0.3, 0.012, 0.4)), label="change in normalised band power")
     figure.suptitle(f"{title}: top factors by $I_{{est}}$ [nats]; accuracy and cross-entropy change with the factor "
                     "zeroed (red: emotion-relevant)", fontsize=9)
     save_figure(figure, *paths)
