@@ -154,7 +154,7 @@ def test_side_by_side_matches_rows_on_the_top_percent():
         side_by_side(None, None)
 
 
-def test_compare_paper_writes_the_table_with_the_data_it_came_from(tmp_path):
+def test_compare_paper_writes_the_table_with_the_data_it_came_from(tmp_path, capsys):
     rng = np.random.default_rng(0)
     save_arrays(tmp_path / "mnist.npz", **{f"{name}_{split}": value for split, size in (("train", 30), ("val", 5),
                                                                                          ("test", 10))
@@ -170,6 +170,9 @@ def test_compare_paper_writes_the_table_with_the_data_it_came_from(tmp_path):
     assert markdown.startswith("Table 1: embedded digits, beta = 10, 30 training and 10 test images, 3 epochs (paper:")
     comparison = pd.read_parquet(tmp_path / "comparison.parquet")
     assert len(comparison) == 10 and comparison["score"].iloc[0] == 9.0 and comparison["score_paper"].iloc[0] == 5.6
+    assert main(["compare-paper", "--output-stem", str(tmp_path / "other"), "--table1", str(tmp_path / "table1.csv")]) == 1
+    assert "needs --table1-data, --table1-beta, --table1-epochs with --table1" in capsys.readouterr().err
+    assert not (tmp_path / "other.csv").exists()
 
 
 def test_summarize_betas_needs_one_table_per_beta(tmp_path, capsys):

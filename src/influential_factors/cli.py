@@ -272,6 +272,7 @@ def _plot_traversals(args) -> None:
     if not factors:
         raise ValueError(f"{args.information}: no factor carries more than {args.threshold:g} nats: nothing to traverse")
     labels = [f"z{h}: $I_{{est}}$ = {information[h]:.2f} nats" for h in factors]
+    above = len(factors)
     if order[-1] not in factors:  # the paper's montage D: a factor without information changes nothing
         factors.append(int(order[-1]))
         labels.append(f"z{order[-1]}: $I_{{est}}$ = {information[order[-1]]:.2f} nats (least informative)")
@@ -283,7 +284,7 @@ def _plot_traversals(args) -> None:
         scalp = Scalp.from_layout(meta["positions"], meta["inside"])
     traversals = traversal_grid(load_model(args.model), seed_codes(posteriors, args.seed_images), factors)
     plot_traversals(traversals, labels, TRAVERSAL_VALUES, args.title, *args.output, scalp=scalp)
-    print(f"{args.output[0]}: {len(factors) - 1} factors above {args.threshold:g} nats and the least informative"
+    print(f"{args.output[0]}: {above} factors above {args.threshold:g} nats and the least informative"
           f" x {traversals.shape[1]} seed images")
 
 
@@ -332,6 +333,11 @@ def _compare_paper(args) -> None:
     from .paper import PAPER_DATA, side_by_side
 
     notes, tables = [], {}
+    for name in ("table1", "table2"):
+        companions = [f"--{name}-{option}" for option in ("data", "beta", "epochs")
+                      if getattr(args, f"{name}_{option}") is None]
+        if getattr(args, name) is not None and companions:
+            raise ValueError(f"{getattr(args, name)}: compare-paper needs {', '.join(companions)} with --{name}")
     if args.table1 is not None:
         from .datasets import load_split
 

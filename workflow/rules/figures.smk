@@ -23,7 +23,7 @@ rule plot_traversals:
         model=MODEL,
         posteriors=POSTERIORS,
         information=INFORMATION + ".csv",
-        layout=lambda w: [DEAP_META, DEAP_VIDEOS] if w.dataset == "deap" else [],
+        layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
     output:
         report(TRAVERSALS + ".png", caption="../report/traversals.rst", category="{dataset}",
                subcategory="beta {beta}", labels={"figure": "traversals (Figures 1, 3, 5-8)"}),
