@@ -1,11 +1,11 @@
-# The two commands of the README: `make reproduce` and `make test`. Both create .venv when missing
-# and install the project into it (again only when pyproject.toml changed), so both are idempotent.
+# The commands of the README: `make reproduce`, `make report` and `make test`. All create .venv when missing
+# and install the project into it (again only when pyproject.toml changed), so all are idempotent.
 PYTHON ?= python3
 VENV ?= .venv
 INSTALLED := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install reproduce test
+.PHONY: install reproduce report test
 
 install: $(INSTALLED)
 
@@ -21,6 +21,13 @@ reproduce: install
 	dvc repro
 	snakemake --cores 1 --touch --quiet all
 	dvc metrics show
+	dvc plots show --out dvc_plots
+
+# The reading of a run: results/report.html (Snakemake's report: every figure, captioned, and every
+# table; DVC stage `report`) and dvc_plots/index.html (per-factor information and training curves).
+report: install
+	dvc repro report
+	dvc plots show --out dvc_plots
 
 test: install
 	pytest

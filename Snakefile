@@ -1,6 +1,7 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
 configfile: "params.yaml"
+report: "workflow/report/workflow.rst"  # `snakemake --cores 1 --report results/report.html`: figures and tables
 
 
 include: "workflow/rules/common.smk"
@@ -8,6 +9,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -15,3 +17,4 @@ rule all:
         [dataset_targets(dataset) for dataset in config["datasets"]],
         ESTIMATOR_BENCHMARK + ".csv",
         ESTIMATOR_BENCHMARK_METRICS,
+        TABLES_PAGE,

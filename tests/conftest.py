@@ -27,4 +27,5 @@ def snakemake_run(tmp_path_factory, venv_bin):
 
     project = ScratchProject(tmp_path_factory.mktemp("snakemake"), venv_bin)
     project.run("snakemake", "--cores", "2", "all")
+    project.run("snakemake", "--cores", "1", "--report", "results/report.html")  # the documented report command
     return project

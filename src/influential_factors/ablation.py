@@ -1,4 +1,4 @@
-"""Top-k factor ablation (the paper's Tables 1 and 2): keep the k% most informative factors, zero the rest."""
+"""Top-k factor ablation (the paper's Tables 1 and 2, Figure 4): keep the k% most informative factors, zero the rest."""
 
 from __future__ import annotations
 
@@ -56,3 +56,12 @@ def reconstruction_table(model, images: np.ndarray, mu: np.ndarray, information:
             "mse": reconstruction_sse(model, images, keep_factors(mu, kept)),
         })
     return pd.DataFrame(rows)
+
+
+@torch.no_grad()
+def topk_reconstructions(model, mu: np.ndarray, information: np.ndarray, percents: list[float]) -> np.ndarray:
+    """Figure 4: decoded images (percents, images, C, H, W) of the codes `mu` with only the top k% factors kept."""
+    device = next(model.parameters()).device
+    codes = np.stack([keep_factors(mu, top_k_factors(information, percent)) for percent in percents])
+    decoded = model.decode(torch.from_numpy(codes.reshape(-1, mu.shape[-1]).astype(np.float32)).to(device))
+    return decoded.cpu().numpy().reshape(len(percents), len(mu), *decoded.shape[1:])

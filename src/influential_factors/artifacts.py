@@ -74,8 +74,8 @@ def save_json(path: str | os.PathLike, payload: dict) -> None:
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
 
 
-def save_table(frame: pd.DataFrame, stem: str | os.PathLike, float_digits: int = 3) -> None:
-    """Write a table as `<stem>.csv`, `<stem>.parquet` (full precision) and `<stem>.md` (rounded)."""
+def save_table(frame: pd.DataFrame, stem: str | os.PathLike, float_digits: int = 3, note: str = "") -> None:
+    """Write a table as `<stem>.csv`, `<stem>.parquet` (full precision) and `<stem>.md` (rounded, after `note`)."""
     stem = Path(stem)
     with atomic_path(stem.with_suffix(".csv")) as tmp:
         frame.to_csv(tmp, index=False)
@@ -83,7 +83,7 @@ def save_table(frame: pd.DataFrame, stem: str | os.PathLike, float_digits: int =
         frame.to_parquet(tmp, index=False, engine="pyarrow")
     with atomic_path(stem.with_suffix(".md")) as tmp:
         formats = [f".{float_digits}f" if _has_fractions(frame[column]) else "g" for column in frame.columns]
-        tmp.write_text(frame.to_markdown(index=False, floatfmt=formats) + "\n")
+        tmp.write_text((note + "\n\n" if note else "") + frame.to_markdown(index=False, floatfmt=formats) + "\n")
 
 
 def _has_fractions(column: pd.Series) -> bool:

@@ -207,7 +207,7 @@ def _emotion_factors(args) -> None:
     from .deap_videos import load_videos
     from .emotion_factors import emotion_factor_table, ground_truth_summary
     from .encoding import load_posteriors
-    from .figures import plot_emotion_factors
+    from .figures import Scalp, plot_emotion_factors
     from .topomap import TopomapInterpolator
     from .training import load_model
     from .traversal import TRAVERSAL_VALUES
@@ -233,7 +233,7 @@ def _emotion_factors(args) -> None:
         load_model(args.model), codes, labels, meta["ratings"], posteriors, information, classifiers, interpolator,
         band_names, channels, n_factors=args.n_factors, min_loss_increase=args.min_loss_increase, truth=truth)
     save_table(table, args.output_stem)
-    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, meta["inside"], interpolator.pixel_coordinates(),
+    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, Scalp.from_layout(meta["positions"], meta["inside"]),
                          band_names, args.title, *args.figure)
     metrics = {"test_accuracy": float(np.mean([accuracy(model, *split["test"]) for model in classifiers])),
                "emotion_relevant": table.loc[table["emotion_relevant"], "factor"].tolist()}
@@ -258,21 +258,115 @@ def _save_topk_results(table: pd.DataFrame, information: pd.DataFrame, args, col
 
 def _plot_traversals(args) -> None:
     from .encoding import load_posteriors
-    from .figures import plot_traversals
+    from .figures import Scalp, plot_traversals
     from .mi import rank_order
     from .training import load_model
-    from .traversal import TRAVERSAL_VALUES, traversal_grid
+    from .traversal import TRAVERSAL_VALUES, seed_codes, traversal_grid
+
+    information = read_information(args.information)["I_est"].to_numpy()
+    posteriors = load_posteriors(args.posteriors)
+    if posteriors["mu"].shape[-1] != len(information):
+        raise ValueError(f"{args.posteriors}: needs codes with {len(information)} factors ({args.information})")
+    order = rank_order(information)
+    factors = [int(h) for h in order if information[h] > args.threshold][: args.max_factors]
+    if not factors:
+        raise ValueError(f"{args.information}: no factor carries more than {args.threshold:g} nats: nothing to traverse")
+    labels = [f"z{h}: $I_{{est}}$ = {information[h]:.2f} nats" for h in factors]
+    above = len(factors)
+    if order[-1] not in factors:  # the paper's montage D: a factor without information changes nothing
+        factors.append(int(order[-1]))
+        labels.append(f"z{order[-1]}: $I_{{est}}$ = {information[order[-1]]:.2f} nats (least informative)")
+    scalp = None
+    if args.topomap_meta is not None:
+        from .artifacts import load_arrays
+
+        meta = load_arrays(args.topomap_meta, required=("positions", "inside"))
+        scalp = Scalp.from_layout(meta["positions"], meta["inside"])
+    traversals = traversal_grid(load_model(args.model), seed_codes(posteriors, args.seed_images), factors)
+    plot_traversals(traversals, labels, TRAVERSAL_VALUES, args.title, *args.output, scalp=scalp)
+    print(f"{args.output[0]}: {above} factors above {args.threshold:g} nats and the least informative"
+          f" x {traversals.shape[1]} seed images")
+
+
+def _plot_topk_generation(args) -> None:
+    from .ablation import top_k_count, topk_reconstructions
+    from .datasets import load_split
+    from .encoding import load_posteriors
+    from .figures import plot_topk_generation
+    from .training import load_model
 
     information = read_information(args.information)["I_est"].to_numpy()
     mu = load_posteriors(args.posteriors)["mu"]
-    if mu.ndim != 2 or mu.shape[1] != len(information):
-        raise ValueError(f"{args.posteriors}: needs encoded images with {len(information)} factors ({args.information})")
-    factors = [int(h) for h in rank_order(information) if information[h] > args.threshold][: args.max_factors]
-    if not factors:
-        raise ValueError(f"{args.information}: no factor carries more than {args.threshold:g} nats: nothing to traverse")
-    traversals = traversal_grid(load_model(args.model), mu[: args.seed_images], factors)
-    plot_traversals(traversals, information, factors, TRAVERSAL_VALUES, args.title, *args.output)
-    print(f"{args.output[0]}: {len(factors)} factors above {args.threshold:g} nats x {len(traversals[0])} seed images")
+    images, _ = load_split(args.data, "test")
+    if mu.ndim != 2 or len(mu) != len(images) or mu.shape[1] != len(information):
+        raise ValueError(f"{args.posteriors}: does not match {args.data} (test images) or {args.information} (factors)")
+    percents = sorted(args.percents, reverse=True)
+    reconstructions = topk_reconstructions(load_model(args.model), mu[: args.images], information, percents)
+    labels = [f"{percent:g}%\n({top_k_count(percent, len(information))})" for percent in percents]
+    plot_topk_generation(images[: args.images] / 255.0, reconstructions, labels, args.title, *args.output)
+
+
+def _summarize_betas(args) -> None:
+    from .artifacts import save_table
+    from .figures import plot_beta_summary
+
+    if not len(args.betas) == len(args.information) == len(args.tables):
+        raise ValueError(f"summarize-betas: {len(args.betas)} betas for {len(args.information)} information tables"
+                         f" and {len(args.tables)} Table 1 files")
+    rows = []
+    for beta, information_path, table_path in zip(args.betas, args.information, args.tables):
+        information = read_information(information_path)
+        table = pd.read_csv(table_path)
+        full = table.loc[table["top_percent"] == 100, "mse"] if "mse" in table else []
+        if len(full) != 1:
+            raise ValueError(f"{table_path}: a Table 1 with one top_percent = 100 row and its mse is needed")
+        rows.append({"beta": beta, "I_total": float(information["I_est"].sum()),
+                     "n_influential": int(information["influential"].sum()), "mse": float(full.iloc[0])})
+    summary = pd.DataFrame(rows).sort_values("beta", kind="stable")
+    save_table(summary, args.output_stem)
+    plot_beta_summary(summary, args.threshold, args.title, *args.figure)
+    print(summary.to_string(index=False))
+
+
+def _compare_paper(args) -> None:
+    from .artifacts import save_table
+    from .paper import PAPER_DATA, side_by_side
+
+    notes, tables = [], {}
+    for name in ("table1", "table2"):
+        companions = [f"--{name}-{option}" for option in ("data", "beta", "epochs")
+                      if getattr(args, f"{name}_{option}") is None]
+        if getattr(args, name) is not None and companions:
+            raise ValueError(f"{getattr(args, name)}: compare-paper needs {', '.join(companions)} with --{name}")
+    if args.table1 is not None:
+        from .datasets import load_split
+
+        tables["table1"] = pd.read_csv(args.table1)
+        train, test = (len(load_split(args.table1_data, split)[0]) for split in ("train", "test"))
+        notes.append(f"Table 1: {args.table1_source}, beta = {args.table1_beta:g}, {train:,} training and {test:,} test"
+                     f" images, {args.table1_epochs} epochs (paper: {PAPER_DATA['table1']}).")
+    if args.table2 is not None:
+        from .deap_videos import load_videos
+
+        tables["table2"] = pd.read_csv(args.table2)
+        _, meta = load_videos(args.table2_data)
+        notes.append(f"Table 2: {args.table2_source}, beta = {args.table2_beta:g}, {len(set(meta['subjects'])):,} subjects"
+                     f" ({len(meta['classes']):,} videos, {len(meta['test']):,} for testing), VAE {args.table2_epochs}"
+                     f" epochs (paper: {PAPER_DATA['table2']}).")
+    table = side_by_side(tables.get("table1"), tables.get("table2"))
+    save_table(table, args.output_stem, note=" ".join(notes))
+    print("\n".join(notes))
+    print(table.to_string(index=False))
+
+
+def _tables_page(args) -> None:
+    from .artifacts import atomic_path
+    from .report import tables_page
+
+    page = tables_page(args.tables, args.title)
+    with atomic_path(args.output) as tmp:
+        tmp.write_text(page)
+    print(f"{args.output}: {len(args.tables)} tables")
 
 
 def _plot_information(args) -> None:
@@ -446,14 +540,51 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
     command.set_defaults(run=_ablate_topk)
 
-    command = commands.add_parser("plot-traversals", help="Figures 3 and 6: traversals of the influential factors")
+    command = commands.add_parser("plot-traversals", help="Figures 1, 3, 5-8: traversals of the influential factors")
     _required_paths(command, "model", "posteriors", "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
     command.add_argument("--threshold", type=float, default=0.5, help="traverse factors with I_est above it (nats)")
     command.add_argument("--max-factors", type=int, default=16)
-    command.add_argument("--seed-images", type=int, default=4, help="the first test images, one row each")
+    command.add_argument("--seed-images", type=int, default=4,
+                         help="the first test images (DEAP: the first test videos' middle frames), one row each")
     command.add_argument("--title", default="")
+    command.add_argument("--topomap-meta", type=Path, default=None,
+                         help="DEAP's meta.npz: draw the decoded maps as scalp maps with the head outline")
     command.set_defaults(run=_plot_traversals)
+
+    command = commands.add_parser("plot-topk-generation", help="Figure 4: reconstructions from the top-k%% factors")
+    _required_paths(command, "model", "data", "posteriors", "information")
+    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--images", type=int, default=4, help="the first test images, one row each")
+    command.add_argument("--title", default="")
+    command.set_defaults(run=_plot_topk_generation)
+
+    command = commands.add_parser("summarize-betas", help="total information, influential factors, error against beta")
+    command.add_argument("--betas", required=True, nargs="+", type=float)
+    command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per beta")
+    command.add_argument("--tables", required=True, nargs="+", type=Path, help="one Table 1 per beta")
+    command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
+    command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--threshold", type=float, default=0.7, help="influential above it (nats), for the label")
+    command.add_argument("--title", default="")
+    command.set_defaults(run=_summarize_betas)
+
+    command = commands.add_parser("compare-paper", help="Tables 1 and 2 of this run next to the paper's")
+    _required_paths(command, "output_stem")
+    for table, data in (("table1", "the processed .npz"), ("table2", "the DEAP video folder")):
+        command.add_argument(f"--{table}", type=Path, default=None, help="this run's table (CSV); omit to leave it out")
+        command.add_argument(f"--{table}-data", type=Path, help=f"{data} it was computed on (counted for the note)")
+        command.add_argument(f"--{table}-beta", type=float)
+        command.add_argument(f"--{table}-epochs", type=int)
+        command.add_argument(f"--{table}-source", default="", help="which data, in words (embedded, simulated, real)")
+    command.set_defaults(run=_compare_paper)
+
+    command = commands.add_parser("tables-page", help="every Markdown table on one HTML page (the report)")
+    command.add_argument("--tables", required=True, nargs="+", type=Path)
+    _required_paths(command, "output")
+    command.add_argument("--title", default="Tables")
+    command.set_defaults(run=_tables_page)
 
     command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
     _required_paths(command, "information")

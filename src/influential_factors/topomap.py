@@ -125,10 +125,14 @@ class TopomapInterpolator:
         self.matrix = np.nan_to_num(matrix, nan=0.0)
 
     def pixel_coordinates(self) -> np.ndarray:
-        """The points in grid units (n, 2): fractional column and row, as imshow places them."""
+        """The electrodes in grid units (n, 2): fractional column and row, as imshow places them."""
+        return self.to_pixels(self.points)
+
+    def to_pixels(self, points: np.ndarray) -> np.ndarray:
+        """Any 2-D points (..., 2) of the projected plane in grid units: fractional column and row."""
         low, high = self.points.min(axis=0), self.points.max(axis=0)
-        scaled = (self.points - low) / (high - low) * (self.grid_size - 1)
-        return np.column_stack([scaled[:, 0], self.grid_size - 1 - scaled[:, 1]])
+        scaled = (np.asarray(points, dtype=np.float64) - low) / (high - low) * (self.grid_size - 1)
+        return np.stack([scaled[..., 0], self.grid_size - 1 - scaled[..., 1]], axis=-1)
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Images (..., grid_size, grid_size) of values (..., n_points), float32 for float32 input."""
@@ -138,3 +142,15 @@ class TopomapInterpolator:
         dtype = np.result_type(values.dtype, np.float32)
         images = values.astype(dtype, copy=False) @ self.matrix.T.astype(dtype, copy=False)
         return images.reshape(*values.shape[:-1], self.grid_size, self.grid_size)
+
+
+def head_outline(points: np.ndarray, samples: int = 120) -> list[np.ndarray]:
+    """A head drawn around projected electrodes (n, 2), front at +y as in MNE: the head circle just
+    outside the outermost electrode, the nose at the front and an ear on each side, as polylines (m, 2)."""
+    radius = 1.08 * float(np.hypot(*np.asarray(points, dtype=np.float64).T).max())
+    angles = np.linspace(0, 2 * np.pi, samples)
+    circle = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    nose = radius * np.array([[-0.18, 0.983], [0.0, 1.15], [0.18, 0.983]])
+    ear_angles = np.linspace(-np.pi / 2, np.pi / 2, samples // 4)
+    right_ear = np.column_stack([radius + 0.08 * radius * np.cos(ear_angles), 0.2 * radius * np.sin(ear_angles)])
+    return [circle, nose, right_ear * [-1, 1], right_ear]

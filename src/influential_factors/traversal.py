@@ -20,3 +20,12 @@ def traverse(model, reference: np.ndarray, factor: int, values: np.ndarray = TRA
 def traversal_grid(model, seed_codes: np.ndarray, factors: list[int], values: np.ndarray = TRAVERSAL_VALUES) -> np.ndarray:
     """Traversals (factors, seeds, values, C, H, W): each factor swept from each seed image's mean code."""
     return np.stack([np.stack([traverse(model, code, factor, values) for code in seed_codes]) for factor in factors])
+
+
+def seed_codes(posteriors: dict[str, np.ndarray], count: int) -> np.ndarray:
+    """The posterior means (count, latents) the traversals start from: the first test images, or for
+    encoded videos (DEAP) the middle frame of each of the first test videos."""
+    mu = posteriors["mu"]
+    if mu.ndim == 2:
+        return mu[:count]
+    return mu[posteriors["test"][:count], mu.shape[1] // 2]

@@ -27,7 +27,13 @@ ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
 MIG = "results/tables/shapes/mig_beta{beta}"  # the shapes' true factors against the codes
 MIG_METRICS = "results/metrics/shapes/mig_beta{beta}.json"
 FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
-TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 3 and 6 (faces)
+TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
+TOPK_GENERATION = "results/figures/{dataset}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
+BETA_SUMMARY = "results/tables/beta_summary_{dataset}"  # total I, influential factors, error per beta
+BETA_SUMMARY_FIGURE = "results/figures/{dataset}/beta_summary"
+PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
+TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
+REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
 EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
 EMOTION_METRICS = "results/metrics/deap/emotion_factors_beta{beta}.json"
 FIGURE5 = "results/figures/deap/emotion_factors_beta{beta}"
@@ -46,12 +52,12 @@ IMAGE_PHASES = {
     "mi": [INFORMATION + ".csv"],
     "estimators": [ESTIMATORS + ".csv", AGREEMENT + ".csv", ESTIMATOR_METRICS],
     "ablate": [TABLE1 + ".csv", METRICS],
-    "figures": [FIGURE1 + ".png", FIGURE1 + ".pdf"],
+    "figures": [path + suffix for path in (FIGURE1, TRAVERSALS, TOPK_GENERATION) for suffix in (".png", ".pdf")],
 }
-FACE_PHASES = dict(IMAGE_PHASES, figures=IMAGE_PHASES["figures"] + [TRAVERSALS + ".png", TRAVERSALS + ".pdf"])
-SHAPES_PHASES = dict(FACE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
+SHAPES_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
 DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
-                   figures=IMAGE_PHASES["figures"] + [FIGURE5 + ".png", EMOTION_METRICS])
+                   figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
+                   + [FIGURE5 + ".png", EMOTION_METRICS])
 
 
 def betas(dataset):
@@ -61,13 +67,39 @@ def betas(dataset):
 
 def phase_targets(dataset, phases):
     """The files of the given phases of a dataset, for every beta of its grid."""
-    table = {"deap": DEAP_PHASES, "celeba": FACE_PHASES, "shapes": SHAPES_PHASES}.get(dataset, IMAGE_PHASES)
+    table = {"deap": DEAP_PHASES, "shapes": SHAPES_PHASES}.get(dataset, IMAGE_PHASES)
     return [path for phase in phases for path in expand(table[phase], dataset=dataset, beta=betas(dataset))]
 
 
 def dataset_targets(dataset):
-    """What `rule all` builds for a dataset: every phase, for every beta of its grid."""
-    return phase_targets(dataset, IMAGE_PHASES)
+    """What `rule all` builds for a dataset: every phase, for every beta of its grid, and for image data
+    the summary over the grid."""
+    summary = [BETA_SUMMARY + ".csv", BETA_SUMMARY_FIGURE + ".png"] if dataset != "deap" else []
+    return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset)
+
+
+def report_tables():
+    """The Markdown tables of every phase of every dataset that the report's tables page shows."""
+    stems = {"mnist": [TABLE1], "celeba": [TABLE1], "shapes": [TABLE1, MIG],
+             "deap": [TABLE2, EMOTION_FACTORS]}
+    tables = [PAPER_COMPARISON] if paper_tables() else []
+    for dataset in config["datasets"]:
+        tables += expand([BETA_SUMMARY] if dataset != "deap" else [], dataset=dataset)
+        tables += expand(stems[dataset] + [AGREEMENT], dataset=dataset, beta=betas(dataset))
+    return [stem + ".md" for stem in tables]
+
+
+def paper_tables():
+    """The runs compared with the paper's Tables 1 and 2: MNIST and DEAP at the beta of their grid
+    nearest the paper's (10 and 6), where the branch is configured; {"table1": beta, ...}."""
+    from influential_factors.paper import closest_beta
+
+    chosen = {}
+    for table, dataset in (("table1", "mnist"), ("table2", "deap")):
+        if dataset in config["datasets"]:
+            grid = config["vae"][dataset]["betas"]
+            chosen[table] = betas(dataset)[grid.index(closest_beta(grid, table))]
+    return chosen
 
 
 def estimator_settings():

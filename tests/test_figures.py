@@ -1,0 +1,200 @@
+"""Figures: mosaics of exact size, traversal grids with one block per factor, scalp maps with the head
+around the electrodes, Figure 4's top-k reconstructions, and the tables beside the paper's."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from matplotlib.image import imread
+
+from influential_factors import figures
+from influential_factors.ablation import topk_reconstructions
+from influential_factors.artifacts import save_arrays, save_table
+from influential_factors.cli import main
+from influential_factors.deap import DEAP_EEG_CHANNELS
+from influential_factors.models import BetaVAE
+from influential_factors.paper import PAPER_TABLE1, closest_beta, side_by_side
+from influential_factors.report import tables_page
+from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions
+from influential_factors.traversal import TRAVERSAL_VALUES, seed_codes
+
+
+def assert_drawn(path, min_height, min_width):
+    """A PNG at least this large whose pixels vary (not a blank canvas)."""
+    image = imread(path)
+    assert image.shape[0] >= min_height and image.shape[1] >= min_width, image.shape
+    assert image[..., :3].std() > 0.05
+
+
+@pytest.fixture(scope="module")
+def scalp():
+    positions = azimuthal_equidistant(electrode_positions("biosemi32", DEAP_EEG_CHANNELS))
+    return figures.Scalp.from_layout(positions, TopomapInterpolator(positions, 32).inside)
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The figures the plotting functions would save, kept open for inspection."""
+    kept = []
+    monkeypatch.setattr(figures, "save_figure", lambda figure, *paths: kept.append(figure))
+    yield kept
+    plt.close("all")
+
+
+def test_mosaic_places_every_tile_inside_its_frame():
+    tiles = np.arange(2 * 3 * 1 * 4 * 5, dtype=float).reshape(2, 3, 1, 4, 5)
+    mosaic = figures.tile_mosaic(tiles, pad=1, fill=-1)
+    assert mosaic.shape == (2 * 6, 3 * 7, 1)
+    np.testing.assert_array_equal(mosaic[6 + 1: 6 + 5, 14 + 1: 14 + 6, 0], tiles[1, 2, 0])
+    assert (mosaic[0] == -1).all() and (mosaic[:, 7] == -1).all()
+    assert (mosaic != -1).sum() == tiles.size
+
+
+def test_traversal_grid_has_a_block_per_factor_with_seeds_as_rows_and_values_as_columns(captured):
+    traversals = np.random.default_rng(0).uniform(size=(5, 3, 7, 1, 8, 8))
+    labels = [f"z{h}" for h in range(5)]
+    figures.plot_traversals(traversals, labels, TRAVERSAL_VALUES, "test", blocks_per_row=4)
+    figure = captured[0]
+    blocks = [axis for axis in figure.axes if axis.images]
+    assert len(blocks) == 5 and len(figure.axes) == 8  # two rows of four, three left empty
+    assert [axis.get_title() for axis in blocks] == labels
+    for axis in blocks:
+        assert axis.images[0].get_array().shape == (3 * (8 + 2), 7 * (8 + 2))  # grey: one channel, 1-px frames
+        assert [label.get_text() for label in axis.get_xticklabels()] == ["-3", "+3"]
+
+
+def test_traversals_of_rgb_and_scalp_maps_are_drawn(tmp_path, scalp):
+    rng = np.random.default_rng(1)
+    figures.plot_traversals(rng.uniform(size=(2, 2, 7, 3, 16, 16)), ["a", "b"], TRAVERSAL_VALUES, "rgb",
+                            tmp_path / "rgb.png")
+    assert_drawn(tmp_path / "rgb.png", 200, 600)
+    figures.plot_traversals(rng.uniform(size=(3, 2, 7, 3, 32, 32)), ["a", "b", "c"], TRAVERSAL_VALUES, "deap",
+                            tmp_path / "deap.png", scalp=scalp)
+    assert_drawn(tmp_path / "deap.png", 250, 1000)
+
+
+def test_scalp_outline_surrounds_the_electrodes_with_the_nose_in_front(scalp):
+    head, nose, left_ear, right_ear = scalp.outline
+    assert scalp.electrodes.min() >= -1e-9 and scalp.electrodes.max() <= 31 + 1e-9
+    centre = head.mean(axis=0)
+    radius = np.abs(head - centre).max(axis=0)  # (column, row) semi-axes of the head, in pixels
+    inside = (((scalp.electrodes - centre) / radius) ** 2).sum(axis=1)
+    assert inside.max() < 1  # every electrode inside the head
+    assert nose[:, 1].min() < head[:, 1].min()  # the nose points to row 0: the front at the top
+    assert right_ear[:, 0].min() > centre[0] > left_ear[:, 0].max()  # T8 side on the right
+    everything = np.concatenate(scalp.outline)
+    assert everything.min() >= -scalp.pad and everything.max() <= 31 + scalp.pad  # the pad fits the outline
+    assert scalp.inside.shape == (32, 32) and 0.5 < scalp.inside.mean() < 0.95
+
+
+def test_seed_codes_are_the_first_test_images_or_the_middle_frames_of_test_videos():
+    images = {"mu": np.arange(20.0).reshape(10, 2)}
+    np.testing.assert_array_equal(seed_codes(images, 3), images["mu"][:3])
+    videos = {"mu": np.arange(4 * 5 * 2.0).reshape(4, 5, 2), "test": np.array([3, 1])}
+    np.testing.assert_array_equal(seed_codes(videos, 4), videos["mu"][[3, 1], 2])
+
+
+def test_topk_reconstructions_keep_the_top_factors_and_zero_the_rest():
+    torch.manual_seed(0)
+    model = BetaVAE((1, 28, 28), [4, 4], hidden=8, latents=4).eval()
+    mu = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    information = np.array([0.1, 2.0, 0.5, 1.0])
+    decoded = topk_reconstructions(model, mu, information, [100, 50, 0])
+    assert decoded.shape == (3, 3, 1, 28, 28)
+    with torch.no_grad():
+        full = model.decode(torch.from_numpy(mu)).numpy()
+        top_two = model.decode(torch.from_numpy(mu * np.array([0, 1, 0, 1], dtype=np.float32))).numpy()
+        nothing = model.decode(torch.zeros(1, 4)).numpy()
+    np.testing.assert_allclose(decoded[0], full, atol=1e-6)
+    np.testing.assert_allclose(decoded[1], top_two, atol=1e-6)  # 50% of 4 factors: z1 and z3
+    np.testing.assert_allclose(decoded[2], np.repeat(nothing, 3, axis=0), atol=1e-6)
+
+
+def test_topk_generation_grid_has_the_input_then_one_column_per_k(captured):
+    originals = np.random.default_rng(2).uniform(size=(4, 1, 28, 28))
+    figures.plot_topk_generation(originals, np.stack([originals] * 3), ["100%", "10%", "0%"], "mnist")
+    axis = captured[0].axes[0]
+    assert axis.images[0].get_array().shape == (4 * 30, 4 * 30)
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["input", "100%", "10%", "0%"]
+
+
+def test_beta_summary_and_emotion_figures_are_drawn(tmp_path, scalp):
+    summary = pd.DataFrame({"beta": [1.0, 4.0, 10.0], "I_total": [100.0, 40.0, 25.0], "n_influential": [55, 20, 11],
+                            "mse": [8.0, 10.0, 12.0]})
+    figures.plot_beta_summary(summary, 0.7, "mnist", tmp_path / "summary.png")
+    assert_drawn(tmp_path / "summary.png", 300, 1200)
+    table = pd.DataFrame({"factor": [3, 1], "I_est": [2.0, 1.0], "accuracy_drop": [0.1, 0.0],
+                          "loss_increase": [0.2, 0.0], "emotion_relevant": [True, False]})
+    traversals = np.random.default_rng(3).uniform(size=(2, 7, 3, 32, 32))
+    figures.plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, scalp, ["alpha", "beta", "gamma"], "deap",
+                                 tmp_path / "figure5.png")
+    assert_drawn(tmp_path / "figure5.png", 300, 1200)
+
+
+def test_closest_beta_to_the_papers():
+    assert closest_beta([1, 4, 10], "table1") == 10
+    assert closest_beta([1, 4], "table1") == 4
+    assert closest_beta([5, 7], "table2") == 5  # a tie takes the smaller
+    assert closest_beta([0.1, 18], "table2") == 0.1
+
+
+def test_side_by_side_matches_rows_on_the_top_percent():
+    table1 = pd.DataFrame({"top_percent": [100, 50, 0], "n_factors": [8, 4, 0], "I_used": [20.0, 15.0, 0.0],
+                           "mse": [10.0, 20.0, 60.0]})
+    table = side_by_side(table1, None)
+    assert set(table["top_percent"]) == set(PAPER_TABLE1["top_percent"]) | {50}
+    assert list(table["top_percent"]) == sorted(table["top_percent"], reverse=True)
+    row = table.set_index("top_percent").loc[100]
+    assert (row["I_used"], row["I_used_paper"], row["score"], row["score_paper"]) == (20.0, 24.3, 10.0, 5.6)
+    assert np.isnan(table.set_index("top_percent").loc[50, "I_used_paper"])  # the paper has no 50% row
+    assert np.isnan(table.set_index("top_percent").loc[20, "I_used"])
+    assert (table["score_name"] == "reconstruction error").all() and (table["table"] == "Table 1").all()
+    with pytest.raises(ValueError, match="needs Table 1"):
+        side_by_side(None, None)
+
+
+def test_compare_paper_writes_the_table_with_the_data_it_came_from(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    save_arrays(tmp_path / "mnist.npz", **{f"{name}_{split}": value for split, size in (("train", 30), ("val", 5),
+                                                                                         ("test", 10))
+                                           for name, value in (("x", rng.integers(0, 255, (size, 1, 28, 28),
+                                                                                  dtype=np.uint8)),
+                                                               ("y", np.zeros(size, dtype=np.int64)))})
+    table1 = pd.DataFrame({"top_percent": [100.0, 0.0], "n_factors": [8, 0], "I_used": [20.0, 0.0], "mse": [9.0, 50.0]})
+    table1.to_csv(tmp_path / "table1.csv", index=False)
+    assert main(["compare-paper", "--output-stem", str(tmp_path / "comparison"), "--table1", str(tmp_path / "table1.csv"),
+                 "--table1-data", str(tmp_path / "mnist.npz"), "--table1-beta", "10", "--table1-epochs", "3",
+                 "--table1-source", "embedded digits"]) == 0
+    markdown = (tmp_path / "comparison.md").read_text()
+    assert markdown.startswith("Table 1: embedded digits, beta = 10, 30 training and 10 test images, 3 epochs (paper:")
+    comparison = pd.read_parquet(tmp_path / "comparison.parquet")
+    assert len(comparison) == 10 and comparison["score"].iloc[0] == 9.0 and comparison["score_paper"].iloc[0] == 5.6
+    assert main(["compare-paper", "--output-stem", str(tmp_path / "other"), "--table1", str(tmp_path / "table1.csv")]) == 1
+    assert "needs --table1-data, --table1-beta, --table1-epochs with --table1" in capsys.readouterr().err
+    assert not (tmp_path / "other.csv").exists()
+
+
+def test_summarize_betas_needs_one_table_per_beta(tmp_path, capsys):
+    information = tmp_path / "mi.csv"
+    information.write_text("factor,I_est,variance,influential\n0,1.5,0.9,True\n1,0.1,0.05,False\n")
+    table = tmp_path / "table1.csv"
+    table.write_text("top_percent,n_factors,I_used,mse\n100,2,1.6,8.5\n0,0,0,40\n")
+    arguments = ["summarize-betas", "--information", str(information), "--tables", str(table),
+                 "--output-stem", str(tmp_path / "summary"), "--figure", str(tmp_path / "summary.png")]
+    assert main(arguments + ["--betas", "1", "4"]) == 1
+    assert "2 betas for 1 information tables" in capsys.readouterr().err and not (tmp_path / "summary.csv").exists()
+    assert main(arguments + ["--betas", "4"]) == 0
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary.to_dict("records") == [{"beta": 4.0, "I_total": 1.6, "n_influential": 1, "mse": 8.5}]
+    assert_drawn(tmp_path / "summary.png", 300, 1200)
+
+
+def test_tables_page_renders_every_markdown_table_with_its_note(tmp_path):
+    save_table(pd.DataFrame({"top_percent": [100, 0], "mse": [5.25, 70.0]}), tmp_path / "table1", note="From 3 epochs.")
+    save_table(pd.DataFrame({"beta": [1, 10]}), tmp_path / "summary")
+    page = tables_page([tmp_path / "table1.md", tmp_path / "summary.md"], "All tables")
+    assert page.count("<table>") == 2 and "<p>From 3 epochs.</p>" in page and "<td style=\"text-align:right\">5.250</td>" in page
+    assert f"<h2>{tmp_path / 'summary'}</h2>" in page
+    with pytest.raises(ValueError, match="absent.md"):
+        tables_page([tmp_path / "absent.md"], "x")

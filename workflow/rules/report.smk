@@ -1,0 +1,14 @@
+# The report: every table on one HTML page, shown inline by Snakemake's report beside the figures
+# marked with report(...) in figures.smk. The report itself is Snakemake's own:
+#     snakemake --cores 1 --report results/report.html   (--cores: rules size their threads by it)
+# (run by the DVC stage `report` and `make report`, after the DAG is built).
+
+
+rule tables_page:
+    input:
+        report_tables(),
+    output:
+        report(TABLES_PAGE, caption="../report/tables.rst", category="tables",
+               labels={"figure": "every table, with the paper's numbers"}),
+    shell:
+        "influential-factors tables-page --tables {input} --output {output} --title 'Influential factors: every table'"
