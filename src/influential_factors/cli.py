@@ -85,7 +85,8 @@ def _train_vae(args) -> None:
 
     summary = train_vae(args.data, args.model, args.live_dir, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood)
+                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood,
+                        checkpoint_every=args.checkpoint_every)
     print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
 
 
@@ -389,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--batch-size", type=int, default=64)
     command.add_argument("--lr", type=float, default=1e-3)
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--checkpoint-every", type=int, default=1,
+                         help="save a resumable checkpoint beside the model every N epochs (removed on success)")
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,32 +40,75 @@ def split_images(data_path: str | Path, split: str) -> np.ndarray:
     return load_split(data_path, split)[0]
 
 
+def checkpoint_path(model_path: str | Path) -> Path:
+    """Where training keeps its resumable state: `<stem>.checkpoint.pt` beside the model."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".checkpoint.pt")
+
+
+def save_torch(payload: dict, path: str | Path) -> None:
+    """torch.save, atomically and byte-reproducibly (via a buffer: torch names the archive after the file)."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def data_fingerprint(*arrays: np.ndarray) -> str:
+    """A hash of the training data, so a checkpoint is resumed only on the data it was trained on."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
+
+
 def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, beta: float,
               sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
-              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian",
+              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian", checkpoint_every: int = 1,
               device: torch.device | None = None) -> dict[str, float]:
     """Train a BetaVAE by Adam on the negative beta-ELBO; save weights and architecture to `model_path`.
 
     The whole training split lives on the device and batches are drawn there by a seeded
-    permutation, so the same seed gives the same weights on CPU.
+    permutation, so the same seed gives the same weights on CPU. Every `checkpoint_every` epochs
+    the model, the optimiser, the epoch, every random state and the logged curves are saved to
+    `checkpoint_path(model_path)`; a later call with the same settings and data resumes from it
+    and ends with the same bytes as an uninterrupted run. It is removed once `model_path` is written,
+    and kept when training stops early (killed, or a non-finite loss).
     """
     from dvclive import Live
 
     device = device or default_device()
     torch.manual_seed(seed)
-    x_train = images_to_tensor(split_images(data_path, "train"), device)
-    x_val = images_to_tensor(split_images(data_path, "val"), device)
+    train_images, val_images = split_images(data_path, "train"), split_images(data_path, "val")
+    x_train, x_val = images_to_tensor(train_images, device), images_to_tensor(val_images, device)
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
                         likelihood=likelihood, sigma2_x=sigma2_x)
     model = BetaVAE(**architecture).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     batches_per_epoch = math.ceil(len(x_train) / batch_size)
+    settings = dict(architecture, image_shape=list(architecture["image_shape"]), beta=beta, batch_size=batch_size,
+                    lr=lr, seed=seed, data=data_fingerprint(train_images, val_images))
+    checkpoint = checkpoint_path(model_path)
+    state = _resumable_state(checkpoint, settings, epochs)
+    history = []  # per epoch: the metrics logged to DVCLive, replayed on resume so the curves are whole
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        if device.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], device)
+        history = state["history"]
 
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
         live.log_params({"beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
                          "epochs": epochs, "lr": lr})
-        progress = tqdm(range(epochs), desc=f"train beta={beta:g}", unit="epoch")
+        for metrics in history:
+            _log_epoch(live, metrics)
+        progress = tqdm(range(len(history), epochs), desc=f"train beta={beta:g}", unit="epoch",
+                        initial=len(history), total=epochs)
         for epoch in progress:
             model.train()
             order = torch.randperm(len(x_train), generator=generator).to(device)
@@ -77,21 +123,55 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
                 for name in totals:
                     totals[name] += terms[name].item() / batches_per_epoch
             if not all(math.isfinite(value) for value in totals.values()):
-                raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss {totals['loss']})")
+                kept = f"the last good checkpoint {checkpoint} (epoch {len(history)}) is kept" if checkpoint.exists() \
+                    else "no checkpoint was written yet"
+                raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss {totals['loss']}); "
+                                         f"nothing written, {kept}; lower the learning rate or raise sigma2_x")
             validation = evaluate(model, x_val, beta, sigma2_x, batch_size)
-            for name, value in totals.items():
-                live.log_metric(f"train/{name}", value)
-            for name, value in validation.items():
-                live.log_metric(f"val/{name}", value)
-            live.next_step()
+            metrics = {f"train/{name}": value for name, value in totals.items()}
+            metrics |= {f"val/{name}": value for name, value in validation.items()}
+            history.append(metrics)
+            _log_epoch(live, metrics)
             progress.set_postfix(loss=f"{totals['loss']:.1f}", sse=f"{totals['sse']:.2f}", kl=f"{totals['kl']:.2f}")
+            if (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
+                save_torch({"settings": settings, "epoch": epoch + 1, "history": history,
+                            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
+                            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None},
+                           checkpoint)
 
-    checkpoint = io.BytesIO()  # saved via a buffer: torch names the archive after a file, a random temp one here
-    torch.save({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
-                "sigma2_x": sigma2_x, "epochs": epochs}, checkpoint)
-    with atomic_path(model_path) as tmp:
-        tmp.write_bytes(checkpoint.getvalue())
-    return {"train_" + name: value for name, value in totals.items()} | {"val_" + k: v for k, v in validation.items()}
+    save_torch({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
+                "sigma2_x": sigma2_x, "epochs": epochs}, model_path)
+    checkpoint.unlink(missing_ok=True)
+    return {name.replace("/", "_"): value for name, value in history[-1].items()}
+
+
+def _log_epoch(live, metrics: dict[str, float]) -> None:
+    """One epoch's metrics as one DVCLive step."""
+    for name, value in metrics.items():
+        live.log_metric(name, value)
+    live.next_step()
+
+
+def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
+    """The checkpoint at `path` if it was written for these settings and data and before `epochs`; else None
+    (a stale one is reported and later overwritten). An unreadable checkpoint is an error: it is never
+    silently discarded."""
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        saved, epoch = state["settings"], state["epoch"]
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{path}: unreadable training checkpoint ({error}); delete it to train from the start") \
+            from error
+    if saved != settings or not 0 < epoch < epochs:
+        changed = sorted(key for key in settings.keys() | saved.keys() if saved.get(key) != settings.get(key))
+        reason = f"settings differ: {changed}" if changed else f"epoch {epoch} is not before {epochs}"
+        print(f"{path}: not resumed ({reason}); training from the start", file=sys.stderr)
+        return None
+    print(f"{path}: resuming after epoch {epoch} of {epochs}", file=sys.stderr)
+    return state
 
 
 @torch.no_grad()
