@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -291,6 +292,9 @@ def read_information(path: str | Path) -> pd.DataFrame:
     missing = {"factor", "I_est", "variance", "influential"} - set(table.columns)
     if missing:
         raise ValueError(f"{path}: information table lacks columns {sorted(missing)}")
+    values = table[["I_est", "variance"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if table.empty or not np.isfinite(values).all():
+        raise ValueError(f"{path}: information table is empty or holds non-numeric, NaN or infinite I_est/variance")
     return table
 
 
@@ -472,7 +476,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except (ValueError, FileNotFoundError, FloatingPointError) as error:
-        print(f"influential-factors {args.command}: error: {error}", file=sys.stderr)
+        from .config import ParamsError
+
+        message = str(error) if isinstance(error, ParamsError) else " ".join(str(error).split())  # one line
+        print(f"influential-factors {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0
 

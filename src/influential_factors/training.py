@@ -163,8 +163,8 @@ def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
         state = torch.load(path, map_location="cpu", weights_only=True)
         saved, epoch = state["settings"], state["epoch"]
     except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
-        raise ValueError(f"{path}: unreadable training checkpoint ({error}); delete it to train from the start") \
-            from error
+        raise ValueError(f"{path}: unreadable training checkpoint ({_first_line(error)}); delete it to train "
+                         "from the start") from error
     if saved != settings or not 0 < epoch < epochs:
         changed = sorted(key for key in settings.keys() | saved.keys() if saved.get(key) != settings.get(key))
         reason = f"settings differ: {changed}" if changed else f"epoch {epoch} is not before {epochs}"
@@ -187,6 +187,11 @@ def evaluate(model: BetaVAE, images: torch.Tensor, beta: float, sigma2_x: float,
     return totals
 
 
+def _first_line(error: Exception) -> str:
+    """The gist of an exception: its type and first line (torch's unpickling errors run to paragraphs)."""
+    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+
+
 def load_model(model_path: str | Path, device: torch.device | None = None) -> BetaVAE:
     """Rebuild a trained BetaVAE from a checkpoint written by `train_vae`."""
     device = device or default_device()
@@ -194,6 +199,9 @@ def load_model(model_path: str | Path, device: torch.device | None = None) -> Be
         checkpoint = torch.load(model_path, map_location=device, weights_only=True)
         model = BetaVAE(**checkpoint["architecture"])
         model.load_state_dict(checkpoint["state_dict"])
-    except (OSError, RuntimeError, KeyError, EOFError) as error:
-        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({error})") from error
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({_first_line(error)})") from error
+    broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
+    if broken:
+        raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
     return model.to(device).eval()
