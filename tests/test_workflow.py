@@ -180,10 +180,24 @@ def _shapes(stages: str) -> set[str]:
     return _per_beta(stages, ["4"], "shapes")
 
 
-def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin):
+def _artifacts(root):
+    """Every file under data/ and results/ (DVC's .gitignore files aside), with its bytes."""
+    return {str(path.relative_to(root)): path.read_bytes() for folder in ("data", "results")
+            for path in sorted((root / folder).rglob("*")) if path.is_file() and path.name != ".gitignore"}
+
+
+def test_dvc_repro_reruns_exactly_what_a_change_touches(tmp_path, venv_bin, snakemake_run):
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     first = project.run("dvc", "repro")
+    # Determinism: this second, independent run of the whole DAG (other folder, other processes, stage
+    # by stage) wrote every array, model, table, figure and metric of the Snakemake run, bit for bit;
+    # no checkpoint or temporary is left behind.
+    expected = _artifacts(snakemake_run.root)
+    assert not [name for name in expected if name.endswith(".checkpoint.pt") or "/." in name]
+    actual = _artifacts(tmp_path)
+    assert len(expected) > 100 and sorted(actual) == sorted(expected)
+    assert [name for name in expected if actual[name] != expected[name]] == []
     assert _stages_run(first) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators"}
                                   | _per_beta("train encode mi estimators ablate figures")
