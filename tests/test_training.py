@@ -105,3 +105,10 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(digits, tmp_path, capsys)
     training.save_torch({"settings": {"lr": 0.5}, "epoch": 1, "history": []}, checkpoint)
     assert _train(digits, folder, 2) == _train(digits, tmp_path / "fresh", 2)
     assert "not resumed (settings differ: " in capsys.readouterr().err
+
+
+def test_checkpoint_interval_must_be_positive(digits, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_code:
+        main(_cli_args(digits, tmp_path, 2, 0))
+    assert exit_code.value.code == 2 and "argument --checkpoint-every: '0' is not an integer >= 1" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

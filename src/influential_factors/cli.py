@@ -305,6 +305,13 @@ def _validate_params(args) -> None:
     print(f"{args.params}: valid")
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
+    return int(text)
+
+
 def _required_paths(command: argparse.ArgumentParser, *names: str) -> None:
     """Add a required `--name PATH` option for each name (underscores become dashes)."""
     for name in names:
@@ -394,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--batch-size", type=int, default=64)
     command.add_argument("--lr", type=float, default=1e-3)
     command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--checkpoint-every", type=int, default=1,
+    command.add_argument("--checkpoint-every", type=_positive_int, default=1,
                          help="save a resumable checkpoint beside the model every N epochs (removed on success)")
     command.set_defaults(run=_train_vae)
 
