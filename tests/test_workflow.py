@@ -1,7 +1,12 @@
 """Smoke runs of the whole DAG on the tiny config: Snakemake alone, then DVC's versioning behaviour."""
 
 import json
+import os
 import re
+import shutil
+import signal
+import subprocess
+import time
 
 import numpy as np
 import pandas as pd
@@ -68,6 +73,32 @@ def test_training_curves_are_logged_per_epoch(snakemake_run):
     curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta1/live/plots/metrics/train/loss.tsv", sep="\t")
     assert list(curve["step"]) == [0, 1, 2]
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
+
+
+def test_a_killed_training_job_resumes_in_the_workflow(tmp_path, venv_bin, snakemake_run):
+    """Snakemake killed mid-training (SIGKILL to its whole process group): the checkpoint beside the
+    model survives, and after --unlock the --rerun-incomplete run resumes and writes the same bytes."""
+    project = ScratchProject(tmp_path, venv_bin)
+    (tmp_path / "data/processed").mkdir(parents=True)
+    shutil.copy2(snakemake_run.root / "data/processed/mnist.npz", tmp_path / "data/processed/mnist.npz")
+    model = "results/models/mnist/beta1/model.pt"
+    command = ["snakemake", "--cores", "2", "--allowed-rules", "train_vae", "--rerun-incomplete", "--", model]
+    checkpoint = tmp_path / "results/models/mnist/beta1/model.checkpoint.pt"
+    job = subprocess.Popen(command, cwd=tmp_path, env=project.env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert checkpoint.exists() and not (tmp_path / model).exists(), "training finished before it could be killed"
+    project.run("snakemake", "--cores", "1", "--unlock")
+    assert "resuming after epoch 1 of 3" in project.run(*command)
+    assert (tmp_path / model).read_bytes() == (snakemake_run.root / model).read_bytes()
+    for name in ("metrics.json", "plots/metrics/train/loss.tsv"):
+        assert (tmp_path / model).with_name("live").joinpath(name).read_bytes() == \
+            (snakemake_run.root / model).with_name("live").joinpath(name).read_bytes()
+    assert not checkpoint.exists()
 
 
 def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
