@@ -43,7 +43,8 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
                          f"(header {data[:4].hex() or 'empty'})")
     shape = struct.unpack(f">{ndim}I", data[4:header])
     if len(data) != header + math.prod(shape):
-        raise ValueError(f"{path}: {len(data)} bytes, expected {header + math.prod(shape)} for shape {shape} (truncated?)")
+        raise ValueError(f"{path}: {len(data)} bytes, expected {header + math.prod(shape)} for shape {shape} "
+                         "(truncated?)")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 

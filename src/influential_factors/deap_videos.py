@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from .artifacts import atomic_directory, load_arrays
 from .datasets import split_indices
-from .deap import (BANDS, BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, GROUND_TRUTH, SAMPLING_RATE, emotion_classes,
-                   load_subject, subject_path)
+from .deap import (BANDS, BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, GROUND_TRUTH, SAMPLING_RATE,
+                   emotion_classes, load_subject, subject_path)
 from .topomap import TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions
 
 BASELINE_MODES = ("keep", "drop", "subtract")
@@ -118,9 +118,9 @@ def load_videos(directory: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray
     if videos.ndim != 5 or videos.dtype != np.float32 or len(videos) != len(meta["classes"]):
         raise ValueError(f"{directory / VIDEOS}: videos {videos.dtype} {videos.shape} do not match "
                          f"{len(meta['classes'])} labelled trials (float32, 5 dimensions)")
-    classes = meta["classes"]
-    if classes.size and (classes.min() < 0 or classes.max() >= len(CLASS_NAMES)):
-        raise ValueError(f"{directory / META}: emotion class {int(classes.max())} outside 0..{len(CLASS_NAMES) - 1}")
+    outside = meta["classes"][(meta["classes"] < 0) | (meta["classes"] >= len(CLASS_NAMES))]
+    if outside.size:
+        raise ValueError(f"{directory / META}: emotion class {int(outside[0])} outside 0..{len(CLASS_NAMES) - 1}")
     for split in ("train", "val", "test"):
         index = meta[split]
         if len(index) == 0 or index.min() < 0 or index.max() >= len(videos):

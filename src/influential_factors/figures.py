@@ -20,7 +20,7 @@ OTHER_COLOUR = "tab:grey"
 
 
 def save_figure(figure, *paths: str | Path) -> None:
-    """Save a figure to every path (format from the suffix), atomically (all or none) and reproducibly, then close it."""
+    """Save a figure to every path (format from the suffix), atomically (all or none), reproducibly; close it."""
     try:
         with atomic_paths(*paths) as temporaries:
             for path, tmp in zip(paths, temporaries):

@@ -87,12 +87,12 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     model = BetaVAE(**architecture).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    batches_per_epoch = math.ceil(len(x_train) / batch_size)
     settings = dict(architecture, image_shape=list(architecture["image_shape"]), beta=beta, batch_size=batch_size,
                     lr=lr, seed=seed, data=data_fingerprint(train_images, val_images))
     checkpoint = checkpoint_path(model_path)
     state = _resumable_state(checkpoint, settings, epochs)
     history = []  # per epoch: the metrics logged to DVCLive, replayed on resume so the curves are whole
+    saved_epoch = None
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -100,7 +100,7 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
         torch.set_rng_state(state["torch_rng"])
         if device.type == "cuda" and state.get("cuda_rng") is not None:
             torch.cuda.set_rng_state(state["cuda_rng"], device)
-        history = state["history"]
+        history, saved_epoch = state["history"], state["epoch"]
 
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
         live.log_params({"beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
@@ -110,23 +110,14 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
         progress = tqdm(range(len(history), epochs), desc=f"train beta={beta:g}", unit="epoch",
                         initial=len(history), total=epochs)
         for epoch in progress:
-            model.train()
-            order = torch.randperm(len(x_train), generator=generator).to(device)
-            totals = {"loss": 0.0, "sse": 0.0, "kl": 0.0}
-            for start in range(0, len(x_train), batch_size):
-                batch = x_train[order[start:start + batch_size]]
-                x_mean, mu, logvar = model(batch)
-                terms = beta_vae_loss(batch, x_mean, mu, logvar, beta, sigma2_x, model.noise)
-                optimizer.zero_grad(set_to_none=True)
-                terms["loss"].backward()
-                optimizer.step()
-                for name in totals:
-                    totals[name] += terms[name].item() / batches_per_epoch
+            totals = _train_epoch(model, optimizer, x_train, torch.randperm(len(x_train), generator=generator),
+                                  beta, sigma2_x, batch_size)
             if not all(math.isfinite(value) for value in totals.values()):
-                kept = f"the last good checkpoint {checkpoint} (epoch {len(history)}) is kept" if checkpoint.exists() \
-                    else "no checkpoint was written yet"
-                raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss {totals['loss']}); "
-                                         f"nothing written, {kept}; lower the learning rate or raise sigma2_x")
+                kept = (f"the last good checkpoint {checkpoint} (epoch {saved_epoch}) is kept" if saved_epoch
+                        else "no checkpoint was written yet")
+                raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss "
+                                         f"{totals['loss']}); nothing written, {kept}; lower the learning rate "
+                                         "or raise sigma2_x")
             validation = evaluate(model, x_val, beta, sigma2_x, batch_size)
             metrics = {f"train/{name}": value for name, value in totals.items()}
             metrics |= {f"val/{name}": value for name, value in validation.items()}
@@ -139,11 +130,31 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
                             "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
                             "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None},
                            checkpoint)
+                saved_epoch = epoch + 1
 
     save_torch({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
                 "sigma2_x": sigma2_x, "epochs": epochs}, model_path)
     checkpoint.unlink(missing_ok=True)
     return {name.replace("/", "_"): value for name, value in history[-1].items()}
+
+
+def _train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Tensor, beta: float, sigma2_x: float,
+                 batch_size: int) -> dict[str, float]:
+    """One pass of Adam over `images` in the given order; the mean loss, SSE and KL per batch."""
+    model.train()
+    order = order.to(images.device)
+    batches = math.ceil(len(images) / batch_size)
+    totals = {"loss": 0.0, "sse": 0.0, "kl": 0.0}
+    for start in range(0, len(images), batch_size):
+        batch = images[order[start:start + batch_size]]
+        x_mean, mu, logvar = model(batch)
+        terms = beta_vae_loss(batch, x_mean, mu, logvar, beta, sigma2_x, model.noise)
+        optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        optimizer.step()
+        for name in totals:
+            totals[name] += terms[name].item() / batches
+    return totals
 
 
 def _log_epoch(live, metrics: dict[str, float]) -> None:
