@@ -1,6 +1,9 @@
 """Atomic writes: a failing writer leaves nothing behind; tables round-trip through every format."""
 
 import json
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -56,3 +59,34 @@ def test_failed_directory_write_leaves_the_old_directory(tmp_path):
             raise RuntimeError("killed")
     assert (target / "a.npy").read_text() == "first"
     assert [p.name for p in tmp_path.iterdir()] == ["videos"]
+
+
+WRITER = """
+import sys, time
+from influential_factors.artifacts import save_table
+import pandas as pd
+
+class Slow(pd.DataFrame):
+    def to_parquet(self, *args, **kwargs):  # the CSV is written; stall in the middle of the Parquet file
+        super().to_parquet(*args, **kwargs)
+        print("writing", flush=True)
+        time.sleep(60)
+
+save_table(Slow({"I_est": [2.0, 1.0]}), sys.argv[1])
+"""
+
+
+def test_a_writer_killed_mid_table_leaves_the_old_files(tmp_path):
+    """SIGKILL (no cleanup runs) while a table is half written: the three old files stay as they were,
+    and the next write of the table removes the killed writer's hidden temporaries."""
+    save_table(pd.DataFrame({"I_est": [0.5]}), tmp_path / "mi")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    job = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "mi")], stdout=subprocess.PIPE, text=True)
+    assert job.stdout.readline() == "writing\n"
+    job.send_signal(signal.SIGKILL)
+    assert job.wait() == -signal.SIGKILL
+    visible = {path.name: path.read_bytes() for path in tmp_path.iterdir() if not path.name.startswith(".")}
+    assert visible == before and len(list(tmp_path.iterdir())) == 6  # and three hidden temporaries
+    save_table(pd.DataFrame({"I_est": [3.0]}), tmp_path / "mi")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mi.csv", "mi.md", "mi.parquet"]
+    assert pd.read_csv(tmp_path / "mi.csv")["I_est"].tolist() == [3.0]

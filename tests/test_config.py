@@ -40,6 +40,14 @@ BAD_VALUES = [
     ("data.deap.baseline", "remove", "data.deap.baseline: 'remove' is not one of ['keep', 'drop', 'subtract']"),
     ("data.deap.bands", {"alpha": [13, 8]}, "data.deap.bands.alpha: [13, 8] must be [low, high] with low < high"),
     ("data.deap.subjects", [0], "data.deap.subjects[0]: 0 is less than the minimum of 1"),
+    ("training.checkpoint_every", 0, "training.checkpoint_every: 0 is less than the minimum of 1"),
+    ("training.every", 5, "training: Additional properties are not allowed ('every' was unexpected)"),
+    ("classifier.seeds", "0 1 2", "classifier.seeds: '0 1 2' is not of type 'array'"),
+    ("data.mnist.root", "/nonexistent/mnist",
+     "data.mnist.root: '/nonexistent/mnist' does not exist (real data selected; null uses the embedded data)"),
+    ("data.celeba.root", "/nonexistent/celeba", "data.celeba.root: '/nonexistent/celeba' does not exist"),
+    ("data.deap.root", "/nonexistent/deap", "data.deap.root: '/nonexistent/deap' does not exist"),
+    ("data.deap.root", 32, "data.deap.root: 32 is not of type 'string', 'null'"),
 ]
 
 
@@ -50,6 +58,19 @@ def test_bad_value_names_the_key_and_the_rule(default_params, key, value, messag
     with pytest.raises(ParamsError) as error:
         validate_params(params, SCHEMA)
     assert message in str(error.value).splitlines()[1]
+
+
+def test_data_roots_are_checked_only_when_used(default_params, tmp_path):
+    params = copy.deepcopy(default_params)
+    (tmp_path / "a_file").write_text("")
+    params["data"]["celeba"]["root"] = str(tmp_path / "a_file")
+    params["data"]["mnist"]["root"] = str(tmp_path)
+    with pytest.raises(ParamsError, match=r"data.celeba.root: '.*a_file' is a file, not a folder"):
+        validate_params(params, SCHEMA)
+    params["datasets"] = ["mnist", "deap"]  # faces not built: their root is not looked at
+    params["data"]["mnist"]["root"] = str(tmp_path / "mnist")  # absent, but torchvision may download into it
+    params["data"]["mnist"]["download"] = True
+    assert validate_params(params, SCHEMA) is params
 
 
 def test_every_violation_is_listed(default_params):

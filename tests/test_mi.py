@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from influential_factors.gaussian import kl_normal
-from influential_factors.mi import (information_per_factor, information_table, optimal_prior_variance,
+from influential_factors.mi import (LOGVAR_FLOOR, information_per_factor, information_table, optimal_prior_variance,
                                     rank_order, variance_indicator)
 from influential_factors.synthetic import synthetic_posteriors
 
@@ -71,12 +71,26 @@ def test_rank_order_keeps_index_order_on_ties():
     assert list(rank_order(np.array([1.0, 2.0, 2.0, 0.0, 2.0]))) == [1, 2, 4, 0, 3]
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_estimator_rejects_non_finite_posteriors(bad):
+@pytest.mark.parametrize("bad, message", [(np.nan, r"logvar holds 1 NaN or infinite values \(first at index \(3, 1\)"),
+                                          (np.inf, "logvar holds 1 NaN or infinite"),
+                                          (-np.inf, r"logvar is -inf at index \(3, 1\): sigma = 0")])
+def test_estimator_rejects_non_finite_posteriors_and_sigma_zero(bad, message):
     mu, logvar = np.zeros((10, 2)), np.zeros((10, 2))
-    logvar[3, 1] = bad  # logvar = -inf is sigma = 0
-    with pytest.raises(ValueError, match="finite"):
+    logvar[3, 1] = bad
+    with pytest.raises(ValueError, match=message):
         information_per_factor(mu, logvar)
+
+
+def test_vanishing_variances_are_clamped_instead_of_dividing_by_zero():
+    """A factor with mu = 0 and sigma^2 = e^-1000 (0 in float64) carries nothing: I_est is exactly 0,
+    not log 0; a factor at the floor beside a unit-variance one keeps its closed form."""
+    mu = np.zeros((4, 2))
+    logvar = np.array([[-1000.0, -40.0], [-1000.0, -40.0], [-1000.0, 0.0], [-1000.0, 0.0]])
+    information = information_per_factor(mu, logvar)
+    assert information[0] == 0.0
+    s2 = (2 * np.exp(LOGVAR_FLOOR) + 2) / 4  # the -40 entries count as the floor, -30
+    assert information[1] == pytest.approx(0.5 * (np.log(s2) - LOGVAR_FLOOR / 2))
+    assert np.isfinite(information_table(mu, logvar, 0.7).to_numpy(dtype=float)).all()
 
 
 def test_kl_matches_torch_distributions_for_numpy_and_torch():

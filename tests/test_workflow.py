@@ -1,7 +1,11 @@
 """Smoke runs of the whole DAG on the tiny config: Snakemake alone, then DVC's versioning behaviour."""
 
 import json
+import os
 import re
+import shutil
+import signal
+import subprocess
 import time
 
 import numpy as np
@@ -111,6 +115,32 @@ def test_training_curves_are_logged_per_epoch(snakemake_run):
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
 
 
+def test_a_killed_training_job_resumes_in_the_workflow(tmp_path, venv_bin, snakemake_run):
+    """Snakemake killed mid-training (SIGKILL to its whole process group): the checkpoint beside the
+    model survives, and after --unlock the --rerun-incomplete run resumes and writes the same bytes."""
+    project = ScratchProject(tmp_path, venv_bin)
+    (tmp_path / "data/processed").mkdir(parents=True)
+    shutil.copy2(snakemake_run.root / "data/processed/mnist.npz", tmp_path / "data/processed/mnist.npz")
+    model = "results/models/mnist/beta1/model.pt"
+    command = ["snakemake", "--cores", "2", "--allowed-rules", "train_vae", "--rerun-incomplete", "--", model]
+    checkpoint = tmp_path / "results/models/mnist/beta1/model.checkpoint.pt"
+    job = subprocess.Popen(command, cwd=tmp_path, env=project.env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert checkpoint.exists() and not (tmp_path / model).exists(), "training finished before it could be killed"
+    project.run("snakemake", "--cores", "1", "--unlock")
+    assert "resuming after epoch 1 of 3" in project.run(*command)
+    assert (tmp_path / model).read_bytes() == (snakemake_run.root / model).read_bytes()
+    for name in ("metrics.json", "plots/metrics/train/loss.tsv"):
+        assert (tmp_path / model).with_name("live").joinpath(name).read_bytes() == \
+            (snakemake_run.root / model).with_name("live").joinpath(name).read_bytes()
+    assert not checkpoint.exists()
+
+
 def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
     videos, meta = load_videos(snakemake_run.root / "data/processed/deap")
     assert videos.shape == (10, 63, 3, 32, 32)
@@ -216,6 +246,12 @@ def _shapes(stages: str) -> set[str]:
     return _per_beta(stages, ["4"], "shapes")
 
 
+def _artifacts(root):
+    """Every file under data/ and results/ (DVC's .gitignore files aside), with its bytes."""
+    return {str(path.relative_to(root)): path.read_bytes() for folder in ("data", "results")
+            for path in sorted((root / folder).rglob("*")) if path.is_file() and path.name != ".gitignore"}
+
+
 @pytest.fixture(scope="module")
 def dvc_project(tmp_path_factory, venv_bin):
     """The smoke workflow in a scratch git + DVC repository after its first `dvc repro`."""
@@ -225,8 +261,16 @@ def dvc_project(tmp_path_factory, venv_bin):
     return project
 
 
-def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project):
+def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_run):
     project, tmp_path = dvc_project, dvc_project.root
+    # Determinism: this second, independent run of the whole DAG (other folder, other processes, stage
+    # by stage) wrote every array, model, table, figure and metric of the Snakemake run, bit for bit;
+    # no checkpoint or temporary is left behind.
+    expected = _artifacts(snakemake_run.root)
+    assert not [name for name in expected if name.endswith(".checkpoint.pt") or "/." in name]
+    actual = _artifacts(tmp_path)
+    assert len(expected) > 100 and sorted(actual) == sorted(expected)
+    assert [name for name in expected if actual[name] != expected[name]] == []
     assert _stages_run(project.first_repro) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators", "summary_mnist", "summary_celeba", "summary_shapes",
                                    "compare_paper", "report"}

@@ -6,6 +6,7 @@ A killed job therefore leaves either the previous file or nothing, never half a 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -19,25 +20,46 @@ import pandas as pd
 
 
 @contextlib.contextmanager
+def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of `paths`; rename them onto `paths` only if the block succeeds.
+
+    A killed writer leaves the previous files (or none) and a hidden `.<name>.*.tmp*` temporary, which
+    the next write of the same file removes. Several paths are renamed together at the end, so a
+    failure while writing any of them leaves all of them as they were.
+    """
+    temporaries = []
+    try:
+        for path in paths:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp{glob.escape(target.suffix)}"):
+                stale.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
+            os.close(fd)
+            temporaries.append(Path(tmp))
+        yield list(temporaries)
+        for tmp, path in zip(temporaries, paths):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    with atomic_paths(path) as (tmp,):
+        yield tmp
 
 
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder beside `path`; it replaces `path` only if the block succeeds."""
+    """Yield a temporary folder beside `path`; it replaces `path` only if the block succeeds (a killed
+    writer's hidden `.<name>.*.tmp` folder is removed by the next write)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
@@ -75,15 +97,14 @@ def save_json(path: str | os.PathLike, payload: dict) -> None:
 
 
 def save_table(frame: pd.DataFrame, stem: str | os.PathLike, float_digits: int = 3, note: str = "") -> None:
-    """Write a table as `<stem>.csv`, `<stem>.parquet` (full precision) and `<stem>.md` (rounded, after `note`)."""
+    """Write a table as `<stem>.csv`, `<stem>.parquet` (full precision) and `<stem>.md` (rounded, after `note`),
+    all or none."""
     stem = Path(stem)
-    with atomic_path(stem.with_suffix(".csv")) as tmp:
-        frame.to_csv(tmp, index=False)
-    with atomic_path(stem.with_suffix(".parquet")) as tmp:
-        frame.to_parquet(tmp, index=False, engine="pyarrow")
-    with atomic_path(stem.with_suffix(".md")) as tmp:
+    with atomic_paths(*(stem.with_suffix(suffix) for suffix in (".csv", ".parquet", ".md"))) as (csv, parquet, md):
+        frame.to_csv(csv, index=False)
+        frame.to_parquet(parquet, index=False, engine="pyarrow")
         formats = [f".{float_digits}f" if _has_fractions(frame[column]) else "g" for column in frame.columns]
-        tmp.write_text((note + "\n\n" if note else "") + frame.to_markdown(index=False, floatfmt=formats) + "\n")
+        md.write_text((note + "\n\n" if note else "") + frame.to_markdown(index=False, floatfmt=formats) + "\n")
 
 
 def _has_fractions(column: pd.Series) -> bool:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -85,7 +86,8 @@ def _train_vae(args) -> None:
 
     summary = train_vae(args.data, args.model, args.live_dir, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood)
+                        batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood,
+                        checkpoint_every=args.checkpoint_every)
     print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
 
 
@@ -384,6 +386,9 @@ def read_information(path: str | Path) -> pd.DataFrame:
     missing = {"factor", "I_est", "variance", "influential"} - set(table.columns)
     if missing:
         raise ValueError(f"{path}: information table lacks columns {sorted(missing)}")
+    values = table[["I_est", "variance"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if table.empty or not np.isfinite(values).all():
+        raise ValueError(f"{path}: information table is empty or holds non-numeric, NaN or infinite I_est/variance")
     return table
 
 
@@ -392,6 +397,13 @@ def _validate_params(args) -> None:
 
     load_params(args.params, args.schema)
     print(f"{args.params}: valid")
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
+    return int(text)
 
 
 def _required_paths(command: argparse.ArgumentParser, *names: str) -> None:
@@ -483,6 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--batch-size", type=int, default=64)
     command.add_argument("--lr", type=float, default=1e-3)
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--checkpoint-every", type=_positive_int, default=1,
+                         help="save a resumable checkpoint beside the model every N epochs (removed on success)")
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")
@@ -600,7 +614,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except (ValueError, FileNotFoundError, FloatingPointError) as error:
-        print(f"influential-factors {args.command}: error: {error}", file=sys.stderr)
+        from .config import ParamsError
+
+        message = str(error) if isinstance(error, ParamsError) else " ".join(str(error).split())  # one line
+        print(f"influential-factors {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0
 

@@ -48,6 +48,22 @@ def relation_errors(params: dict) -> list[str]:
     return errors
 
 
+def data_root_errors(params: dict) -> list[str]:
+    """A real-data root (data.<dataset>.root) that is not a folder, for every dataset the run builds
+    (MNIST with `download: true` may create its root). Relative roots are taken from the working folder."""
+    data, built = params.get("data"), params.get("datasets")
+    if not isinstance(data, dict) or not isinstance(built, list):
+        return []
+    errors = []
+    for name in ("mnist", "celeba", "deap"):
+        section = data.get(name) if name in built else None
+        root = section.get("root") if isinstance(section, dict) else None
+        if isinstance(root, str) and root and not Path(root).is_dir() and section.get("download") is not True:
+            problem = "is a file, not a folder" if Path(root).exists() else "does not exist"
+            errors.append(f"data.{name}.root: '{root}' {problem} (real data selected; null uses the embedded data)")
+    return errors
+
+
 def _numbers(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, (int, float)) for item in value)
 
@@ -55,7 +71,7 @@ def _numbers(value) -> bool:
 def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, source: str = "params.yaml") -> dict:
     """Return `params` unchanged if valid, else raise ParamsError listing every violation."""
     schema = yaml.safe_load(Path(schema_path).read_text())
-    errors = validation_errors(params, schema) + relation_errors(params)
+    errors = validation_errors(params, schema) + relation_errors(params) + data_root_errors(params)
     if errors:
         raise ParamsError(f"{source} is invalid:\n" + "\n".join(f"  {line}" for line in errors))
     return params

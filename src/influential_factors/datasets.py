@@ -7,6 +7,8 @@ labels for each split (`x_train`, `y_train`, `x_val`, ...), so every later stage
 from __future__ import annotations
 
 import gzip
+import math
+import struct
 from importlib import resources
 from pathlib import Path
 
@@ -27,21 +29,51 @@ def embedded_mnist() -> tuple[np.ndarray, np.ndarray]:
     return images, table[:, -1]
 
 
-def real_mnist(root: str | Path, download: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """All 70,000 MNIST digits from IDX files in torchvision's layout (`<root>/MNIST/raw/*-ubyte`)."""
-    from torchvision.datasets import MNIST
+IDX_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+             "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+N_CLASSES = 10
 
+
+def read_idx(path: Path, ndim: int) -> np.ndarray:
+    """An IDX file of unsigned bytes with `ndim` dimensions, checked for its header and its length."""
+    data = path.read_bytes()
+    header = 4 + 4 * ndim
+    if len(data) < header or data[:3] != b"\0\0\x08" or data[3] != ndim:
+        raise ValueError(f"{path}: not an IDX file of unsigned bytes with {ndim} dimensions "
+                         f"(header {data[:4].hex() or 'empty'})")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    if len(data) != header + math.prod(shape):
+        raise ValueError(f"{path}: {len(data)} bytes, expected {header + math.prod(shape)} for shape {shape} "
+                         "(truncated?)")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def real_mnist(root: str | Path, download: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """All 70,000 MNIST digits from IDX files in torchvision's layout (`<root>/MNIST/raw/*-ubyte`),
+    downloaded by torchvision first when `download` is set."""
     root = Path(root)
-    if not download and not root.is_dir():
+    if download:
+        from torchvision.datasets import MNIST
+
+        MNIST(root, train=True, download=True)
+    if not root.is_dir():
         raise FileNotFoundError(f"{root}: data.mnist.root does not exist (expected torchvision's MNIST/raw layout)")
     images, labels = [], []
-    for train in (True, False):
-        try:
-            part = MNIST(root, train=train, download=download)
-        except RuntimeError as error:
-            raise FileNotFoundError(f"{root}: no MNIST IDX files found in {root / 'MNIST' / 'raw'} ({error})") from error
-        images.append(part.data.numpy().astype(np.uint8).reshape(-1, *MNIST_SHAPE))
-        labels.append(part.targets.numpy().astype(np.int64))
+    for image_name, label_name in IDX_FILES.values():
+        image_path, label_path = root / "MNIST" / "raw" / image_name, root / "MNIST" / "raw" / label_name
+        for path in (image_path, label_path):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: MNIST IDX file missing (torchvision's layout under {root})")
+        part_images, part_labels = read_idx(image_path, 3), read_idx(label_path, 1)
+        if part_images.shape[1:] != MNIST_SHAPE[1:]:
+            raise ValueError(f"{image_path}: images {part_images.shape} are not 28x28 digits")
+        if len(part_images) != len(part_labels):
+            raise ValueError(f"{label_path}: {len(part_labels)} labels for the {len(part_images)} images of "
+                             f"{image_path.name}")
+        if part_labels.size and part_labels.max() >= N_CLASSES:
+            raise ValueError(f"{label_path}: label {int(part_labels.max())} outside 0..{N_CLASSES - 1}")
+        images.append(part_images.reshape(-1, *MNIST_SHAPE))
+        labels.append(part_labels.astype(np.int64))
     return np.concatenate(images), np.concatenate(labels)
 
 
@@ -77,7 +109,11 @@ def prepare_mnist(output: str | Path, root: str | None, split: tuple[float, floa
 def load_split(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Images (uint8, N x C x H x W) and labels of one split of a processed data set."""
     arrays = load_arrays(path, required=(f"x_{split}", f"y_{split}"))
-    images = arrays[f"x_{split}"]
+    images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
     if images.dtype != np.uint8 or images.ndim != 4:
         raise ValueError(f"{path}: x_{split} must be uint8 of shape (N, C, H, W), got {images.dtype} {images.shape}")
-    return images, arrays[f"y_{split}"]
+    if len(images) == 0:
+        raise ValueError(f"{path}: the {split} split is empty")
+    if len(labels) != len(images):
+        raise ValueError(f"{path}: y_{split} has {len(labels)} labels for {len(images)} images")
+    return images, labels

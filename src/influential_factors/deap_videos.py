@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from .artifacts import atomic_directory, load_arrays
 from .datasets import split_indices
-from .deap import (BANDS, BASELINE_SECONDS, DEAP_EEG_CHANNELS, GROUND_TRUTH, SAMPLING_RATE, emotion_classes,
-                   load_subject, subject_path)
+from .deap import (BANDS, BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, GROUND_TRUTH, SAMPLING_RATE,
+                   emotion_classes, load_subject, subject_path)
 from .topomap import TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions
 
 BASELINE_MODES = ("keep", "drop", "subtract")
@@ -115,6 +115,17 @@ def load_videos(directory: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray
     except (OSError, ValueError) as error:
         raise ValueError(f"{directory / VIDEOS}: not a readable video array ({error})") from error
     meta = load_arrays(directory / META, required=META_ARRAYS)
-    if videos.ndim != 5 or len(videos) != len(meta["classes"]):
-        raise ValueError(f"{directory}: videos {videos.shape} do not match {len(meta['classes'])} labelled trials")
+    if videos.ndim != 5 or videos.dtype != np.float32 or len(videos) != len(meta["classes"]):
+        raise ValueError(f"{directory / VIDEOS}: videos {videos.dtype} {videos.shape} do not match "
+                         f"{len(meta['classes'])} labelled trials (float32, 5 dimensions)")
+    outside = meta["classes"][(meta["classes"] < 0) | (meta["classes"] >= len(CLASS_NAMES))]
+    if outside.size:
+        raise ValueError(f"{directory / META}: emotion class {int(outside[0])} outside 0..{len(CLASS_NAMES) - 1}")
+    for split in ("train", "val", "test"):
+        index = meta[split]
+        if len(index) == 0 or index.min() < 0 or index.max() >= len(videos):
+            raise ValueError(f"{directory / META}: the {split} split is empty or indexes beyond {len(videos)} trials")
+    for start in range(0, len(videos), 64):  # chunk by chunk: the videos never sit in memory
+        if not np.isfinite(videos[start:start + 64]).all():
+            raise ValueError(f"{directory / VIDEOS}: NaN or infinite values in trials {start}..{start + 63}")
     return videos, meta

@@ -11,6 +11,7 @@ import torch
 from .artifacts import load_arrays, save_arrays
 from .datasets import SPLITS, load_split
 from .deap_videos import load_videos
+from .mi import non_finite_problem
 from .training import images_to_tensor, load_model
 
 POSTERIOR_ARRAYS = ("mu", "logvar", "labels")
@@ -69,8 +70,9 @@ def load_posteriors(path: str | Path) -> dict[str, np.ndarray]:
     mu, logvar = arrays["mu"], arrays["logvar"]
     if mu.ndim not in (2, 3) or mu.shape != logvar.shape or len(arrays["labels"]) != len(mu):
         raise ValueError(f"{path}: mu {mu.shape}, logvar {logvar.shape} and labels {arrays['labels'].shape} disagree")
-    if not (np.isfinite(mu).all() and np.isfinite(logvar).all()):
-        raise ValueError(f"{path}: mu or logvar holds NaN or infinite values")
+    problem = non_finite_problem(mu, logvar)
+    if problem:
+        raise ValueError(f"{path}: {problem}")
     if mu.ndim == 3 and not all(split in arrays for split in SPLITS):
         raise ValueError(f"{path}: encoded videos need their {SPLITS} indices")
     return arrays

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .artifacts import atomic_path  # noqa: E402
+from .artifacts import atomic_paths  # noqa: E402
 from .topomap import TopomapInterpolator, head_outline  # noqa: E402
 
 INFLUENTIAL_COLOUR = "tab:red"
@@ -25,13 +25,15 @@ IMAGE_GAP = 1  # white pixels around every tile of a mosaic of images
 
 
 def save_figure(figure, *paths: str | Path) -> None:
-    """Save a figure to every path (format from the suffix), atomically and reproducibly, then close it."""
-    for path in paths:
-        kind = Path(path).suffix.lstrip(".")
-        metadata = {"CreationDate": None} if kind == "pdf" else None  # no timestamp: same bytes every run
-        with atomic_path(path) as tmp:
-            figure.savefig(tmp, format=kind, dpi=150, bbox_inches="tight", metadata=metadata)
-    plt.close(figure)
+    """Save a figure to every path (format from the suffix), atomically (all or none), reproducibly; close it."""
+    try:
+        with atomic_paths(*paths) as temporaries:
+            for path, tmp in zip(paths, temporaries):
+                kind = Path(path).suffix.lstrip(".")
+                metadata = {"CreationDate": None} if kind == "pdf" else None  # no timestamp: same bytes every run
+                figure.savefig(tmp, format=kind, dpi=150, bbox_inches="tight", metadata=metadata)
+    finally:
+        plt.close(figure)
 
 
 def plot_information(table: pd.DataFrame, threshold: float, title: str, *paths: str | Path) -> None:

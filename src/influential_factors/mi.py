@@ -6,6 +6,12 @@ q*(z_h) = N(0, s_h^2) minimising mean_m KL(q(z_h|x_m) || q*(z_h)) has the closed
 and the estimate is
     I_est(x; z_h) = mean_m KL(q(z_h|x_m) || q*(z_h)) = 1/2 [log s_h^2 - mean_m log sigma_h^2(x_m)],
 an upper bound on I(x; z_h) (it exceeds it by KL(q(z_h) || q*(z_h))). I_est(x; z) = sum_h I_est(x; z_h).
+
+Numerics: sigma_h = 0 (log sigma^2 = -inf) makes the estimate undefined and is rejected, as are NaN
+and +inf. Finite log-variances are clamped to [LOGVAR_FLOOR, LOGVAR_CEILING]: below about -745 exp()
+underflows to 0 in float64, and a factor with mu = 0 everywhere would then take log 0 in s_h^2. The
+floor, sigma^2 >= e^-30 (sigma >= 3e-7, far below any trained encoder's), keeps s_h^2 >= e^-30 and
+leaves every value a VAE produces unchanged; the ceiling keeps exp() from overflowing.
 """
 
 from __future__ import annotations
@@ -14,13 +20,32 @@ import numpy as np
 import pandas as pd
 
 
+LOGVAR_FLOOR = -30.0
+LOGVAR_CEILING = 30.0
+
+
+def non_finite_problem(mu: np.ndarray, logvar: np.ndarray) -> str | None:
+    """What is wrong with non-finite posterior parameters (where, and sigma = 0 named as such), or None."""
+    for name, array in (("mu", mu), ("logvar", logvar)):
+        bad = ~np.isfinite(array)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            if name == "logvar" and np.isneginf(array[first]):
+                return (f"logvar is -inf at index {first}: sigma = 0, where the estimator divides by zero "
+                        f"({int(bad.sum())} non-finite values)")
+            return f"{name} holds {int(bad.sum())} NaN or infinite values (first at index {first})"
+    return None
+
+
 def check_posteriors(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """mu and logvar as float64 (samples, factors), finite, with logvar clamped as documented above."""
     mu, logvar = np.asarray(mu, dtype=np.float64), np.asarray(logvar, dtype=np.float64)
     if mu.ndim != 2 or mu.shape != logvar.shape or len(mu) == 0:
         raise ValueError(f"mu and logvar must be equal, non-empty (samples, factors) arrays, got {mu.shape} and {logvar.shape}")
-    if not (np.isfinite(mu).all() and np.isfinite(logvar).all()):
-        raise ValueError("mu and logvar must be finite (sigma = 0 or infinite makes the estimator undefined)")
-    return mu, logvar
+    problem = non_finite_problem(mu, logvar)
+    if problem:
+        raise ValueError(problem)
+    return mu, np.clip(logvar, LOGVAR_FLOOR, LOGVAR_CEILING)
 
 
 def optimal_prior_variance(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
@@ -53,7 +78,7 @@ def information_table(mu: np.ndarray, logvar: np.ndarray, threshold: float) -> p
         "factor": np.arange(len(information)),
         "I_est": information,
         "variance": variance_indicator(mu),
-        "mean_sigma2": np.exp(np.asarray(logvar, dtype=np.float64)).mean(axis=0),
+        "mean_sigma2": np.exp(check_posteriors(mu, logvar)[1]).mean(axis=0),
         "rank": ranks,
         "influential": information > threshold,
     })

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,61 +40,149 @@ def split_images(data_path: str | Path, split: str) -> np.ndarray:
     return load_split(data_path, split)[0]
 
 
+def checkpoint_path(model_path: str | Path) -> Path:
+    """Where training keeps its resumable state: `<stem>.checkpoint.pt` beside the model."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".checkpoint.pt")
+
+
+def save_torch(payload: dict, path: str | Path) -> None:
+    """torch.save, atomically and byte-reproducibly (via a buffer: torch names the archive after the file)."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def data_fingerprint(*arrays: np.ndarray) -> str:
+    """A hash of the training data, so a checkpoint is resumed only on the data it was trained on."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
+
+
 def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, beta: float,
               sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
-              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian",
+              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian", checkpoint_every: int = 1,
               device: torch.device | None = None) -> dict[str, float]:
     """Train a BetaVAE by Adam on the negative beta-ELBO; save weights and architecture to `model_path`.
 
     The whole training split lives on the device and batches are drawn there by a seeded
-    permutation, so the same seed gives the same weights on CPU.
+    permutation, so the same seed gives the same weights on CPU. Every `checkpoint_every` epochs
+    the model, the optimiser, the epoch, every random state and the logged curves are saved to
+    `checkpoint_path(model_path)`; a later call with the same settings and data resumes from it
+    and ends with the same bytes as an uninterrupted run. It is removed once `model_path` is written,
+    and kept when training stops early (killed, or a non-finite loss).
     """
     from dvclive import Live
 
     device = device or default_device()
     torch.manual_seed(seed)
-    x_train = images_to_tensor(split_images(data_path, "train"), device)
-    x_val = images_to_tensor(split_images(data_path, "val"), device)
+    train_images, val_images = split_images(data_path, "train"), split_images(data_path, "val")
+    x_train, x_val = images_to_tensor(train_images, device), images_to_tensor(val_images, device)
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
                         likelihood=likelihood, sigma2_x=sigma2_x)
     model = BetaVAE(**architecture).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    batches_per_epoch = math.ceil(len(x_train) / batch_size)
+    settings = dict(architecture, image_shape=list(architecture["image_shape"]), beta=beta, batch_size=batch_size,
+                    lr=lr, seed=seed, data=data_fingerprint(train_images, val_images))
+    checkpoint = checkpoint_path(model_path)
+    state = _resumable_state(checkpoint, settings, epochs)
+    history = []  # per epoch: the metrics logged to DVCLive, replayed on resume so the curves are whole
+    saved_epoch = None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        if device.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], device)
+        history, saved_epoch = state["history"], state["epoch"]
 
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
         live.log_params({"beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
                          "epochs": epochs, "lr": lr})
-        progress = tqdm(range(epochs), desc=f"train beta={beta:g}", unit="epoch")
+        for metrics in history:
+            _log_epoch(live, metrics)
+        progress = tqdm(range(len(history), epochs), desc=f"train beta={beta:g}", unit="epoch",
+                        initial=len(history), total=epochs)
         for epoch in progress:
-            model.train()
-            order = torch.randperm(len(x_train), generator=generator).to(device)
-            totals = {"loss": 0.0, "sse": 0.0, "kl": 0.0}
-            for start in range(0, len(x_train), batch_size):
-                batch = x_train[order[start:start + batch_size]]
-                x_mean, mu, logvar = model(batch)
-                terms = beta_vae_loss(batch, x_mean, mu, logvar, beta, sigma2_x, model.noise)
-                optimizer.zero_grad(set_to_none=True)
-                terms["loss"].backward()
-                optimizer.step()
-                for name in totals:
-                    totals[name] += terms[name].item() / batches_per_epoch
+            totals = _train_epoch(model, optimizer, x_train, torch.randperm(len(x_train), generator=generator),
+                                  beta, sigma2_x, batch_size)
             if not all(math.isfinite(value) for value in totals.values()):
-                raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss {totals['loss']})")
+                kept = (f"the last good checkpoint {checkpoint} (epoch {saved_epoch}) is kept" if saved_epoch
+                        else "no checkpoint was written yet")
+                raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss "
+                                         f"{totals['loss']}); nothing written, {kept}; lower the learning rate "
+                                         "or raise sigma2_x")
             validation = evaluate(model, x_val, beta, sigma2_x, batch_size)
-            for name, value in totals.items():
-                live.log_metric(f"train/{name}", value)
-            for name, value in validation.items():
-                live.log_metric(f"val/{name}", value)
-            live.next_step()
+            metrics = {f"train/{name}": value for name, value in totals.items()}
+            metrics |= {f"val/{name}": value for name, value in validation.items()}
+            history.append(metrics)
+            _log_epoch(live, metrics)
             progress.set_postfix(loss=f"{totals['loss']:.1f}", sse=f"{totals['sse']:.2f}", kl=f"{totals['kl']:.2f}")
+            if (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
+                save_torch({"settings": settings, "epoch": epoch + 1, "history": history,
+                            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                            "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
+                            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None},
+                           checkpoint)
+                saved_epoch = epoch + 1
 
-    checkpoint = io.BytesIO()  # saved via a buffer: torch names the archive after a file, a random temp one here
-    torch.save({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
-                "sigma2_x": sigma2_x, "epochs": epochs}, checkpoint)
-    with atomic_path(model_path) as tmp:
-        tmp.write_bytes(checkpoint.getvalue())
-    return {"train_" + name: value for name, value in totals.items()} | {"val_" + k: v for k, v in validation.items()}
+    save_torch({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
+                "sigma2_x": sigma2_x, "epochs": epochs}, model_path)
+    checkpoint.unlink(missing_ok=True)
+    return {name.replace("/", "_"): value for name, value in history[-1].items()}
+
+
+def _train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Tensor, beta: float, sigma2_x: float,
+                 batch_size: int) -> dict[str, float]:
+    """One pass of Adam over `images` in the given order; the mean loss, SSE and KL per batch."""
+    model.train()
+    order = order.to(images.device)
+    batches = math.ceil(len(images) / batch_size)
+    totals = {"loss": 0.0, "sse": 0.0, "kl": 0.0}
+    for start in range(0, len(images), batch_size):
+        batch = images[order[start:start + batch_size]]
+        x_mean, mu, logvar = model(batch)
+        terms = beta_vae_loss(batch, x_mean, mu, logvar, beta, sigma2_x, model.noise)
+        optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        optimizer.step()
+        for name in totals:
+            totals[name] += terms[name].item() / batches
+    return totals
+
+
+def _log_epoch(live, metrics: dict[str, float]) -> None:
+    """One epoch's metrics as one DVCLive step."""
+    for name, value in metrics.items():
+        live.log_metric(name, value)
+    live.next_step()
+
+
+def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
+    """The checkpoint at `path` if it was written for these settings and data and before `epochs`; else None
+    (a stale one is reported and later overwritten). An unreadable checkpoint is an error: it is never
+    silently discarded."""
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        saved, epoch = state["settings"], state["epoch"]
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{path}: unreadable training checkpoint ({_first_line(error)}); delete it to train "
+                         "from the start") from error
+    if saved != settings or not 0 < epoch < epochs:
+        changed = sorted(key for key in settings.keys() | saved.keys() if saved.get(key) != settings.get(key))
+        reason = f"settings differ: {changed}" if changed else f"epoch {epoch} is not before {epochs}"
+        print(f"{path}: not resumed ({reason}); training from the start", file=sys.stderr)
+        return None
+    print(f"{path}: resuming after epoch {epoch} of {epochs}", file=sys.stderr)
+    return state
 
 
 @torch.no_grad()
@@ -107,6 +198,11 @@ def evaluate(model: BetaVAE, images: torch.Tensor, beta: float, sigma2_x: float,
     return totals
 
 
+def _first_line(error: Exception) -> str:
+    """The gist of an exception: its type and first line (torch's unpickling errors run to paragraphs)."""
+    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+
+
 def load_model(model_path: str | Path, device: torch.device | None = None) -> BetaVAE:
     """Rebuild a trained BetaVAE from a checkpoint written by `train_vae`."""
     device = device or default_device()
@@ -114,6 +210,9 @@ def load_model(model_path: str | Path, device: torch.device | None = None) -> Be
         checkpoint = torch.load(model_path, map_location=device, weights_only=True)
         model = BetaVAE(**checkpoint["architecture"])
         model.load_state_dict(checkpoint["state_dict"])
-    except (OSError, RuntimeError, KeyError, EOFError) as error:
-        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({error})") from error
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({_first_line(error)})") from error
+    broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
+    if broken:
+        raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
     return model.to(device).eval()

@@ -1,4 +1,7 @@
-# Training: one beta-VAE per (dataset, beta), with DVCLive curves beside the weights.
+# Training: one beta-VAE per (dataset, beta), with DVCLive curves beside the weights. A killed or failed
+# job leaves model.checkpoint.pt beside the (removed) outputs: Snakemake deletes declared outputs only,
+# so the re-run (snakemake --rerun-incomplete, or dvc repro) resumes from it. checkpoint_every is read
+# from config in the command, not as a param: it never changes the weights, so changing it re-runs nothing.
 
 
 rule train_vae:
@@ -20,3 +23,4 @@ rule train_vae:
         " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
         " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
         " --likelihood {params.vae[likelihood]} --seed {params.seed}"
+        " --checkpoint-every {config[training][checkpoint_every]}"
