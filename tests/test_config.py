@@ -42,6 +42,7 @@ BAD_VALUES = [
     ("data.deap.subjects", [0], "data.deap.subjects[0]: 0 is less than the minimum of 1"),
     ("training.checkpoint_every", 0, "training.checkpoint_every: 0 is less than the minimum of 1"),
     ("training.every", 5, "training: Additional properties are not allowed ('every' was unexpected)"),
+    ("training.precision", "fp16", "training.precision: 'fp16' is not one of ['float32', 'bf16']"),
     ("classifier.seeds", "0 1 2", "classifier.seeds: '0 1 2' is not of type 'array'"),
     ("data.mnist.root", "/nonexistent/mnist",
      "data.mnist.root: '/nonexistent/mnist' does not exist (real data selected; null uses the embedded data)"),

@@ -87,7 +87,8 @@ def _train_vae(args) -> None:
     summary = train_vae(args.data, args.model, args.live_dir, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood,
-                        checkpoint_every=args.checkpoint_every)
+                        checkpoint_every=args.checkpoint_every, precision=args.precision,
+                        compile_model=args.compile)
     print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
 
 
@@ -497,6 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--checkpoint-every", type=_positive_int, default=1,
                          help="save a resumable checkpoint beside the model every N epochs (removed on success)")
+    command.add_argument("--precision", choices=["float32", "bf16"], default="float32",
+                         help="bf16: the network under bfloat16 autocast (GPUs), the loss in float32")
+    command.add_argument("--compile", action="store_true", help="train through torch.compile (GPUs)")
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")

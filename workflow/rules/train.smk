@@ -16,6 +16,8 @@ rule train_vae:
         seed=config["seed"],
         data=processed_path,
         live_dir=lambda w, output: Path(output.summary).parent,
+        precision=config["training"]["precision"],
+        compile="--compile" if config["training"]["compile"] else "",
     threads: workflow.cores
     shell:
         "OMP_NUM_THREADS={threads} influential-factors train-vae --data {params.data} --model {output.model}"
@@ -23,4 +25,4 @@ rule train_vae:
         " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
         " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
         " --likelihood {params.vae[likelihood]} --seed {params.seed}"
-        " --checkpoint-every {config[training][checkpoint_every]}"
+        " --checkpoint-every {config[training][checkpoint_every]} --precision {params.precision} {params.compile}"
