@@ -1,7 +1,9 @@
 """Atomic writes: a failing writer leaves nothing behind; tables round-trip through every format."""
 
 import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 
@@ -90,3 +92,15 @@ def test_a_writer_killed_mid_table_leaves_the_old_files(tmp_path):
     save_table(pd.DataFrame({"I_est": [3.0]}), tmp_path / "mi")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["mi.csv", "mi.md", "mi.parquet"]
     assert pd.read_csv(tmp_path / "mi.csv")["I_est"].tolist() == [3.0]
+
+
+def test_outputs_get_the_permissions_of_a_plain_open(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        save_json(tmp_path / "metrics.json", {"a": 1})
+        with atomic_directory(tmp_path / "videos") as folder:
+            (folder / "x").write_text("x")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "metrics.json").stat().st_mode) == 0o644  # mkstemp alone gives 0600
+    assert stat.S_IMODE((tmp_path / "videos").stat().st_mode) == 0o755

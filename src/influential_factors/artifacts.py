@@ -37,6 +37,7 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
             os.close(fd)
             temporaries.append(Path(tmp))
+            _permit_as_usual(tmp, 0o666)
         yield list(temporaries)
         for tmp, path in zip(temporaries, paths):
             os.replace(tmp, path)
@@ -61,6 +62,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    _permit_as_usual(tmp, 0o777)
     try:
         yield tmp
         if target.exists():
@@ -68,6 +70,14 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _permit_as_usual(path: str | os.PathLike, mode: int) -> None:
+    """Give a temporary the permissions a plain open() would (`mode` less the umask): mkstemp makes it
+    private (0600), and the renamed output would stay unreadable to a teammate or a web server."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
 
 
 def save_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> None:
