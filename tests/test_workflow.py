@@ -265,12 +265,13 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     project, tmp_path = dvc_project, dvc_project.root
     # Determinism: this second, independent run of the whole DAG (other folder, other processes, stage
     # by stage) wrote every array, model, table, figure and metric of the Snakemake run, bit for bit;
-    # no checkpoint or temporary is left behind.
+    # no checkpoint or temporary is left behind. Snakemake's report.html is the one exception: it records
+    # when and how long each job ran.
     expected = _artifacts(snakemake_run.root)
     assert not [name for name in expected if name.endswith(".checkpoint.pt") or "/." in name]
     actual = _artifacts(tmp_path)
     assert len(expected) > 100 and sorted(actual) == sorted(expected)
-    assert [name for name in expected if actual[name] != expected[name]] == []
+    assert [name for name in expected if actual[name] != expected[name] and name != "results/report.html"] == []
     assert _stages_run(project.first_repro) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators", "summary_mnist", "summary_celeba", "summary_shapes",
                                    "compare_paper", "report"}
