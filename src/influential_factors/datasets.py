@@ -52,10 +52,10 @@ def real_mnist(root: str | Path, download: bool = False) -> tuple[np.ndarray, np
     """All 70,000 MNIST digits from IDX files in torchvision's layout (`<root>/MNIST/raw/*-ubyte`),
     downloaded by torchvision first when `download` is set."""
     root = Path(root)
-    if download:
+    if download:  # only when the user sets data.mnist.download: the default run never downloads
         from torchvision.datasets import MNIST
 
-        MNIST(root, train=True, download=True)
+        MNIST(root, train=True, download=download)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: data.mnist.root does not exist (expected torchvision's MNIST/raw layout)")
     images, labels = [], []
