@@ -1,4 +1,5 @@
-# The commands of the README: `make reproduce`, `make report` and `make test`. All create .venv when missing
+# The commands of the README: `make reproduce`, `make report` and `make test` (dvc.yaml is generated from
+# params.yaml first, so `dvc repro` builds what the parameters select). All create .venv when missing
 # and install the project into it (again only when pyproject.toml changed), so all are idempotent.
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,6 +19,7 @@ $(INSTALLED): pyproject.toml
 # Snakemake's file-time check would take for new input; --touch re-aligns the times (DVC has
 # already checked the content), so `snakemake -n` agrees with DVC that nothing is left to do.
 reproduce: install
+	python -m influential_factors.dvc_stages
 	dvc repro
 	snakemake --cores 1 --touch --quiet all
 	dvc metrics show
@@ -26,6 +28,7 @@ reproduce: install
 # The reading of a run: results/report.html (Snakemake's report: every figure, captioned, and every
 # table; DVC stage `report`) and dvc_plots/index.html (per-factor information and training curves).
 report: install
+	python -m influential_factors.dvc_stages
 	dvc repro report
 	dvc plots show --out dvc_plots
 

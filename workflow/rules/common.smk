@@ -1,48 +1,26 @@
 # Shared by all rules: parameter validation, the file layout, and what `rule all` builds.
+import sys
 from pathlib import Path
 
-from influential_factors.config import validate_params
+from influential_factors.config import load_params, validate_params
+from influential_factors.dvc_stages import check_dvc_yaml
+from influential_factors.snakemake_locks import release_stale_locks
 
-validate_params(config, Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml")
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
+validate_params(config, SCHEMA)
+# dvc.yaml is generated from params.yaml (what DVC reads), so `dvc repro` runs what these parameters say.
+check_dvc_yaml(load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml")
+if workflow.is_main_process and getattr(workflow.execution_settings, "lock", False) and release_stale_locks():
+    print("Removed the lock of a Snakemake run that is no longer running (killed?).", file=sys.stderr)
 
-IMAGE_DATASETS = "mnist|celeba|shapes"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
+from influential_factors.layout import *  # every path pattern of the DAG
 
 wildcard_constraints:
     dataset="[a-z]+",
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
 
-PROCESSED = "data/processed/{dataset}.npz"
-MODEL = "results/models/{dataset}/beta{beta}/model.pt"
-TRAINING_SUMMARY = "results/models/{dataset}/beta{beta}/live/metrics.json"  # DVCLive; curves in live/plots
-POSTERIORS = "results/latents/{dataset}/beta{beta}.npz"
-INFORMATION = "results/mi/{dataset}/beta{beta}"
-TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
-TABLE2 = "results/tables/deap/table2_beta{beta}"
-METRICS = "results/metrics/{dataset}/beta{beta}.json"
-ESTIMATORS = "results/estimators/{dataset}/beta{beta}"  # every estimator per factor, ranks
-AGREEMENT = "results/estimators/{dataset}/agreement_beta{beta}"  # Spearman between the estimators' rankings
-ESTIMATOR_METRICS = "results/metrics/{dataset}/estimators_beta{beta}.json"
-ESTIMATOR_BENCHMARK = "results/estimators/synthetic"  # every estimator against known answers
-ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
-MIG = "results/tables/shapes/mig_beta{beta}"  # the shapes' true factors against the codes
-MIG_METRICS = "results/metrics/shapes/mig_beta{beta}.json"
-FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
-TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
-TOPK_GENERATION = "results/figures/{dataset}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
-BETA_SUMMARY = "results/tables/beta_summary_{dataset}"  # total I, influential factors, error per beta
-BETA_SUMMARY_FIGURE = "results/figures/{dataset}/beta_summary"
-PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
-TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
-REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
-EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
-EMOTION_METRICS = "results/metrics/deap/emotion_factors_beta{beta}.json"
-FIGURE5 = "results/figures/deap/emotion_factors_beta{beta}"
-DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
-DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
-DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions
-DEAP_SIMULATED = "data/raw/deap_simulated"  # DEAP's format, simulated when data.deap.root is null
 # The simulator's planted patterns, copied beside the videos; real DEAP has none.
-DEAP_TRUTH = [] if config["data"]["deap"]["root"] else [f"{DEAP_PROCESSED}/ground_truth.json"]
+DEAP_TRUTH = [] if config["data"]["deap"]["root"] else [DEAP_GROUND_TRUTH]
 
 # The files each phase produces, per kind of dataset, for `rule all`.
 IMAGE_PHASES = {

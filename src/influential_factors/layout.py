@@ -1,0 +1,44 @@
+"""The workflow's file layout: every path pattern of the DAG, defined once.
+
+Snakemake's rules (workflow/rules/common.smk imports this module), the dvc.yaml generator
+(dvc_stages.py) and parameter validation (config.py: the folders a data root must stay clear of)
+all read these patterns. `{dataset}` and `{beta}` are the rules' wildcards; a beta appears as
+Python's str() of the number (`beta0.1`, `beta10`).
+"""
+
+IMAGE_DATASETS = "mnist|celeba|shapes"  # a wildcard constraint; Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
+
+PROCESSED = "data/processed/{dataset}.npz"
+MODEL = "results/models/{dataset}/beta{beta}/model.pt"
+TRAINING_SUMMARY = "results/models/{dataset}/beta{beta}/live/metrics.json"  # DVCLive; curves in live/plots
+POSTERIORS = "results/latents/{dataset}/beta{beta}.npz"
+INFORMATION = "results/mi/{dataset}/beta{beta}"
+TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
+TABLE2 = "results/tables/deap/table2_beta{beta}"
+METRICS = "results/metrics/{dataset}/beta{beta}.json"
+ESTIMATORS = "results/estimators/{dataset}/beta{beta}"  # every estimator per factor, ranks
+AGREEMENT = "results/estimators/{dataset}/agreement_beta{beta}"  # Spearman between the estimators' rankings
+ESTIMATOR_METRICS = "results/metrics/{dataset}/estimators_beta{beta}.json"
+ESTIMATOR_BENCHMARK = "results/estimators/synthetic"  # every estimator against known answers
+ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
+MIG = "results/tables/shapes/mig_beta{beta}"  # the shapes' true factors against the codes
+MIG_METRICS = "results/metrics/shapes/mig_beta{beta}.json"
+FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
+TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
+TOPK_GENERATION = "results/figures/{dataset}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
+BETA_SUMMARY = "results/tables/beta_summary_{dataset}"  # total I, influential factors, error per beta
+BETA_SUMMARY_FIGURE = "results/figures/{dataset}/beta_summary"
+PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
+TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
+REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
+EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
+EMOTION_METRICS = "results/metrics/deap/emotion_factors_beta{beta}.json"
+FIGURE5 = "results/figures/deap/emotion_factors_beta{beta}"
+DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
+DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
+DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions
+DEAP_GROUND_TRUTH = f"{DEAP_PROCESSED}/ground_truth.json"  # the simulator's planted patterns; real DEAP has none
+DEAP_SIMULATED = "data/raw/deap_simulated"  # DEAP's format, simulated when data.deap.root is null
+
+# Every folder the workflow writes into (and may replace): a real-data root must stay clear of them.
+OUTPUT_FOLDERS = ("data/processed", DEAP_SIMULATED, "results", ".snakemake", ".dvc")
