@@ -115,30 +115,55 @@ def test_training_curves_are_logged_per_epoch(snakemake_run):
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
 
 
-def test_a_killed_training_job_resumes_in_the_workflow(tmp_path, venv_bin, snakemake_run):
-    """Snakemake killed mid-training (SIGKILL to its whole process group): the checkpoint beside the
-    model survives, and after --unlock the --rerun-incomplete run resumes and writes the same bytes."""
-    project = ScratchProject(tmp_path, venv_bin)
-    (tmp_path / "data/processed").mkdir(parents=True)
-    shutil.copy2(snakemake_run.root / "data/processed/mnist.npz", tmp_path / "data/processed/mnist.npz")
-    model = "results/models/mnist/beta1/model.pt"
-    command = ["snakemake", "--cores", "2", "--allowed-rules", "train_vae", "--rerun-incomplete", "--", model]
-    checkpoint = tmp_path / "results/models/mnist/beta1/model.checkpoint.pt"
-    job = subprocess.Popen(command, cwd=tmp_path, env=project.env, start_new_session=True,
+MODEL_BETA1 = "results/models/mnist/beta1/model.pt"
+
+
+def _kill_mid_training(project, command):
+    """Start `command` in its own process group and SIGKILL the group once training has checkpointed."""
+    checkpoint = project.root / "results/models/mnist/beta1/model.checkpoint.pt"
+    job = subprocess.Popen(command, cwd=project.root, env=project.env, start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not checkpoint.exists() and job.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
     os.killpg(job.pid, signal.SIGKILL)
     job.wait()
-    assert checkpoint.exists() and not (tmp_path / model).exists(), "training finished before it could be killed"
-    project.run("snakemake", "--cores", "1", "--unlock")
-    assert "resuming after epoch 1 of 3" in project.run(*command)
-    assert (tmp_path / model).read_bytes() == (snakemake_run.root / model).read_bytes()
+    assert checkpoint.exists() and not (project.root / MODEL_BETA1).exists(), "training finished before the kill"
+    assert list((project.root / ".snakemake/locks").iterdir()), "the killed run left no lock to test"
+    return checkpoint
+
+
+def _assert_resumed_to_the_same_bytes(project, snakemake_run, checkpoint):
+    assert (project.root / MODEL_BETA1).read_bytes() == (snakemake_run.root / MODEL_BETA1).read_bytes()
     for name in ("metrics.json", "plots/metrics/train/loss.tsv"):
-        assert (tmp_path / model).with_name("live").joinpath(name).read_bytes() == \
-            (snakemake_run.root / model).with_name("live").joinpath(name).read_bytes()
+        assert (project.root / MODEL_BETA1).with_name("live").joinpath(name).read_bytes() == \
+            (snakemake_run.root / MODEL_BETA1).with_name("live").joinpath(name).read_bytes()
     assert not checkpoint.exists()
+
+
+def test_a_killed_training_job_resumes_in_the_workflow(tmp_path, venv_bin, snakemake_run):
+    """Snakemake killed mid-training (SIGKILL to its whole process group): the checkpoint beside the
+    model survives, and running the same command again (no --unlock: the dead run's lock is released)
+    resumes and writes the same bytes."""
+    project = ScratchProject(tmp_path, venv_bin)
+    (tmp_path / "data/processed").mkdir(parents=True)
+    shutil.copy2(snakemake_run.root / "data/processed/mnist.npz", tmp_path / "data/processed/mnist.npz")
+    command = ["snakemake", "--cores", "2", "--allowed-rules", "train_vae", "--rerun-incomplete", "--", MODEL_BETA1]
+    checkpoint = _kill_mid_training(project, command)
+    assert "resuming after epoch 1 of 3" in project.run(*command)
+    _assert_resumed_to_the_same_bytes(project, snakemake_run, checkpoint)
+
+
+def test_a_killed_dvc_repro_is_recovered_by_running_it_again(tmp_path, venv_bin, snakemake_run):
+    """`kill -9` of `dvc repro` mid-training: the next `dvc repro` needs no hand surgery (no --unlock, no
+    --rerun-incomplete), resumes from the checkpoint and ends with the uninterrupted run's bytes."""
+    project = ScratchProject(tmp_path, venv_bin)
+    project.run("dvc", "init", "-q", "--force")
+    project.run("dvc", "repro", "prepare_mnist")
+    checkpoint = _kill_mid_training(project, ["dvc", "repro", "train_mnist@1"])
+    assert "resuming after epoch 1 of 3" in project.run("dvc", "repro", "train_mnist@1")
+    _assert_resumed_to_the_same_bytes(project, snakemake_run, checkpoint)
+    assert "train_mnist@1" not in project.run("dvc", "status", "train_mnist@1")
 
 
 def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):

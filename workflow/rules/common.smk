@@ -10,7 +10,7 @@ SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
 validate_params(config, SCHEMA)
 # dvc.yaml is generated from params.yaml (what DVC reads), so `dvc repro` runs what these parameters say.
 check_dvc_yaml(load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml")
-if workflow.is_main_process and getattr(workflow.execution_settings, "lock", False) and release_stale_locks():
+if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_locks():
     print("Removed the lock of a Snakemake run that is no longer running (killed?).", file=sys.stderr)
 
 from influential_factors.layout import *  # every path pattern of the DAG
