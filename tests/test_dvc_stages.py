@@ -2,6 +2,7 @@
 datasets get stages, real-data roots are dependencies, and a stale dvc.yaml stops `dvc repro` before any job."""
 
 import copy
+import shutil
 
 import pytest
 import yaml
@@ -106,3 +107,22 @@ def test_new_raw_files_rerun_their_preparation_in_dvc(tmp_path, venv_bin):
     _write_idx(root / "MNIST" / "raw" / "t10k-images-idx3-ubyte", images, 0x08)
     status = project.run("dvc", "status", "prepare_mnist")
     assert "prepare_mnist" in status and "modified" in status and str(root) in status
+
+
+@pytest.mark.slow
+def test_an_output_edited_in_place_never_reaches_the_cache(tmp_path, venv_bin):
+    """The cache is reflinked or copied, never hard-linked: editing a result in the workspace (as root,
+    whom read-only modes do not stop) leaves the cached copy intact, DVC reports the edit, and
+    `dvc checkout` brings the computed bytes back."""
+    project = ScratchProject(tmp_path, venv_bin)
+    project.run("dvc", "init", "-q", "--force")
+    shutil.copy2(REPO / ".dvc" / "config", tmp_path / ".dvc" / "config")  # `dvc init` wrote its own
+    project.run("dvc", "repro", "prepare_shapes")
+    output = tmp_path / "data/processed/shapes.npz"
+    computed = output.read_bytes()
+    with open(output, "r+b") as handle:  # in place: same inode, as an editor or a script would
+        handle.seek(len(computed) // 2)
+        handle.write(bytes([computed[len(computed) // 2] ^ 0xFF]))
+    assert "modified:           data/processed/shapes.npz" in project.run("dvc", "status", "prepare_shapes")
+    project.run("dvc", "checkout", "--force", "prepare_shapes")
+    assert output.read_bytes() == computed
