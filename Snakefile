@@ -1,5 +1,8 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
+from influential_factors.config import check_config_file
+
+check_config_file("params.yaml")  # an empty or scalar file, or a repeated key: one line naming it, before Snakemake reads it
 configfile: "params.yaml"
 report: "workflow/report/workflow.rst"  # `snakemake --cores 1 --report results/report.html`: figures and tables
 

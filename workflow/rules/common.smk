@@ -3,7 +3,10 @@ from pathlib import Path
 
 from influential_factors.config import validate_params
 
-validate_params(config, Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml")
+# Every config file Snakemake read (params.yaml, --configfile) is also checked for repeated keys, which
+# Snakemake would silently resolve to the last.
+validate_params(config, Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml",
+                files=workflow.configfiles)
 
 IMAGE_DATASETS = "mnist|celeba|shapes"  # Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
 
