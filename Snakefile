@@ -2,7 +2,8 @@
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
 from influential_factors.config import check_config_file
 
-check_config_file("params.yaml")  # an empty or scalar file, or a repeated key: one line naming it, before Snakemake reads it
+# An empty or scalar params.yaml, or a repeated key: one line naming the file, before Snakemake reads it.
+check_config_file("params.yaml")
 configfile: "params.yaml"
 report: "workflow/report/workflow.rst"  # `snakemake --cores 1 --report results/report.html`: figures and tables
 

@@ -115,7 +115,7 @@ def read_yaml(path: str | Path) -> tuple[object, list[str]]:
         duplicates = loader.duplicates
     errors = [f"{path}:{line}: duplicate key {short(key)} (first on line {first}; Snakemake would keep the last, "
               f"DVC refuses the file)" if line else f"{path}: duplicate key {short(key)}"
-              for line, key, first in duplicates]
+              for line, key, first in sorted(duplicates, key=lambda item: item[0] or 0)]
     return content, errors
 
 
@@ -192,16 +192,17 @@ def _name(key) -> str:
 
 
 def _split_errors(key: str, split, count) -> list[str]:
-    """A seeded split of `count` samples leaves a part empty (datasets.split_indices' own arithmetic)."""
+    """A seeded split of `count` samples leaves a part empty (the arithmetic of datasets.split_indices, which
+    fails at preparation time)."""
     if not (_numbers(split) and len(split) == 3 and abs(sum(split) - 1) <= 1e-6 and min(split) >= 0
-            and isinstance(count, int) and count > 0):
+            and isinstance(count, int) and not isinstance(count, bool) and count > 0):
         return []
-    from .datasets import split_indices
-
-    try:
-        split_indices(count, tuple(split), 0, source=key)
-    except ValueError as error:
-        return [f"{key}: {short(split)} leaves a part of {count} samples empty ({str(error).split('(')[0].strip()})"]
+    ends = [min(count, int(round(split[0] * count)))]
+    ends.append(min(count, ends[0] + int(round(split[1] * count))))
+    sizes = dict(zip(("train", "val", "test"), (ends[0], ends[1] - ends[0], count - ends[1])))
+    empty = [name for name, size in sizes.items() if size <= 0]
+    if empty:
+        return [f"{key}: {short(split)} leaves a part of {count} samples empty ({', '.join(empty)})"]
     return []
 
 
@@ -327,7 +328,8 @@ def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, sour
         raise ParamsError(f"{source}: expected a mapping of parameters, got {_describe(params)}")
     schema, schema_duplicates = read_yaml(schema_path)
     if schema_duplicates or not isinstance(schema, dict):
-        raise ParamsError(f"{schema_path}: not a valid schema (" + "; ".join(schema_duplicates or ["not a mapping"]) + ")")
+        problems = "; ".join(schema_duplicates or ["not a mapping"])
+        raise ParamsError(_clip(f"{schema_path}: not a valid schema ({problems})"))
     bad_values = value_errors(params)
     errors += [line for _, line in bad_values]
     errors += validation_errors(params, schema, skip={path for path, _ in bad_values})
