@@ -1,5 +1,9 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
+from influential_factors.config import check_config_file
+
+# An empty or scalar params.yaml, or a repeated key: one line naming the file, before Snakemake reads it.
+check_config_file("params.yaml")
 configfile: "params.yaml"
 report: "workflow/report/workflow.rst"  # `snakemake --cores 1 --report results/report.html`: figures and tables
 

@@ -7,7 +7,9 @@ from influential_factors.dvc_stages import check_dvc_yaml
 from influential_factors.snakemake_locks import release_stale_locks
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
-validate_params(config, SCHEMA)
+# Every config file Snakemake read (params.yaml, --configfile) is also checked for repeated keys, which
+# Snakemake would silently resolve to the last.
+validate_params(config, SCHEMA, files=workflow.configfiles)
 # dvc.yaml is generated from params.yaml (what DVC reads), so `dvc repro` runs what these parameters say.
 check_dvc_yaml(load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml")
 if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_locks():
