@@ -104,3 +104,15 @@ def test_outputs_get_the_permissions_of_a_plain_open(tmp_path):
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "metrics.json").stat().st_mode) == 0o644  # mkstemp alone gives 0600
     assert stat.S_IMODE((tmp_path / "videos").stat().st_mode) == 0o755
+
+
+def test_table_stem_with_a_dot_keeps_it(tmp_path):
+    """A beta that is not a whole number: `beta1.5` must not become `beta1.*` and overwrite beta 1's table."""
+    save_table(pd.DataFrame({"beta": [1.0]}), tmp_path / "table1_beta1")
+    save_table(pd.DataFrame({"beta": [1.5]}), tmp_path / "table1_beta1.5")
+    save_table(pd.DataFrame({"beta": [0.1]}), tmp_path / "table1_beta1e-05")
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == sorted(f"table1_beta{beta}{suffix}" for beta in ("1", "1.5", "1e-05")
+                           for suffix in (".csv", ".parquet", ".md"))
+    assert pd.read_csv(tmp_path / "table1_beta1.csv")["beta"].tolist() == [1.0]
+    assert pd.read_parquet(tmp_path / "table1_beta1.5.parquet")["beta"].tolist() == [1.5]

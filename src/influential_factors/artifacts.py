@@ -108,9 +108,11 @@ def save_json(path: str | os.PathLike, payload: dict) -> None:
 
 def save_table(frame: pd.DataFrame, stem: str | os.PathLike, float_digits: int = 3, note: str = "") -> None:
     """Write a table as `<stem>.csv`, `<stem>.parquet` (full precision) and `<stem>.md` (rounded, after `note`),
-    all or none."""
+    all or none. The suffix is appended to the stem's name, never substituted for a dotted part of it: the stem
+    `table1_beta1.5` writes `table1_beta1.5.csv`, not `table1_beta1.csv` (another beta's table)."""
     stem = Path(stem)
-    with atomic_paths(*(stem.with_suffix(suffix) for suffix in (".csv", ".parquet", ".md"))) as (csv, parquet, md):
+    paths = (stem.with_name(stem.name + suffix) for suffix in (".csv", ".parquet", ".md"))
+    with atomic_paths(*paths) as (csv, parquet, md):
         frame.to_csv(csv, index=False)
         frame.to_parquet(parquet, index=False, engine="pyarrow")
         formats = [f".{float_digits}f" if _has_fractions(frame[column]) else "g" for column in frame.columns]

@@ -11,7 +11,7 @@ rule encode:
     output:
         POSTERIORS,
     shell:
-        "influential-factors encode --model {input.model} --data {input.data} --output {output} --split test"
+        "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test"
 
 
 rule estimate_mi:
@@ -23,8 +23,8 @@ rule estimate_mi:
         stem=INFORMATION,
         threshold=config["analysis"]["influential_threshold"],
     shell:
-        "influential-factors estimate-mi --posteriors {input} --output-stem {params.stem}"
-        " --threshold {params.threshold}"
+        "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q}"
+        " --threshold {params.threshold:q}"
 
 
 rule mutual_information_gap:
@@ -39,8 +39,8 @@ rule mutual_information_gap:
     params:
         stem=MIG,
     shell:
-        "influential-factors mig --posteriors {input.posteriors} --information {input.information}"
-        " --data {input.data} --output-stem {params.stem} --metrics {output.metrics}"
+        "influential-factors mig --posteriors {input.posteriors:q} --information {input.information:q}"
+        " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"
 
 
 rule compare_estimators:
@@ -58,9 +58,9 @@ rule compare_estimators:
         settings=estimator_settings(),
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} influential-factors compare-estimators --posteriors {input}"
-        " --output-stem {params.stem} --agreement-stem {params.agreement} --metrics {output.metrics}"
-        " --threshold {params.threshold} {params.settings}"
+        "OMP_NUM_THREADS={threads:q} influential-factors compare-estimators --posteriors {input:q}"
+        " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
+        " --threshold {params.threshold:q} {params.settings:q}"
 
 
 rule benchmark_estimators:
@@ -75,8 +75,8 @@ rule benchmark_estimators:
         seed=config["seed"],
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} influential-factors benchmark-estimators --output-stem {params.stem}"
-        " --metrics {output.metrics} --samples {params.samples} --seed {params.seed} {params.infonce}"
+        "OMP_NUM_THREADS={threads:q} influential-factors benchmark-estimators --output-stem {params.stem:q}"
+        " --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q} {params.infonce:q}"
 
 
 rule encode_videos:
@@ -89,7 +89,7 @@ rule encode_videos:
     params:
         folder=DEAP_PROCESSED,
     shell:
-        "influential-factors encode-videos --model {input.model} --data {params.folder} --output {output}"
+        "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q}"
 
 
 rule ablate_topk:
@@ -107,9 +107,9 @@ rule ablate_topk:
         stem=TABLE1,
         percents=config["analysis"]["topk_percent"],
     shell:
-        "influential-factors ablate-topk --model {input.model} --data {input.data}"
-        " --posteriors {input.posteriors} --information {input.information}"
-        " --output-stem {params.stem} --metrics {output.metrics} --percents {params.percents}"
+        "influential-factors ablate-topk --model {input.model:q} --data {input.data:q}"
+        " --posteriors {input.posteriors:q} --information {input.information:q}"
+        " --output-stem {params.stem:q} --metrics {output.metrics:q} --percents {params.percents:q}"
 
 
 rule classify_topk:
@@ -127,11 +127,11 @@ rule classify_topk:
         retrain="--retrain" if config["classifier"]["retrain"] else "",
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} influential-factors classify-topk --posteriors {input.posteriors}"
-        " --information {input.information} --output-stem {params.stem} --metrics {output.metrics}"
-        " --percents {params.percents} --seeds {params.seeds} {params.retrain}"
-        " --hidden {params.classifier[hidden]} --epochs {params.classifier[epochs]}"
-        " --batch-size {params.classifier[batch_size]} --lr {params.classifier[lr]}"
+        "OMP_NUM_THREADS={threads:q} influential-factors classify-topk --posteriors {input.posteriors:q}"
+        " --information {input.information:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"
+        " --percents {params.percents:q} --seeds {params.seeds:q} {params.retrain:q}"
+        " --hidden {params.classifier[hidden]:q} --epochs {params.classifier[epochs]:q}"
+        " --batch-size {params.classifier[batch_size]:q} --lr {params.classifier[lr]:q}"
 
 
 rule deap_emotion:

@@ -83,10 +83,10 @@ def paper_tables():
 
 
 def estimator_settings():
-    """The options of compare-estimators from params.yaml: analysis.estimators."""
+    """The options of compare-estimators from params.yaml (analysis.estimators), as a list of words for {...:q}."""
     settings = config["analysis"]["estimators"]
-    return (f"--mixture-samples {settings['mixture_samples']} --infonce-factors {settings['infonce_factors']}"
-            f" --seed {config['seed']}")
+    return ["--mixture-samples", settings["mixture_samples"], "--infonce-factors", settings["infonce_factors"],
+            "--seed", config["seed"]]
 
 
 def processed_data(wildcards):

