@@ -263,22 +263,35 @@ def test_decompression_bomb_is_skipped_and_counted_with_skip_corrupt(good, tmp_p
 
 # --- a training checkpoint missing a key or holding the wrong types --------------------------------------
 
-def _checkpoint_case(good, tmp, change):
-    """Train 2 epochs keeping the epoch-1 checkpoint (the run 'killed' after it), then break it."""
+def _checkpoint_case(good, tmp, change, monkeypatch, capsys):
+    """A real epoch-1 checkpoint of a 2-epoch run (the second epoch 'diverges', which keeps it), then `change`d."""
+    import influential_factors.training as training
+
     run = tmp / "run"
     args = _train(good.npz, tmp)
     args[args.index("--model") + 1] = str(run / "model.pt")
     args[args.index("--epochs") + 1] = "2"
-    state = {"settings": {}, "epoch": 1, "history": [{}], "model": {}, "optimizer": {},
-             "generator": torch.Generator().get_state(), "torch_rng": torch.get_rng_state(), "cuda_rng": None}
-    run.mkdir()
-    torch.save(change(state), checkpoint_path(run / "model.pt"))
-    return args, checkpoint_path(run / "model.pt")
+    real, calls = training.train_epoch, []
+
+    def diverging_second_epoch(*arguments, **options):
+        calls.append(1)
+        totals = real(*arguments, **options)
+        return totals if len(calls) == 1 else totals | {"loss": float("nan")}
+
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "train_epoch", diverging_second_epoch)
+        assert main(args) == 1
+    checkpoint = checkpoint_path(run / "model.pt")
+    torch.save(change(torch.load(checkpoint, weights_only=True)), checkpoint)
+    capsys.readouterr()
+    return args, checkpoint
 
 
 CHECKPOINT_CASES = {
     "missing optimizer": (lambda state: {k: v for k, v in state.items() if k != "optimizer"},
                           r"missing \['optimizer'\]"),
+    "history as text": (lambda state: state | {"history": "epoch 1"}, "history is str, not list"),
+    "generator state as a list": (lambda state: state | {"generator": [1, 2]}, "generator is list, not Tensor"),
     "epoch as text": (lambda state: state | {"epoch": "1"}, "epoch is str, not int"),
     "settings as a list": (lambda state: state | {"settings": [1, 2]}, "settings is list, not dict"),
     "not a dict": (lambda state: [1, 2, 3], "expected a dict, got list"),
@@ -286,21 +299,17 @@ CHECKPOINT_CASES = {
 
 
 @pytest.mark.parametrize("case", list(CHECKPOINT_CASES))
-def test_broken_training_checkpoint_is_one_line(case, good, tmp_path, capsys):  # noqa: F811
+def test_broken_training_checkpoint_is_one_line(case, good, tmp_path, capsys, monkeypatch):  # noqa: F811
     change, problem = CHECKPOINT_CASES[case]
-    args, checkpoint = _checkpoint_case(good, tmp_path, change)
+    args, checkpoint = _checkpoint_case(good, tmp_path, change, monkeypatch, capsys)
     before = _snapshot(tmp_path)
     _check(args, main(args), capsys.readouterr().err, checkpoint, problem, tmp_path, before)
 
 
 def test_resumable_checkpoint_with_wrong_weights_is_one_line(good, tmp_path, capsys, monkeypatch):  # noqa: F811
     """A checkpoint that is resumed (its settings match) but holds another network's weights."""
-    import influential_factors.training as training
-
-    args, checkpoint = _checkpoint_case(good, tmp_path, lambda state: state)
-    state = torch.load(checkpoint, weights_only=True)
-    monkeypatch.setattr(training, "_resumable_state", lambda path, settings, epochs: state | {
-        "settings": settings, "model": {"nonsense.weight": torch.zeros(2)}})
+    args, checkpoint = _checkpoint_case(good, tmp_path, lambda state: state | {
+        "model": {"nonsense.weight": torch.zeros(2)}}, monkeypatch, capsys)
     before = _snapshot(tmp_path)
     _check(args, main(args), capsys.readouterr().err, checkpoint, r"unreadable training checkpoint \(RuntimeError: Error\(s\) in loading state_dict",
            tmp_path, before)

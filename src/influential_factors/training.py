@@ -194,7 +194,7 @@ def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
     except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, pickle.UnpicklingError) as error:
         raise ValueError(f"{path}: unreadable training checkpoint ({_first_line(error)}); delete it to train "
                          "from the start") from error
-    problem = _checkpoint_problem(state)
+    problem = _checkpoint_problem(state, ("settings", "epoch"))  # enough to tell whether it is this run's
     if problem:
         raise ValueError(f"{path}: unreadable training checkpoint ({problem}); delete it to train from the start")
     saved, epoch = state["settings"], state["epoch"]
@@ -203,6 +203,9 @@ def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
         reason = f"settings differ: {changed}" if changed else f"epoch {epoch} is not before {epochs}"
         print(f"{path}: not resumed ({reason}); training from the start", file=sys.stderr)
         return None
+    problem = _checkpoint_problem(state, tuple(CHECKPOINT_TYPES))
+    if problem:
+        raise ValueError(f"{path}: unreadable training checkpoint ({problem}); delete it to train from the start")
     print(f"{path}: resuming after epoch {epoch} of {epochs}", file=sys.stderr)
     return state
 
@@ -211,17 +214,20 @@ CHECKPOINT_TYPES = {"settings": dict, "epoch": int, "history": list, "model": di
                     "generator": torch.Tensor, "torch_rng": torch.Tensor}
 
 
-def _checkpoint_problem(state) -> str | None:
-    """What makes a loaded training checkpoint unusable (a missing key, a wrong type), or None."""
+def _checkpoint_problem(state, keys: tuple[str, ...]) -> str | None:
+    """What makes a loaded training checkpoint unusable (a missing key, a wrong type among `keys`), or None."""
     if not isinstance(state, dict):
         return f"expected a dict, got {type(state).__name__}"
-    missing = [key for key in CHECKPOINT_TYPES if key not in state]
+    missing = [key for key in keys if key not in state]
     if missing:
         return f"missing {missing}"
-    wrong = [f"{key} is {type(state[key]).__name__}, not {kind.__name__}" for key, kind in CHECKPOINT_TYPES.items()
-             if not isinstance(state[key], kind) or (kind is int and isinstance(state[key], bool))]
+    wrong = [f"{key} is {type(state[key]).__name__}, not {CHECKPOINT_TYPES[key].__name__}" for key in keys
+             if not isinstance(state[key], CHECKPOINT_TYPES[key])
+             or (CHECKPOINT_TYPES[key] is int and isinstance(state[key], bool))]
     if wrong:
         return "; ".join(wrong[:3])
+    if "history" not in keys:
+        return None
     if not all(isinstance(metrics, dict) for metrics in state["history"]):
         return "history is not a list of per-epoch metrics"
     if state["epoch"] != len(state["history"]):
