@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +16,8 @@ import pandas as pd
 def _prepare_mnist(args) -> None:
     from .datasets import prepare_mnist
 
+    if args.root:
+        refuse_overlap(args.root, args.output, "--root", "--output")
     sizes = prepare_mnist(args.output, args.root, tuple(args.split), args.seed, args.limit, args.download)
     print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
@@ -20,6 +25,8 @@ def _prepare_mnist(args) -> None:
 def _prepare_faces(args) -> None:
     from .faces import prepare_faces
 
+    if args.root:
+        refuse_overlap(args.root, args.output, "--root", "--output")
     sizes = prepare_faces(args.output, args.root, crop=args.crop, split_mode=args.split_mode, split=tuple(args.split),
                           seed=args.seed, limit=args.limit, workers=args.workers, skip_corrupt=args.skip_corrupt)
     print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
@@ -74,7 +81,18 @@ def _prepare_deap(args) -> None:
     from .deap import BANDS
     from .deap_videos import prepare_deap
 
-    bands = {name: [float(low), float(high)] for name, low, high in args.band} if args.band else BANDS
+    refuse_overlap(args.raw, args.output_dir, "--raw", "--output-dir")
+    bands = BANDS
+    if args.band:
+        bands = {}
+        for name, low, high in args.band:
+            try:
+                edges = [_finite_float(low), _finite_float(high)]
+            except argparse.ArgumentTypeError as error:
+                raise ValueError(f"--band {name}: {error}") from None
+            if not 0 <= edges[0] < edges[1]:
+                raise ValueError(f"--band {name}: needs 0 <= LOW_HZ < HIGH_HZ, got {low} {high}")
+            bands[name] = edges
     sizes = prepare_deap(args.raw, args.subjects, args.output_dir, montage=args.montage, channels=args.channels,
                          bands=bands, baseline=args.baseline, split=tuple(args.split), seed=args.seed,
                          grid_size=args.grid_size, class_threshold=args.class_threshold)
@@ -400,6 +418,47 @@ def _validate_params(args) -> None:
     print(f"{args.params}: valid")
 
 
+def refuse_overlap(source: str | Path, output: str | Path, source_option: str, output_option: str) -> None:
+    """A ValueError when `output` is `source`, inside it, or holds it (resolved paths): preparation writes
+    its output atomically, replacing what is there, and must never remove or overwrite input data."""
+    source, output = Path(source), Path(output)
+    reading, writing = source.resolve(), output.resolve()
+    if reading == writing or reading in writing.parents or writing in reading.parents:
+        where = ("is" if reading == writing else "is inside" if reading in writing.parents else "holds")
+        raise ValueError(f"{output}: {output_option} {where} the input data {source_option} {source}; "
+                         "refusing to write there (choose an output outside the data)")
+
+
+def _finite_float(text: str) -> float:
+    """argparse type: a finite float (not nan, inf or -inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _bounded_float(low: float | None = None, high: float | None = None, low_open: bool = False):
+    """argparse type: a finite float in [low, high] ((low, high] with `low_open`); None: unbounded."""
+    def parse(text: str) -> float:
+        value = _finite_float(text)
+        if (low is not None and (value < low or (low_open and value == low))) or (high is not None and value > high):
+            left = "(" if low_open else "["
+            raise argparse.ArgumentTypeError(f"{text!r} is not in {left}{low if low is not None else '-inf'}, "
+                                             f"{high if high is not None else 'inf'}]")
+        return value
+    parse.__name__ = "float"
+    return parse
+
+
+_fraction = _bounded_float(0.0, 1.0)
+_positive_float = _bounded_float(0.0, low_open=True)
+_non_negative_float = _bounded_float(0.0)
+_percent = _bounded_float(0.0, 100.0)
+
+
 def _positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
     if not text.isdigit() or int(text) < 1:
@@ -419,7 +478,7 @@ def _classifier_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--hidden", type=int, default=128)
     command.add_argument("--epochs", type=int, default=30)
     command.add_argument("--batch-size", type=int, default=16)
-    command.add_argument("--lr", type=float, default=1e-3)
+    command.add_argument("--lr", type=_positive_float, default=1e-3)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -435,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "output")
     command.add_argument("--root", default=None, help="real MNIST in torchvision's layout; omit for the embedded digits")
     command.add_argument("--download", action="store_true")
-    command.add_argument("--split", nargs=3, type=float, default=[0.6, 0.2, 0.2])
+    command.add_argument("--split", nargs=3, type=_fraction, default=[0.6, 0.2, 0.2])
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--limit", type=int, default=None)
     command.set_defaults(run=_prepare_mnist)
@@ -445,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--root", default=None, help="CelebA folder, official or Kaggle layout; omit for ORL faces")
     command.add_argument("--crop", type=int, default=148, help="side of the centred square crop (CelebA)")
     command.add_argument("--split-mode", choices=["random", "official"], default="random")
-    command.add_argument("--split", nargs=3, type=float, default=[0.8, 0.1, 0.1])
+    command.add_argument("--split", nargs=3, type=_fraction, default=[0.8, 0.1, 0.1])
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--limit", type=int, default=None)
     command.add_argument("--workers", type=int, default=1, help="processes decoding JPEGs")
@@ -455,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("prepare-shapes", help="draw the shapes data set with 5 known factors -> .npz")
     _required_paths(command, "output")
     command.add_argument("--count", type=int, default=6000)
-    command.add_argument("--split", nargs=3, type=float, default=[0.6, 0.2, 0.2])
+    command.add_argument("--split", nargs=3, type=_fraction, default=[0.6, 0.2, 0.2])
     command.add_argument("--seed", type=int, default=0)
     command.set_defaults(run=_prepare_shapes)
 
@@ -478,23 +537,23 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--band", nargs=3, action="append", metavar=("NAME", "LOW_HZ", "HIGH_HZ"),
                          help="repeat per band, in colour-channel order (default: alpha 8 13, beta 13 30, gamma 30 45)")
     command.add_argument("--baseline", choices=["keep", "drop", "subtract"], default="keep")
-    command.add_argument("--split", nargs=3, type=float, default=[0.8, 0.1, 0.1])
+    command.add_argument("--split", nargs=3, type=_fraction, default=[0.8, 0.1, 0.1])
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--grid-size", type=int, default=32)
-    command.add_argument("--class-threshold", type=float, default=5.0)
+    command.add_argument("--class-threshold", type=_finite_float, default=5.0)
     command.set_defaults(run=_prepare_deap)
 
     command = commands.add_parser("train-vae", help="train a beta-VAE on a processed data set")
     _required_paths(command, "data", "model", "live_dir")
-    command.add_argument("--beta", required=True, type=float)
-    command.add_argument("--sigma2-x", required=True, type=float)
+    command.add_argument("--beta", required=True, type=_non_negative_float)
+    command.add_argument("--sigma2-x", required=True, type=_positive_float)
     command.add_argument("--likelihood", choices=["gaussian", "mixture"], default="gaussian")
     command.add_argument("--channels", nargs="+", type=int, default=[32, 32])
     command.add_argument("--hidden", type=int, default=256)
     command.add_argument("--latents", type=int, default=128)
     command.add_argument("--epochs", type=int, default=20)
     command.add_argument("--batch-size", type=int, default=64)
-    command.add_argument("--lr", type=float, default=1e-3)
+    command.add_argument("--lr", type=_positive_float, default=1e-3)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--checkpoint-every", type=_positive_int, default=1,
                          help="save a resumable checkpoint beside the model every N epochs (removed on success)")
@@ -514,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("classify-topk", help="Table 2: emotion accuracy with the top-k%% factors")
     _required_paths(command, "posteriors", "information", "output_stem", "metrics")
-    command.add_argument("--percents", nargs="+", type=float, default=[100, 50, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--percents", nargs="+", type=_percent, default=[100, 50, 10, 7, 5, 4, 3, 2, 1, 0])
     command.add_argument("--retrain", action="store_true", help="train one classifier per k instead of zeroing")
     _classifier_options(command)
     command.set_defaults(run=_classify_topk)
@@ -524,9 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
     command.add_argument("--ground-truth", type=Path, default=None, help="the simulator's ground_truth.json, if any")
     command.add_argument("--n-factors", type=int, default=8, help="how many of the top factors by I_est")
-    command.add_argument("--min-loss-increase", type=float, default=0.05,
+    command.add_argument("--min-loss-increase", type=_finite_float, default=0.05,
                          help="rise of the test cross-entropy (nats) that flags a factor as emotion-relevant")
-    command.add_argument("--pattern-threshold", type=float, default=0.7,
+    command.add_argument("--pattern-threshold", type=_fraction, default=0.7,
                          help="|r| with a planted pattern's channel weights that counts as varying it")
     command.add_argument("--title", default="")
     _classifier_options(command)
@@ -535,12 +594,12 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
     _required_paths(command, "posteriors")
     command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
-    command.add_argument("--threshold", type=float, default=0.7)
+    command.add_argument("--threshold", type=_finite_float, default=0.7)
     command.set_defaults(run=_estimate_mi)
 
     command = commands.add_parser("compare-estimators", help="every estimator of I(x; z_h), ranks and agreement")
     _required_paths(command, "posteriors", "output_stem", "agreement_stem", "metrics")
-    command.add_argument("--threshold", type=float, default=0.7, help="influential above it (nats)")
+    command.add_argument("--threshold", type=_finite_float, default=0.7, help="influential above it (nats)")
     command.add_argument("--mixture-samples", type=int, default=1, help="z draws per sample, mixture estimator")
     command.add_argument("--infonce-factors", type=int, default=0, help="InfoNCE on this many top factors (slow)")
     command.add_argument("--seed", type=int, default=0)
@@ -555,13 +614,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("ablate-topk", help="Table 1: reconstruction error with the top-k%% factors")
     _required_paths(command, "model", "data", "posteriors", "information", "output_stem", "metrics")
-    command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--percents", nargs="+", type=_percent, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
     command.set_defaults(run=_ablate_topk)
 
     command = commands.add_parser("plot-traversals", help="Figures 1, 3, 5-8: traversals of the influential factors")
     _required_paths(command, "model", "posteriors", "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", type=float, default=0.5, help="traverse factors with I_est above it (nats)")
+    command.add_argument("--threshold", type=_finite_float, default=0.5, help="traverse factors with I_est above it (nats)")
     command.add_argument("--max-factors", type=int, default=16)
     command.add_argument("--seed-images", type=int, default=4,
                          help="the first test images (DEAP: the first test videos' middle frames), one row each")
@@ -573,18 +632,18 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("plot-topk-generation", help="Figure 4: reconstructions from the top-k%% factors")
     _required_paths(command, "model", "data", "posteriors", "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--percents", nargs="+", type=float, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--percents", nargs="+", type=_percent, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
     command.add_argument("--images", type=int, default=4, help="the first test images, one row each")
     command.add_argument("--title", default="")
     command.set_defaults(run=_plot_topk_generation)
 
     command = commands.add_parser("summarize-betas", help="total information, influential factors, error against beta")
-    command.add_argument("--betas", required=True, nargs="+", type=float)
+    command.add_argument("--betas", required=True, nargs="+", type=_non_negative_float)
     command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per beta")
     command.add_argument("--tables", required=True, nargs="+", type=Path, help="one Table 1 per beta")
     command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
     command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", type=float, default=0.7, help="influential above it (nats), for the label")
+    command.add_argument("--threshold", type=_finite_float, default=0.7, help="influential above it (nats), for the label")
     command.add_argument("--title", default="")
     command.set_defaults(run=_summarize_betas)
 
@@ -593,7 +652,7 @@ def build_parser() -> argparse.ArgumentParser:
     for table, data in (("table1", "the processed .npz"), ("table2", "the DEAP video folder")):
         command.add_argument(f"--{table}", type=Path, default=None, help="this run's table (CSV); omit to leave it out")
         command.add_argument(f"--{table}-data", type=Path, help=f"{data} it was computed on (counted for the note)")
-        command.add_argument(f"--{table}-beta", type=float)
+        command.add_argument(f"--{table}-beta", type=_non_negative_float)
         command.add_argument(f"--{table}-epochs", type=int)
         command.add_argument(f"--{table}-source", default="", help="which data, in words (embedded, simulated, real)")
     command.set_defaults(run=_compare_paper)
@@ -607,20 +666,75 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
     _required_paths(command, "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", type=float, default=0.7)
+    command.add_argument("--threshold", type=_finite_float, default=0.7)
     command.add_argument("--title", default="")
     command.set_defaults(run=_plot_information)
     return parser
+
+
+MESSAGE_CHARS = 1000  # an error line longer than this is cut: its tail is file content, not news
+# OSError numbers that mean the machine, not the program, refused: reported as one line, not a traceback.
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EMFILE, errno.ENFILE}
+ACCESS_ERRORS = {errno.EACCES, errno.EPERM}
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")  # artifacts.atomic_* names
+OUTPUT_OPTIONS = ("output", "output_dir", "output_stem", "agreement_stem", "metrics", "model", "live_dir", "figure")
+
+
+def _as_written(filename) -> str:
+    """`filename` with artifacts' hidden temporaries (`.model.pt.x1y2.tmp.pt`) named as the file they become."""
+    parts = Path(str(filename)).parts
+    return str(Path(*[(_TEMPORARY.match(part) or {"name": part})["name"] for part in parts])) if parts else ""
+
+
+def _outputs(args) -> str:
+    """The command's output paths, to name when an OSError names no file."""
+    paths = []
+    for name in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        paths += [str(item) for item in (value if isinstance(value, list) else [value]) if item is not None]
+    return ", ".join(paths) or "the output"
+
+
+def _one_line(message: str) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= MESSAGE_CHARS else message[:MESSAGE_CHARS] + f"... ({len(message)} characters)"
+
+
+def user_error(error: BaseException, args) -> str | None:
+    """The one-line message for an error caused by the input or the machine, None for a bug (a traceback).
+
+    ValueError, FileNotFoundError, FloatingPointError: bad input (messages name the file). OSError with
+    a full disk, a quota, a read-only or unwritable folder: `cannot write FILE: reason`. MemoryError and
+    OverflowError: input too large for this machine or for the numbers it holds.
+    """
+    from .config import ParamsError
+
+    if isinstance(error, ParamsError):
+        return str(error)  # its own layout, one problem per line
+    if isinstance(error, (ValueError, FileNotFoundError, FloatingPointError)):
+        return _one_line(str(error))
+    if isinstance(error, OSError) and (error.errno in WRITE_ERRORS or error.errno in ACCESS_ERRORS):
+        target = _as_written(error.filename) if error.filename else _outputs(args)
+        reading = (error.errno in ACCESS_ERRORS and error.filename and Path(error.filename).is_file()
+                   and error.filename2 is None)
+        verb = "cannot open" if reading else "cannot write"
+        return _one_line(f"{verb} {target}: {error.strerror or errno.errorcode.get(error.errno, error.errno)}")
+    if isinstance(error, MemoryError):
+        return _one_line(f"out of memory ({type(error).__name__}{': ' + str(error) if str(error) else ''}): an input "
+                         "is corrupt or too large for this machine")
+    if isinstance(error, OverflowError):
+        return _one_line(f"a number in the input is too large ({error})")
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, FileNotFoundError, FloatingPointError) as error:
-        from .config import ParamsError
-
-        message = str(error) if isinstance(error, ParamsError) else " ".join(str(error).split())  # one line
+    except (ValueError, FileNotFoundError, FloatingPointError, OSError, MemoryError, OverflowError) as error:
+        message = user_error(error, args)
+        if message is None:
+            raise
         print(f"influential-factors {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import math
 import struct
+import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -35,22 +36,60 @@ N_CLASSES = 10
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:
-    """An IDX file of unsigned bytes with `ndim` dimensions, checked for its header and its length."""
-    data = path.read_bytes()
+    """An IDX file of unsigned bytes with `ndim` dimensions (plain or gzipped, `*.gz`), checked for its
+    header and its length. A gzipped file is decompressed only up to the size its header declares."""
+    if path.suffix == ".gz":
+        try:
+            with gzip.open(path, "rb") as handle:
+                data = handle.read(4 + 4 * ndim)
+                declared = _declared_idx_bytes(path, data, ndim)
+                data += _read_at_most(handle, declared + 1)  # one more: an over-long file is noticed
+        except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+            raise ValueError(f"{path}: not a readable gzip file ({type(error).__name__}: {error})") from error
+    else:
+        data = path.read_bytes()
+    header = 4 + 4 * ndim
+    expected = header + _declared_idx_bytes(path, data, ndim)
+    if len(data) != expected:
+        shape = struct.unpack(f">{ndim}I", data[4:header])
+        size = f"{len(data)} bytes" if len(data) < expected or path.suffix != ".gz" else "more bytes"
+        raise ValueError(f"{path}: {size}, expected {expected} for shape {shape} (truncated?)")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(struct.unpack(f">{ndim}I", data[4:header]))
+
+
+def _declared_idx_bytes(path: Path, data: bytes, ndim: int) -> int:
+    """The data bytes an IDX header (the first bytes of `data`) declares; a ValueError for a bad header."""
     header = 4 + 4 * ndim
     if len(data) < header or data[:3] != b"\0\0\x08" or data[3] != ndim:
         raise ValueError(f"{path}: not an IDX file of unsigned bytes with {ndim} dimensions "
                          f"(header {data[:4].hex() or 'empty'})")
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    if len(data) != header + math.prod(shape):
-        raise ValueError(f"{path}: {len(data)} bytes, expected {header + math.prod(shape)} for shape {shape} "
-                         "(truncated?)")
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+    return math.prod(struct.unpack(f">{ndim}I", data[4:header]))
+
+
+def _read_at_most(handle, limit: int, chunk: int = 1 << 24) -> bytes:
+    """Up to `limit` bytes of a stream, read in chunks (a header's claim is not allocated in advance)."""
+    parts, total = [], 0
+    while total < limit:
+        part = handle.read(min(chunk, limit - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return b"".join(parts)
+
+
+def idx_file(folder: Path, name: str) -> Path | None:
+    """`folder/name`, else the gzipped `folder/name.gz` as MNIST and Fashion-MNIST ship it, else None."""
+    for path in (folder / name, folder / f"{name}.gz"):
+        if path.is_file():
+            return path
+    return None
 
 
 def real_mnist(root: str | Path, download: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """All 70,000 MNIST digits from IDX files in torchvision's layout (`<root>/MNIST/raw/*-ubyte`),
-    downloaded by torchvision first when `download` is set."""
+    """All 70,000 MNIST digits from IDX files in torchvision's layout (`<root>/MNIST/raw/*-ubyte`, or
+    `*-ubyte.gz` as published; the plain file when both exist), downloaded by torchvision first when
+    `download` is set."""
     root = Path(root)
     if download:  # only when the user sets data.mnist.download: the default run never downloads
         from torchvision.datasets import MNIST
@@ -59,11 +98,13 @@ def real_mnist(root: str | Path, download: bool = False) -> tuple[np.ndarray, np
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: data.mnist.root does not exist (expected torchvision's MNIST/raw layout)")
     images, labels = [], []
+    raw = root / "MNIST" / "raw"
     for image_name, label_name in IDX_FILES.values():
-        image_path, label_path = root / "MNIST" / "raw" / image_name, root / "MNIST" / "raw" / label_name
-        for path in (image_path, label_path):
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: MNIST IDX file missing (torchvision's layout under {root})")
+        for name in (image_name, label_name):
+            if idx_file(raw, name) is None:
+                raise FileNotFoundError(f"{raw / name}: MNIST IDX file missing (nor {name}.gz; torchvision's "
+                                        f"layout under {root})")
+        image_path, label_path = idx_file(raw, image_name), idx_file(raw, label_name)
         part_images, part_labels = read_idx(image_path, 3), read_idx(label_path, 1)
         if part_images.shape[1:] != MNIST_SHAPE[1:]:
             raise ValueError(f"{image_path}: images {part_images.shape} are not 28x28 digits")

@@ -9,7 +9,10 @@ plethysmograph, temperature).
 
 from __future__ import annotations
 
+import math
+import os
 import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +34,156 @@ BANDS = {"alpha": (8.0, 13.0), "beta": (13.0, 30.0), "gamma": (30.0, 45.0)}  # H
 PICKLE_GLOBALS = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
                   ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"), ("__builtin__", "bytes"),
                   ("builtins", "bytes")}
+# What a subject file may make the loader allocate: its own size times ALLOCATION_FACTOR plus
+# ALLOCATION_SLACK, summed over every array and bytes object it builds, checked before allocating
+# (an array's raw bytes are stored in the file: a real file needs 1x, a Python 3 pickle's bytes and
+# the array copied from them 2x). A 74-byte pickle
+# could otherwise ask for bytes(10**11) or an array of shape (10**12,).
+ALLOCATION_FACTOR = 3
+ALLOCATION_SLACK = 1 << 20
+NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+MESSAGE_CHARS = 200  # the most characters of anything taken from a file's content that an error message shows
+TEXT_ENCODINGS = {"latin1", "latin-1", "iso-8859-1", "iso8859-1", "utf-8", "utf8"}
 
 
 class DeapFormatError(ValueError):
     """A DEAP subject file that cannot be read or does not hold DEAP's arrays."""
 
 
-class _ArrayUnpickler(pickle.Unpickler):
-    """An unpickler that builds numpy arrays and plain containers only, so a file cannot run code."""
+def _short(value, limit: int = MESSAGE_CHARS) -> str:
+    """str(value) cut to `limit` characters, for error messages about file content."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+class _NdarrayClass:
+    """Stands in for numpy.ndarray in a pickle: usable only as _reconstruct's subtype, not callable."""
+
+
+class _BoundedFile:
+    """A file whose reads never ask for more than the bytes left: a pickle's length field of 10**18
+    is 'truncated', not an allocation of 10**18 bytes."""
+
+    def __init__(self, handle, size: int):
+        self.handle, self.size = handle, size
+
+    def _count(self, n: int) -> int:
+        left = self.size - self.handle.tell()
+        if n < 0 or n > left:
+            raise pickle.UnpicklingError(f"pickle data was truncated (a field of {n} bytes, {left} left)")
+        return n
+
+    def read(self, n: int = -1) -> bytes:
+        return self.handle.read(self._count(n if n >= 0 else self.size - self.handle.tell()))
+
+    def readinto(self, buffer) -> int:
+        return self.handle.readinto(memoryview(buffer)[: self._count(len(buffer))])
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.handle.readline(min(limit, 1 << 16) if limit >= 0 else 1 << 16)
+
+
+class _ArrayUnpickler(pickle._Unpickler):
+    """An unpickler that builds numeric numpy arrays and plain containers only, so a file can neither run
+    code nor allocate more memory than its size can hold.
+
+    The pure-Python unpickler, because its opcodes can be replaced (the C one allocates a length
+    field's bytes before reading them); DEAP's files hold a few large strings, so it is as fast.
+    Object construction (INST, OBJ, NEWOBJ) is refused, REDUCE reaches only the checked wrappers
+    that find_class returns, and BUILD only a numeric array's or a plain dtype's state.
+    """
+
+    dispatch = pickle._Unpickler.dispatch.copy()
+
+    def __init__(self, handle, size: int):
+        super().__init__(_BoundedFile(handle, size), encoding="latin1")
+        self.budget = ALLOCATION_FACTOR * size + ALLOCATION_SLACK
+
+    def _allocate(self, nbytes: int, what: str) -> None:
+        if nbytes > self.budget:
+            raise pickle.UnpicklingError(f"{what} of {nbytes} bytes is more than the file can hold")
+        self.budget -= nbytes
 
     def find_class(self, module: str, name: str):
         if (module, name) not in PICKLE_GLOBALS:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name} (not a numpy array)")
-        return super().find_class(module, name)
+            raise pickle.UnpicklingError(f"refusing to load {_short(module)}.{_short(name)} (not a numpy array)")
+        return {"_reconstruct": self._reconstruct, "ndarray": _NdarrayClass, "dtype": self._dtype,
+                "encode": self._encode, "bytes": self._bytes}[name]
+
+    def _reconstruct(self, subtype, shape, dtype):
+        if subtype is not _NdarrayClass:
+            raise pickle.UnpicklingError("_reconstruct of something other than numpy.ndarray")
+        dtype = self._dtype(dtype)
+        self._allocate(_nbytes(shape, dtype), "an array")
+        return np.ndarray.__new__(np.ndarray, tuple(shape), dtype)
+
+    def _dtype(self, spec, align=False, copy=False):
+        if isinstance(spec, np.dtype):
+            dtype = spec
+        elif isinstance(spec, (str, bytes)) and len(spec) <= 8:
+            dtype = np.dtype(spec.decode("latin1") if isinstance(spec, bytes) else spec)
+        else:
+            raise pickle.UnpicklingError(f"dtype {_short(repr(spec), 40)} is not a plain numeric type")
+        if dtype.kind not in NUMERIC_KINDS or dtype.names is not None or dtype.subdtype is not None:
+            raise pickle.UnpicklingError(f"dtype {dtype} is not numeric")
+        return dtype
+
+    def _bytes(self, source=b"", encoding=None, errors="strict"):
+        if isinstance(source, int):
+            self._allocate(source, "bytes")
+            return bytes(source)
+        if isinstance(source, str):
+            return self._encode(source, encoding or "latin1")
+        if isinstance(source, bytes) and encoding is None:
+            return source
+        raise pickle.UnpicklingError("bytes() of something other than a length or text")
+
+    def _encode(self, text, encoding="utf-8", errors="strict"):
+        if not isinstance(text, str) or str(encoding).lower() not in TEXT_ENCODINGS:
+            raise pickle.UnpicklingError("_codecs.encode of something other than latin-1 or UTF-8 text")
+        encoded = text.encode(encoding, errors)  # at most 4 bytes per character of text the file holds
+        self._allocate(len(encoded), "bytes")
+        return encoded
+
+    def load_build(self):
+        state, inst = self.stack[-1], self.stack[-2]
+        if type(inst) is np.ndarray:
+            self._check_array_state(state)
+        elif isinstance(inst, np.dtype):
+            if not (isinstance(state, tuple) and len(state) >= 5 and state[2:5] == (None, None, None)):
+                raise pickle.UnpicklingError("a dtype with fields or sub-arrays (DEAP's arrays are plain numbers)")
+        else:
+            raise pickle.UnpicklingError(f"refusing to set the state of a {type(inst).__name__}")
+        super().load_build()
+
+    def _check_array_state(self, state) -> None:
+        """(version, shape, dtype, fortran, raw bytes) of a numeric array, raw bytes of exactly its size."""
+        if not (isinstance(state, tuple) and len(state) == 5 and isinstance(state[4], (bytes, str))):
+            raise pickle.UnpicklingError("an array without raw numeric data")
+        _, shape, dtype, _, raw = state
+        dtype = self._dtype(dtype)
+        nbytes = _nbytes(shape, dtype)
+        if nbytes != len(raw):
+            raise pickle.UnpicklingError(f"an array of shape {_short(shape, 60)} needs {nbytes} bytes, "
+                                         f"the file holds {len(raw)}")
+        self._allocate(nbytes, "an array")
+
+    def _refuse_objects(self):
+        raise pickle.UnpicklingError("refusing to construct objects (a DEAP file holds numpy arrays only)")
+
+    dispatch[pickle.BUILD[0]] = load_build
+    for _opcode in (pickle.INST, pickle.OBJ, pickle.NEWOBJ, pickle.NEWOBJ_EX, pickle.EXT1, pickle.EXT2, pickle.EXT4,
+                    pickle.PERSID, pickle.BINPERSID):
+        dispatch[_opcode[0]] = _refuse_objects
+    del _opcode
+
+
+def _nbytes(shape, dtype: np.dtype) -> int:
+    """The bytes of an array of `shape` (a tuple of non-negative ints) and `dtype`, in Python integers."""
+    if not (isinstance(shape, tuple) and len(shape) <= 32
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+        raise pickle.UnpicklingError(f"array shape {_short(repr(shape), 60)} is not a tuple of counts")
+    return math.prod(shape) * dtype.itemsize
 
 
 def subject_path(root: str | Path, subject: int) -> Path:
@@ -65,28 +205,33 @@ def load_subject(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise FileNotFoundError(f"{path}: DEAP subject file does not exist")
     try:
         with open(path, "rb") as handle:
-            content = _ArrayUnpickler(handle, encoding="latin1").load()
+            size = os.fstat(handle.fileno()).st_size
+            content = _ArrayUnpickler(handle, size).load()
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            UnicodeDecodeError) as error:
-        raise DeapFormatError(f"{path}: truncated or unreadable pickle ({type(error).__name__}: {error})") from error
+            LookupError, struct.error, MemoryError, OverflowError, RecursionError) as error:
+        raise DeapFormatError(f"{path}: truncated or unreadable pickle ({type(error).__name__}: "
+                              f"{_short(error)})") from error
     if not isinstance(content, dict):
         raise DeapFormatError(f"{path}: expected a dict with 'data' and 'labels', got {type(content).__name__}")
     missing = [key for key in ("data", "labels") if key not in content]
     if missing:
-        raise DeapFormatError(f"{path}: missing {missing} (has {sorted(map(str, content))})")
-    data = _float_array(path, "data", content["data"])
-    labels = _float_array(path, "labels", content["labels"])
+        raise DeapFormatError(f"{path}: missing {missing} (has {_short(sorted(_short(key, 40) for key in content))})")
+    data = _float_array(path, "data", content["data"], size)
+    labels = _float_array(path, "labels", content["labels"], size)
     _check_shapes(path, data, labels)
     _check_values(path, data, labels)
     return data, labels
 
 
-def _float_array(path: Path, key: str, value) -> np.ndarray:
-    """`value` as a float64 array, or a DeapFormatError naming the key."""
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise DeapFormatError(f"{path}: '{key}' is not a numeric array ({error})") from error
+def _float_array(path: Path, key: str, value, size: int) -> np.ndarray:
+    """`value`, a numeric array, as float64, or a DeapFormatError naming the key. Lists are refused: a
+    list can repeat one array a million times by reference, which float64 would copy a million times."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in NUMERIC_KINDS:
+        kind = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
+        raise DeapFormatError(f"{path}: '{key}' is not a numeric array (got {_short(kind, 40)})")
+    if value.size * 8 > ALLOCATION_FACTOR * size + ALLOCATION_SLACK:  # as float64 too, it must fit the bound
+        raise DeapFormatError(f"{path}: '{key}' of shape {value.shape} is more than the file can hold")
+    return np.asarray(value, dtype=np.float64)
 
 
 def _check_shapes(path: Path, data: np.ndarray, labels: np.ndarray) -> None:

@@ -31,6 +31,7 @@ Peripheral channels 33-40: smooth (< 2 Hz) low-amplitude noise, content irreleva
 
 from __future__ import annotations
 
+import json
 import pickle
 import struct
 from pathlib import Path
@@ -166,6 +167,7 @@ def simulate_deap(root: str | Path, subjects: int, trials: int = 40, seed: int =
     """
     if subjects < 1 or trials < 1:
         raise ValueError(f"{root}: need subjects >= 1 and trials >= 1, got subjects={subjects}, trials={trials}")
+    refuse_foreign_files(root, subjects)
     positions = electrode_positions(MONTAGE, DEAP_EEG_CHANNELS)
     patterns = {"valence": valence_weights(positions), "arousal": arousal_weights(positions)}
     spectra = amplitude_spectra()
@@ -188,6 +190,30 @@ def simulate_deap(root: str | Path, subjects: int, trials: int = 40, seed: int =
     }
     save_json(Path(root) / GROUND_TRUTH, truth)
     return truth
+
+
+def refuse_foreign_files(root: str | Path, subjects: int) -> None:
+    """A ValueError when writing subjects 1..`subjects` into `root` would overwrite files the simulator did not
+    write: sXX.dat or ground_truth.json without a simulator's ground truth (real DEAP data, say) beside them.
+    Other files in `root` are left alone (the simulator writes only its own names)."""
+    root = Path(root)
+    if not root.exists():
+        return
+    if not root.is_dir():
+        raise ValueError(f"{root}: not a folder; simulate-deap writes a folder of sXX.dat files")
+    truth = root / GROUND_TRUTH
+    ours = False
+    if truth.is_file():
+        try:
+            ours = json.loads(truth.read_text()).get("simulated") is True
+        except (OSError, ValueError, AttributeError):
+            ours = False
+    existing = [path.name for path in (subject_path(root, subject) for subject in range(1, subjects + 1))
+                if path.exists()]
+    if not ours and (existing or truth.exists()):
+        named = (existing + [GROUND_TRUTH] * truth.exists())[:3]
+        raise ValueError(f"{root}: holds {named} not written by simulate-deap (no simulator {GROUND_TRUTH}); "
+                         "refusing to overwrite them (choose an empty --output-dir)")
 
 
 def _by_name(weights: np.ndarray) -> dict[str, float]:

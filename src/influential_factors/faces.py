@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import struct
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,9 @@ FACE_SIZE = 64
 CELEBA_SIZE = (178, 218)  # width, height of the aligned CelebA images
 ORL_SIZE = (92, 112)
 SPLIT_MODES = ("random", "official")
+# The most pixels a face image may declare before it is decoded (PIL's own limit, MAX_IMAGE_PIXELS, only
+# warns up to twice its 89 M pixels): CelebA's are 178x218, a larger claim is a decompression bomb.
+MAX_FACE_PIXELS = 4096 * 4096
 log = logging.getLogger(__name__)
 
 
@@ -50,17 +55,28 @@ def centre_crop_box(width: int, height: int, crop: int | None) -> tuple[int, int
 
 
 def load_face(path: str | Path, crop: int | None, expected_size: tuple[int, int] | None) -> np.ndarray:
-    """One face as uint8 (3, 64, 64): decoded, checked for size, centre-cropped, resized."""
+    """One face as uint8 (3, 64, 64): checked for size (before decoding), decoded, centre-cropped, resized.
+
+    A ValueError names the file for an unreadable image, a wrong size, or a decompression bomb (more
+    than MAX_FACE_PIXELS declared), so `skip_corrupt` can leave any of them out."""
     try:
-        with Image.open(path) as image:
-            image.load()  # decodes now: a truncated file raises here
-            if expected_size is not None and image.size != expected_size:
-                raise ValueError(f"{path}: image is {image.size[0]}x{image.size[1]}, expected "
-                                 f"{expected_size[0]}x{expected_size[1]}")
-            face = image.convert("RGB").crop(centre_crop_box(*image.size, crop))
-            face = face.resize((FACE_SIZE, FACE_SIZE), Image.Resampling.LANCZOS)
-    except OSError as error:
-        raise ValueError(f"{path}: not a readable image ({error})") from error
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_FACE_PIXELS:
+                    raise ValueError(f"{path}: image is {width}x{height}, more than {MAX_FACE_PIXELS} pixels "
+                                     "(a decompression bomb?)")
+                if expected_size is not None and image.size != expected_size:
+                    raise ValueError(f"{path}: image is {width}x{height}, expected "
+                                     f"{expected_size[0]}x{expected_size[1]}")
+                image.load()  # decodes now: a truncated file raises here
+                face = image.convert("RGB").crop(centre_crop_box(*image.size, crop))
+                face = face.resize((FACE_SIZE, FACE_SIZE), Image.Resampling.LANCZOS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ValueError(f"{path}: refused as a decompression bomb ({error})") from error
+    except (OSError, SyntaxError, struct.error) as error:  # PIL's plugins raise all three on broken files
+        raise ValueError(f"{path}: not a readable image ({type(error).__name__}: {error})") from error
     return np.asarray(face, dtype=np.uint8).transpose(2, 0, 1)
 
 
@@ -118,7 +134,8 @@ def load_faces(paths: list[Path], crop: int | None, expected_size: tuple[int, in
         faces = [_load_or_none(*item) for item in tqdm(arguments, desc=description, unit="image")]
     kept = np.array([index for index, face in enumerate(faces) if face is not None], dtype=np.int64)
     if len(kept) < len(paths):
-        log.warning("skipped %d unreadable or wrongly sized images of %d", len(paths) - len(kept), len(paths))
+        log.warning("skipped %d unreadable or wrongly sized images of %d (decompression bombs count as wrongly "
+                    "sized)", len(paths) - len(kept), len(paths))
     if len(kept) == 0:
         raise ValueError(f"{description}: no readable images")
     return np.stack([faces[index] for index in kept]), kept

@@ -107,12 +107,16 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     history = []  # per epoch: the metrics logged to DVCLive, replayed on resume so the curves are whole
     saved_epoch = None
     if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
-        if device.type == "cuda" and state.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(state["cuda_rng"], device)
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            generator.set_state(state["generator"])
+            torch.set_rng_state(state["torch_rng"])
+            if device.type == "cuda" and state.get("cuda_rng") is not None:
+                torch.cuda.set_rng_state(state["cuda_rng"], device)
+        except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            raise ValueError(f"{checkpoint}: unreadable training checkpoint ({_first_line(error)}); delete it to "
+                             "train from the start") from error
         history, saved_epoch = state["history"], state["epoch"]
 
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
@@ -187,17 +191,48 @@ def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-        saved, epoch = state["settings"], state["epoch"]
-    except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, pickle.UnpicklingError) as error:
         raise ValueError(f"{path}: unreadable training checkpoint ({_first_line(error)}); delete it to train "
                          "from the start") from error
+    problem = _checkpoint_problem(state, ("settings", "epoch"))  # enough to tell whether it is this run's
+    if problem:
+        raise ValueError(f"{path}: unreadable training checkpoint ({problem}); delete it to train from the start")
+    saved, epoch = state["settings"], state["epoch"]
     if saved != settings or not 0 < epoch < epochs:
         changed = sorted(key for key in settings.keys() | saved.keys() if saved.get(key) != settings.get(key))
         reason = f"settings differ: {changed}" if changed else f"epoch {epoch} is not before {epochs}"
         print(f"{path}: not resumed ({reason}); training from the start", file=sys.stderr)
         return None
+    problem = _checkpoint_problem(state, tuple(CHECKPOINT_TYPES))
+    if problem:
+        raise ValueError(f"{path}: unreadable training checkpoint ({problem}); delete it to train from the start")
     print(f"{path}: resuming after epoch {epoch} of {epochs}", file=sys.stderr)
     return state
+
+
+CHECKPOINT_TYPES = {"settings": dict, "epoch": int, "history": list, "model": dict, "optimizer": dict,
+                    "generator": torch.Tensor, "torch_rng": torch.Tensor}
+
+
+def _checkpoint_problem(state, keys: tuple[str, ...]) -> str | None:
+    """What makes a loaded training checkpoint unusable (a missing key, a wrong type among `keys`), or None."""
+    if not isinstance(state, dict):
+        return f"expected a dict, got {type(state).__name__}"
+    missing = [key for key in keys if key not in state]
+    if missing:
+        return f"missing {missing}"
+    wrong = [f"{key} is {type(state[key]).__name__}, not {CHECKPOINT_TYPES[key].__name__}" for key in keys
+             if not isinstance(state[key], CHECKPOINT_TYPES[key])
+             or (CHECKPOINT_TYPES[key] is int and isinstance(state[key], bool))]
+    if wrong:
+        return "; ".join(wrong[:3])
+    if "history" not in keys:
+        return None
+    if not all(isinstance(metrics, dict) for metrics in state["history"]):
+        return "history is not a list of per-epoch metrics"
+    if state["epoch"] != len(state["history"]):
+        return f"epoch {state['epoch']} with {len(state['history'])} epochs of history"
+    return None
 
 
 @torch.no_grad()
@@ -225,7 +260,8 @@ def load_model(model_path: str | Path, device: torch.device | None = None) -> Be
         checkpoint = torch.load(model_path, map_location=device, weights_only=True)
         model = BetaVAE(**checkpoint["architecture"])
         model.load_state_dict(checkpoint["state_dict"])
-    except (OSError, RuntimeError, KeyError, EOFError, TypeError, pickle.UnpicklingError) as error:
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, AttributeError, MemoryError,
+            OverflowError, pickle.UnpicklingError) as error:
         raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({_first_line(error)})") from error
     broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
     if broken:
