@@ -72,6 +72,21 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def path_relation(path: str | os.PathLike, other: str | os.PathLike) -> str | None:
+    """How `path` stands to `other`, both resolved: "is", "is inside" or "holds" it; None when apart."""
+    path, other = Path(path).resolve(), Path(other).resolve()
+    return "is" if path == other else "is inside" if other in path.parents else "holds" if path in other.parents else None
+
+
+def refuse_overlap(source: str | os.PathLike, output: str | os.PathLike, source_option: str, output_option: str) -> None:
+    """A ValueError when `output` is `source`, inside it, or holds it: preparation writes its output
+    atomically, replacing what is there, and must never remove or overwrite input data."""
+    where = path_relation(output, source)
+    if where:
+        raise ValueError(f"{output}: {output_option} {where} the input data {source_option} {source}; "
+                         "refusing to write there (choose an output outside the data)")
+
+
 def _permit_as_usual(path: str | os.PathLike, mode: int) -> None:
     """Give a temporary the permissions a plain open() would (`mode` less the umask): mkstemp makes it
     private (0600), and the renamed output would stay unreadable to a teammate or a web server."""

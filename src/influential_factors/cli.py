@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .artifacts import refuse_overlap
+
 
 def _prepare_mnist(args) -> None:
     from .datasets import prepare_mnist
@@ -416,17 +418,6 @@ def _validate_params(args) -> None:
 
     load_params(args.params, args.schema)
     print(f"{args.params}: valid")
-
-
-def refuse_overlap(source: str | Path, output: str | Path, source_option: str, output_option: str) -> None:
-    """A ValueError when `output` is `source`, inside it, or holds it (resolved paths): preparation writes
-    its output atomically, replacing what is there, and must never remove or overwrite input data."""
-    source, output = Path(source), Path(output)
-    reading, writing = source.resolve(), output.resolve()
-    if reading == writing or reading in writing.parents or writing in reading.parents:
-        where = ("is" if reading == writing else "is inside" if reading in writing.parents else "holds")
-        raise ValueError(f"{output}: {output_option} {where} the input data {source_option} {source}; "
-                         "refusing to write there (choose an output outside the data)")
 
 
 def _finite_float(text: str) -> float:

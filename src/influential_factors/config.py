@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from .artifacts import path_relation
 from .layout import OUTPUT_FOLDERS  # a real-data root equal to, inside or containing one could be overwritten
 
 DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
@@ -293,14 +294,12 @@ def root_overlap_errors(params: dict, project: str | Path | None = None) -> list
         root = _section(data, name, "root")
         if not isinstance(root, str) or not root or "\x00" in root:
             continue
-        try:
-            resolved = (base / root).resolve()
-        except (OSError, RuntimeError):  # a symlink loop: not a folder the workflow writes either
-            continue
         for folder in OUTPUT_FOLDERS:
-            output = (base / folder).resolve()
-            relation = ("is" if resolved == output else "lies inside" if output in resolved.parents
-                        else "contains" if resolved in output.parents else None)
+            try:
+                relation = path_relation(base / root, base / folder)
+            except (OSError, RuntimeError):  # a symlink loop: not a folder the workflow writes either
+                break
+            relation = {"is inside": "lies inside", "holds": "contains"}.get(relation, relation)
             if relation:
                 errors.append(f"data.{name}.root: {short(root)} {relation} the workflow's output folder {folder} "
                               f"(its files could be overwritten or deleted); keep real data elsewhere")
