@@ -22,3 +22,12 @@ rule all:
         ESTIMATOR_BENCHMARK + ".csv",
         ESTIMATOR_BENCHMARK_METRICS,
         TABLES_PAGE,
+
+
+# dvc.yaml is generated from these rules and params.yaml (what DVC reads): rewritten here when stale, so
+# that `dvc repro` runs what `snakemake` would (influential_factors.dvc_stages).
+from influential_factors.config import load_params
+from influential_factors.dvc_stages import sync_dvc_yaml
+
+sync_dvc_yaml(workflow, config, load_params(Path(workflow.basedir) / "params.yaml", SCHEMA),
+              Path(workflow.basedir) / "dvc.yaml")

@@ -1,76 +1,146 @@
-"""dvc.yaml is generated from params.yaml: the committed file is the generator's output, only the selected
-datasets get stages, real-data roots are dependencies, and a stale dvc.yaml stops `dvc repro` before any job."""
+"""dvc.yaml is generated from the Snakemake rules and params.yaml: the committed file is the generator's
+output, only the selected datasets get stages, real raw files are dependencies, code dependencies are the
+import closure of what each stage runs, and a stale dvc.yaml stops `dvc repro` before any job."""
 
 import copy
+import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
 
 from conftest import REPO
+from influential_factors.code_deps import module_file, subcommand_modules
 from influential_factors.config import load_params
-from influential_factors.dvc_stages import StaleDvcYaml, check_dvc_yaml, dvc_stages, render, write_dvc_yaml
+from influential_factors.dvc_stages import StaleDvcYaml, dvc_stages, loaded_workflow, render, sync_dvc_yaml
 from workflow_project import ScratchProject
 
+SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
 
-def _names(params):
-    return set(dvc_stages(params))
+
+def _stages_of(root, params=None):
+    """The stages (name -> dvc.yaml entry) of the workflow in `root` under its params.yaml (or `params`)."""
+    params = params or load_params(root / "params.yaml", SCHEMA)
+    with loaded_workflow(root / "Snakefile") as workflow:
+        return {name: entry for name, (_, entry) in dvc_stages(workflow, params).items()}
+
+
+def _scratch(tmp_path, venv_bin, **changes):
+    """A scratch copy of the workflow whose params.yaml is the repository's with `changes` (section -> dict)."""
+    project = ScratchProject(tmp_path, venv_bin)
+    params = load_params(REPO / "params.yaml", SCHEMA)
+    for section, values in changes.items():
+        params[section] = values if not isinstance(values, dict) else params[section] | values
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    project.run("python", "-m", "influential_factors.dvc_stages")
+    return project
+
+
+def _body(entry):
+    return entry.get("do", entry)
 
 
 def test_committed_dvc_yaml_is_the_generators_output():
-    """Fails when dvc.yaml is edited by hand or the generator changes without regenerating it."""
-    assert (REPO / "dvc.yaml").read_text() == render(load_params(REPO / "params.yaml", REPO / "workflow/schemas/params.schema.yaml"))
+    """Fails when dvc.yaml is edited by hand, or rules, params or code change without regenerating it."""
+    params = load_params(REPO / "params.yaml", SCHEMA)
+    with loaded_workflow(REPO / "Snakefile") as workflow:
+        assert (REPO / "dvc.yaml").read_text() == render(workflow, params)
 
 
-def test_only_the_selected_datasets_get_stages(default_params):
-    params = copy.deepcopy(default_params)
-    params["datasets"] = ["mnist"]
-    names = _names(params)
+def test_stages_are_read_off_the_rules():
+    stages = _stages_of(REPO)
+    train = _body(stages["train_mnist"])
+    assert train["cmd"] == ("snakemake --cores all --rerun-incomplete --allowed-rules train_vae -- "
+                            "results/models/mnist/beta${item}/model.pt")
+    assert train["deps"][:2] == ["data/processed/mnist.npz", "workflow/rules/train.smk"]
+    assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
+    assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
+    assert _body(stages["ablate_mnist"])["metrics"] == [{"results/metrics/mnist/beta${item}.json": {"cache": False}}]
+    summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
+    assert "foreach" not in summary and {"results/mi/mnist", "results/tables/mnist"} <= set(summary["deps"])
+    assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
+    for name, entry in stages.items():
+        command = _body(entry)["cmd"]
+        assert (command if isinstance(command, str) else command[0]).startswith(
+            "snakemake --cores all --rerun-incomplete --allowed-rules "), name
+        assert not any(dep.startswith("/") for dep in _body(entry)["deps"]), name
+
+
+def test_code_deps_are_the_import_closure_of_the_subcommand():
+    stages = _stages_of(REPO)
+    estimators = _body(stages["estimators_mnist"])["deps"]
+    assert module_file("mi") in estimators  # comparison.py and estimators.py import it (the copy missed it)
+    assert module_file("cli") in estimators
+    information = _body(stages["information_mnist"])["deps"]
+    assert module_file("figures") in information and module_file("neural_mi") not in information
+
+
+@pytest.mark.parametrize("subcommand", ["prepare-mnist", "train-vae", "encode", "estimate-mi", "compare-estimators",
+                                        "ablate-topk", "plot-traversals", "classify-topk", "emotion-factors"])
+def test_static_closure_holds_every_module_a_subcommand_loads(subcommand):
+    """Running the subcommand's handler (it fails on the dummy options after its imports) loads only modules
+    that the static closure lists."""
+    code = ("import sys, argparse\nfrom influential_factors import cli\n"
+            f"parser = cli.build_parser()\nhandler = [a for a in parser._subparsers._group_actions[0].choices.items()"
+            f" if a[0] == {subcommand!r}][0][1].get_default('run')\n"
+            "try:\n    handler(argparse.Namespace())\nexcept Exception:\n    pass\n"
+            "print(' '.join(sorted(m.split('.', 1)[1] for m in sys.modules if m.startswith('influential_factors.'))))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                cwd=REPO).stdout.split())
+    assert "cli" in loaded and loaded <= subcommand_modules(subcommand)
+
+
+def test_only_the_selected_datasets_get_stages(tmp_path, venv_bin):
+    _scratch(tmp_path, venv_bin, datasets=["mnist"])
+    names = set(_stages_of(tmp_path))
     assert {name for name in names if name.endswith(("_celeba", "_deap", "_shapes"))} == set()
     assert {"prepare_mnist", "train_mnist", "ablate_mnist", "summary_mnist", "compare_paper", "report"} <= names
-    params["datasets"] = ["celeba"]
-    assert "compare_paper" not in _names(params)  # it compares MNIST and DEAP only
-    assert _names(default_params) >= {f"train_{d}" for d in ("mnist", "celeba", "deap", "shapes")}
 
 
-def test_every_stage_runs_snakemake_and_resumes_a_killed_run(default_params):
-    for name, entry in dvc_stages(default_params).items():
-        stage = entry["stage"].get("do", entry["stage"])
-        command = stage["cmd"][0] if isinstance(stage["cmd"], list) else stage["cmd"]
-        assert command.startswith("snakemake --cores all --rerun-incomplete --allowed-rules "), name
+def test_real_raw_files_are_dependencies_of_their_preparation(tmp_path, venv_bin):
+    from test_datasets import fake_mnist_root
+    from influential_factors.deap_simulator import simulate_deap
+
+    raw = tmp_path / "my data"
+    fake_mnist_root(raw / "mnïst", n_train=20, n_test=10)
+    simulate_deap(raw / "deap", subjects=1, trials=4, seed=0)
+    project = tmp_path / "project"
+    project.mkdir()
+    data = load_params(REPO / "params.yaml", SCHEMA)["data"]
+    data["mnist"]["root"], data["deap"]["root"], data["deap"]["subjects"] = str(raw / "mnïst"), str(raw / "deap"), [1]
+    _scratch(project, venv_bin, data=data)
+    stages = _stages_of(project)
+    mnist_deps = stages["prepare_mnist"]["deps"]
+    assert str(raw / "mnïst" / "MNIST" / "raw" / "t10k-images-idx3-ubyte") in mnist_deps
+    assert stages["prepare_deap"]["deps"][0] == str(raw / "deap" / "s01.dat")
+    assert "simulate_deap" not in stages["prepare_deap"]["cmd"]
 
 
-@pytest.mark.parametrize("dataset", ["mnist", "celeba", "deap"])
-def test_a_real_data_root_is_a_dependency_of_its_preparation(default_params, dataset, tmp_path):
-    root = tmp_path / "my data" / dataset
-    params = copy.deepcopy(default_params)
-    stage = dvc_stages(params)[f"prepare_{dataset}"]["stage"]
-    assert not any("my data" in dep for dep in stage["deps"])
-    params["data"][dataset]["root"] = str(root)
-    stage = dvc_stages(params)[f"prepare_{dataset}"]["stage"]
-    assert stage["deps"][0] == str(root)
-    assert yaml.safe_load(render(params))["stages"][f"prepare_{dataset}"]["deps"][0] == str(root)  # quoted as needed
-
-
-def test_a_stale_dvc_yaml_is_rewritten_and_stops_dvc(default_params, tmp_path, monkeypatch):
+def test_a_stale_dvc_yaml_is_rewritten_and_stops_dvc(tmp_path, monkeypatch):
+    params = load_params(REPO / "params.yaml", SCHEMA)
     path = tmp_path / "dvc.yaml"
-    assert write_dvc_yaml(default_params, path) and not write_dvc_yaml(default_params, path)
-    params = copy.deepcopy(default_params)
-    params["datasets"] = ["mnist"]
-    monkeypatch.delenv("DVC_STAGE", raising=False)
-    check_dvc_yaml(params, path)  # plain Snakemake: rewritten, the run goes on
-    assert path.read_text() == render(params)
-    monkeypatch.setenv("DVC_STAGE", "prepare_celeba")
-    check_dvc_yaml(params, path)  # up to date: nothing to say
-    with pytest.raises(StaleDvcYaml, match="run `dvc repro` again"):
-        check_dvc_yaml(default_params, path)
-    assert path.read_text() == render(default_params)
+    path.write_text("stages: {}\n")
+    with loaded_workflow(REPO / "Snakefile") as workflow:
+        monkeypatch.delenv("DVC_STAGE", raising=False)
+        sync_dvc_yaml(workflow, params, params, path)  # plain Snakemake: rewritten, the run goes on
+        assert path.read_text() == render(workflow, params)
+        monkeypatch.setenv("DVC_STAGE", "prepare_mnist")
+        sync_dvc_yaml(workflow, params, params, path)  # up to date: nothing to say
+        other = copy.deepcopy(params)
+        other["analysis"]["influential_threshold"] = 0.5
+        sync_dvc_yaml(workflow, other, params, path)  # a --config override: the rules describe another run
+        path.write_text("stages: {}\n")
+        with pytest.raises(StaleDvcYaml, match="run `dvc repro` again"):
+            sync_dvc_yaml(workflow, params, params, path)
+        assert path.read_text() == render(workflow, params)
 
 
 @pytest.mark.slow
 def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     """params.yaml selects MNIST alone and names a bad CelebA root: the first `dvc repro` stops before any
-    job, dvc.yaml then holds MNIST's stages only (the unused bad root is never read)."""
+    job, and dvc.yaml then holds MNIST's stages only (the unused bad root is never read)."""
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     params = project.params
@@ -83,12 +153,13 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
     assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",
-                      "figures_mnist", "summary_mnist", "benchmark_estimators", "compare_paper", "report"}
+                      "information_mnist", "traversals_mnist", "topk_generation_mnist", "summary_mnist",
+                      "benchmark_estimators", "compare_paper", "report"}
 
 
 @pytest.mark.slow
 def test_new_raw_files_rerun_their_preparation_in_dvc(tmp_path, venv_bin):
-    """Replacing a file under data.mnist.root makes `dvc status` list prepare_mnist: the root is a dependency."""
+    """Replacing a file under data.mnist.root makes `dvc status` list prepare_mnist: its raw files are deps."""
     from test_datasets import _write_idx, fake_mnist_root
     import numpy as np
 
@@ -107,6 +178,50 @@ def test_new_raw_files_rerun_their_preparation_in_dvc(tmp_path, venv_bin):
     _write_idx(root / "MNIST" / "raw" / "t10k-images-idx3-ubyte", images, 0x08)
     status = project.run("dvc", "status", "prepare_mnist")
     assert "prepare_mnist" in status and "modified" in status and str(root) in status
+
+
+def _placeholders(root, stages):
+    """An empty file (or folder) at every path the stages read or write, so `dvc commit` can record them."""
+    for entry in stages.values():
+        body = _body(entry)
+        betas = ["1"] if "foreach" in entry else [None]
+        paths = list(body["deps"]) + [next(iter(item)) if isinstance(item, dict) else item
+                                      for key in ("outs", "metrics", "plots") for item in body.get(key, [])]
+        for beta in betas:
+            for path in paths:
+                target = root / (path.replace("${item}", beta) if beta else path)
+                if target.exists():
+                    continue
+                if target.suffix or target.name.endswith(".dat"):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text("placeholder\n")
+                else:
+                    target.mkdir(parents=True, exist_ok=True)
+                    (target / "placeholder").write_text("placeholder\n")
+
+
+@pytest.mark.slow
+def test_a_changed_module_stales_exactly_the_stages_that_import_it(tmp_path, venv_bin):
+    """For every module of the package: appending a comment makes `dvc status` name exactly the stages whose
+    commands import it, directly or not, and no others."""
+    project = _scratch(tmp_path, venv_bin, datasets=["mnist", "deap", "shapes"],
+                       vae={name: dict(load_params(REPO / "params.yaml", SCHEMA)["vae"][name], betas=[1])
+                            for name in ("mnist", "celeba", "deap", "shapes")})
+    project.run("dvc", "init", "-q", "--force")
+    stages = _stages_of(tmp_path)
+    _placeholders(tmp_path, stages)
+    project.run("dvc", "commit", "--force")  # writes .gitignore files into folders that stages over the grid
+    project.run("dvc", "commit", "--force")  # depend on: the second commit records those folders as they stay
+    assert "up to date" in project.run("dvc", "status")
+    for path in sorted((tmp_path / "src" / "influential_factors").glob("*.py")):
+        relative = str(path.relative_to(tmp_path))
+        expected = {name + ("@1" if "foreach" in entry else "") for name, entry in stages.items()
+                    if relative in _body(entry)["deps"]}
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# a comment\n")
+        changed = set(json.loads(project.run("dvc", "status", "--json")))
+        path.write_bytes(original)
+        assert changed == expected, relative
 
 
 @pytest.mark.slow

@@ -39,6 +39,14 @@ DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, gr
 DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions
 DEAP_GROUND_TRUTH = f"{DEAP_PROCESSED}/ground_truth.json"  # the simulator's planted patterns; real DEAP has none
 DEAP_SIMULATED = "data/raw/deap_simulated"  # DEAP's format, simulated when data.deap.root is null
+DEAP_SIMULATED_TRUTH = f"{DEAP_SIMULATED}/ground_truth.json"  # the patterns the simulator planted
+
+LOGS = "results/logs"  # one log per job: results/logs/<rule>/<wildcards>.log (what the job printed, also on failure)
 
 # Every folder the workflow writes into (and may replace): a real-data root must stay clear of them.
 OUTPUT_FOLDERS = ("data/processed", DEAP_SIMULATED, "results", ".snakemake", ".dvc")
+
+
+def for_dataset(pattern: str, dataset: str) -> str:
+    """`pattern` for one dataset, other wildcards left in place: for_dataset(POSTERIORS, "deap")."""
+    return pattern.replace("{dataset}", dataset)

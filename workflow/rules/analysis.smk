@@ -2,6 +2,9 @@
 # images: reconstruction; Table 2 for DEAP: emotion accuracy).
 
 
+PARAMS_READ["encode"] = []
+
+
 rule encode:
     wildcard_constraints:
         dataset=IMAGE_DATASETS,
@@ -10,8 +13,13 @@ rule encode:
         data=PROCESSED,
     output:
         POSTERIORS,
+    log:
+        job_log("encode", "{dataset}_beta{beta}"),
     shell:
-        "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test"
+        "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["estimate_mi"] = ["analysis.influential_threshold"]
 
 
 rule estimate_mi:
@@ -22,25 +30,35 @@ rule estimate_mi:
     params:
         stem=INFORMATION,
         threshold=config["analysis"]["influential_threshold"],
+    log:
+        job_log("estimate_mi", "{dataset}_beta{beta}"),
     shell:
         "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q}"
-        " --threshold {params.threshold:q}"
+        " --threshold {params.threshold:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["mutual_information_gap"] = []
 
 
 rule mutual_information_gap:
     """The synthetic benchmark on a trained VAE: how many influential factors for the K true ones, and MIG."""
     input:
-        posteriors="results/latents/shapes/beta{beta}.npz",
-        information="results/mi/shapes/beta{beta}.csv",
-        data="data/processed/shapes.npz",
+        posteriors=for_dataset(POSTERIORS, "shapes"),
+        information=for_dataset(INFORMATION, "shapes") + ".csv",
+        data=for_dataset(PROCESSED, "shapes"),
     output:
         multiext(MIG, ".csv", ".parquet", ".md"),
         metrics=MIG_METRICS,
     params:
         stem=MIG,
+    log:
+        job_log("mutual_information_gap", "beta{beta}"),
     shell:
         "influential-factors mig --posteriors {input.posteriors:q} --information {input.information:q}"
-        " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"
+        " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["compare_estimators"] = ["seed", "analysis.influential_threshold", "analysis.estimators.mixture_samples", "analysis.estimators.infonce_factors"]
 
 
 rule compare_estimators:
@@ -57,10 +75,15 @@ rule compare_estimators:
         threshold=config["analysis"]["influential_threshold"],
         settings=estimator_settings(),
     threads: workflow.cores
+    log:
+        job_log("compare_estimators", "{dataset}_beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors compare-estimators --posteriors {input:q}"
         " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
-        " --threshold {params.threshold:q} {params.settings:q}"
+        " --threshold {params.threshold:q} {params.settings:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["benchmark_estimators"] = ["seed", "analysis.estimators.benchmark_samples", "analysis.estimators.infonce_factors"]
 
 
 rule benchmark_estimators:
@@ -74,22 +97,32 @@ rule benchmark_estimators:
         infonce="--infonce" if config["analysis"]["estimators"]["infonce_factors"] else "",
         seed=config["seed"],
     threads: workflow.cores
+    log:
+        job_log("benchmark_estimators"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors benchmark-estimators --output-stem {params.stem:q}"
-        " --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q} {params.infonce:q}"
+        " --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q} {params.infonce:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["encode_videos"] = []
 
 
 rule encode_videos:
     input:
-        model="results/models/deap/beta{beta}/model.pt",
+        model=for_dataset(MODEL, "deap"),
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
     output:
-        "results/latents/deap/beta{beta}.npz",
+        for_dataset(POSTERIORS, "deap"),
     params:
         folder=DEAP_PROCESSED,
+    log:
+        job_log("encode_videos", "beta{beta}"),
     shell:
-        "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q}"
+        "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["ablate_topk"] = ["analysis.topk_percent"]
 
 
 rule ablate_topk:
@@ -106,19 +139,24 @@ rule ablate_topk:
     params:
         stem=TABLE1,
         percents=config["analysis"]["topk_percent"],
+    log:
+        job_log("ablate_topk", "{dataset}_beta{beta}"),
     shell:
         "influential-factors ablate-topk --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q}"
-        " --output-stem {params.stem:q} --metrics {output.metrics:q} --percents {params.percents:q}"
+        " --output-stem {params.stem:q} --metrics {output.metrics:q} --percents {params.percents:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["classify_topk"] = ["classifier", "analysis.topk_percent_emotion"]
 
 
 rule classify_topk:
     input:
-        posteriors="results/latents/deap/beta{beta}.npz",
-        information="results/mi/deap/beta{beta}.csv",
+        posteriors=for_dataset(POSTERIORS, "deap"),
+        information=for_dataset(INFORMATION, "deap") + ".csv",
     output:
         multiext(TABLE2, ".csv", ".parquet", ".md"),
-        metrics="results/metrics/deap/beta{beta}.json",
+        metrics=for_dataset(METRICS, "deap"),
     params:
         stem=TABLE2,
         percents=config["analysis"]["topk_percent_emotion"],
@@ -126,12 +164,14 @@ rule classify_topk:
         seeds=config["classifier"]["seeds"],
         retrain="--retrain" if config["classifier"]["retrain"] else "",
     threads: workflow.cores
+    log:
+        job_log("classify_topk", "beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors classify-topk --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"
         " --percents {params.percents:q} --seeds {params.seeds:q} {params.retrain:q}"
         " --hidden {params.classifier[hidden]:q} --epochs {params.classifier[epochs]:q}"
-        " --batch-size {params.classifier[batch_size]:q} --lr {params.classifier[lr]:q}"
+        " --batch-size {params.classifier[batch_size]:q} --lr {params.classifier[lr]:q} 2>&1 | tee {log:q}"
 
 
 rule deap_emotion:

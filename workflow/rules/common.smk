@@ -2,24 +2,26 @@
 import sys
 from pathlib import Path
 
-from influential_factors.config import load_params, validate_params
-from influential_factors.dvc_stages import check_dvc_yaml
+from influential_factors.config import validate_params
 from influential_factors.snakemake_locks import release_stale_locks
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
 # Every config file Snakemake read (params.yaml, --configfile) is also checked for repeated keys, which
 # Snakemake would silently resolve to the last.
 validate_params(config, SCHEMA, files=workflow.configfiles)
-# dvc.yaml is generated from params.yaml (what DVC reads), so `dvc repro` runs what these parameters say.
-check_dvc_yaml(load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml")
 if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_locks():
     print("Removed the lock of a Snakemake run that is no longer running (killed?).", file=sys.stderr)
 
+from influential_factors.deap import subject_path
 from influential_factors.layout import *  # every path pattern of the DAG
 
 wildcard_constraints:
     dataset="[a-z]+",
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
+
+# The params.yaml keys each rule's command reads, declared beside the rule ({dataset}: the job's): the
+# params of its DVC stage (influential_factors.dvc_stages), so that changing a key re-runs what reads it.
+PARAMS_READ = {}
 
 # The simulator's planted patterns, copied beside the videos; real DEAP has none.
 DEAP_TRUTH = [] if config["data"]["deap"]["root"] else [DEAP_GROUND_TRUTH]
@@ -38,6 +40,12 @@ SHAPES_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_ME
 DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
                    figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
                    + [FIGURE5 + ".png", EMOTION_METRICS])
+
+
+def job_log(rule_name, wildcards=""):
+    """The log of one job of `rule_name` (its command's output, kept when it fails: on SLURM too):
+    results/logs/<rule>.log, or results/logs/<rule>/<wildcards>.log for a rule with wildcards."""
+    return f"{LOGS}/{rule_name}/{wildcards}.log" if wildcards else f"{LOGS}/{rule_name}.log"
 
 
 def betas(dataset):

@@ -18,39 +18,49 @@ def mnist_raw_files(wildcards):
     return [str(path) for name in names for path in (raw / name, raw / f"{name}.gz") if path.is_file()]
 
 
+PARAMS_READ["prepare_mnist"] = ["seed", "data.mnist"]
+
+
 rule prepare_mnist:
     input:
         mnist_raw_files,
     output:
-        "data/processed/mnist.npz",
+        for_dataset(PROCESSED, "mnist"),
     params:
         root=lambda w: ["--root", config["data"]["mnist"]["root"]] if config["data"]["mnist"]["root"] else [],
         download="--download" if config["data"]["mnist"]["download"] else "",
         limit=lambda w: ["--limit", config["data"]["mnist"]["limit"]] if config["data"]["mnist"]["limit"] else [],
         split=config["data"]["mnist"]["split"],
         seed=config["seed"],
+    log:
+        job_log("prepare_mnist"),
     shell:
         "influential-factors prepare-mnist --output {output:q} {params.root:q} {params.download:q} {params.limit:q}"
-        " --split {params.split:q} --seed {params.seed:q}"
+        " --split {params.split:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
 
 
 def deap_subject_files(wildcards):
     """The sXX.dat files prepare_deap reads: the user's DEAP folder, else the simulated one."""
     deap = config["data"]["deap"]
     root = deap["root"] or DEAP_SIMULATED
-    return [f"{root}/s{subject:02d}.dat" for subject in deap["subjects"]]
+    return [str(subject_path(root, subject)) for subject in deap["subjects"]]
+
+
+PARAMS_READ["prepare_shapes"] = ["seed", "data.shapes"]
 
 
 rule prepare_shapes:
     """The synthetic benchmark's images: 5 known independent factors, drawn from the seed."""
     output:
-        "data/processed/shapes.npz",
+        for_dataset(PROCESSED, "shapes"),
     params:
         settings=config["data"]["shapes"],
         seed=config["seed"],
+    log:
+        job_log("prepare_shapes"),
     shell:
         "influential-factors prepare-shapes --output {output:q} --count {params.settings[count]:q}"
-        " --split {params.settings[split]:q} --seed {params.seed:q}"
+        " --split {params.settings[split]:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
 
 
 def celeba_raw_files(wildcards):
@@ -72,11 +82,14 @@ def celeba_raw_files(wildcards):
     return [str(layout.partition), str(layout.images)]
 
 
+PARAMS_READ["prepare_celeba"] = ["seed", "data.celeba"]
+
+
 rule prepare_celeba:
     input:
         celeba_raw_files,
     output:
-        "data/processed/celeba.npz",
+        for_dataset(PROCESSED, "celeba"),
     params:
         root=lambda w: ["--root", config["data"]["celeba"]["root"]] if config["data"]["celeba"]["root"] else [],
         limit=lambda w: ["--limit", config["data"]["celeba"]["limit"]] if config["data"]["celeba"]["limit"] else [],
@@ -85,24 +98,34 @@ rule prepare_celeba:
         split=config["data"]["celeba"]["split"],
         seed=config["seed"],
     threads: workflow.cores
+    log:
+        job_log("prepare_celeba"),
     shell:
         "influential-factors prepare-faces --output {output:q} {params.root:q} {params.limit:q} {params.skip:q}"
         " --crop {params.settings[crop]:q} --split-mode {params.settings[split_mode]:q} --split {params.split:q}"
-        " --seed {params.seed:q} --workers {threads:q}"
+        " --seed {params.seed:q} --workers {threads:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["simulate_deap"] = ["seed", "data.deap.subjects", "data.deap.simulated_trials"]
 
 
 rule simulate_deap:
     output:
-        [f"{DEAP_SIMULATED}/s{subject:02d}.dat" for subject in range(1, max(config["data"]["deap"]["subjects"]) + 1)],
-        truth=f"{DEAP_SIMULATED}/ground_truth.json",
+        [str(subject_path(DEAP_SIMULATED, subject)) for subject in range(1, max(config["data"]["deap"]["subjects"]) + 1)],
+        truth=DEAP_SIMULATED_TRUTH,
     params:
         folder=DEAP_SIMULATED,
         subjects=max(config["data"]["deap"]["subjects"]),
         trials=config["data"]["deap"]["simulated_trials"],
         seed=config["seed"],
+    log:
+        job_log("simulate_deap"),
     shell:
         "influential-factors simulate-deap --output-dir {params.folder:q} --subjects {params.subjects:q}"
-        " --trials {params.trials:q} --seed {params.seed:q}"
+        " --trials {params.trials:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["prepare_deap"] = ["seed", "data.deap"]
 
 
 rule prepare_deap:
@@ -124,8 +147,10 @@ rule prepare_deap:
         split=config["data"]["deap"]["split"],
         class_threshold=config["data"]["deap"]["class_threshold"],
         seed=config["seed"],
+    log:
+        job_log("prepare_deap"),
     shell:
         "influential-factors prepare-deap --raw {params.root:q} --output-dir {params.folder:q}"
         " --subjects {params.subjects:q} --montage {params.montage:q} {params.channels:q} {params.bands:q}"
         " --baseline {params.baseline:q} --grid-size {params.grid_size:q} --split {params.split:q}"
-        " --class-threshold {params.class_threshold:q} --seed {params.seed:q}"
+        " --class-threshold {params.class_threshold:q} --seed {params.seed:q} 2>&1 | tee {log:q}"

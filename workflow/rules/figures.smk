@@ -4,6 +4,9 @@
 # Every figure is marked for Snakemake's report (captions in workflow/report/); see report.smk.
 
 
+PARAMS_READ["plot_information"] = ["analysis.influential_threshold"]
+
+
 rule plot_information:
     input:
         INFORMATION + ".csv",
@@ -14,9 +17,14 @@ rule plot_information:
     params:
         threshold=config["analysis"]["influential_threshold"],
         title=lambda w: f"{w.dataset}, beta={w.beta}",
+    log:
+        job_log("plot_information", "{dataset}_beta{beta}"),
     shell:
         "influential-factors plot-information --information {input:q} --output {output:q}"
-        " --threshold {params.threshold:q} --title {params.title:q}"
+        " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["plot_traversals"] = ["analysis.traversals"]
 
 
 rule plot_traversals:
@@ -33,11 +41,16 @@ rule plot_traversals:
         settings=config["analysis"]["traversals"],
         scalp=lambda w: ["--topomap-meta", DEAP_META] if w.dataset == "deap" else [],
         title=lambda w: f"{w.dataset}, beta={w.beta}",
+    log:
+        job_log("plot_traversals", "{dataset}_beta{beta}"),
     shell:
         "influential-factors plot-traversals --model {input.model:q} --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output {output:q} --threshold {params.settings[threshold]:q}"
         " --max-factors {params.settings[max_factors]:q} --seed-images {params.settings[seed_images]:q}"
-        " {params.scalp:q} --title {params.title:q}"
+        " {params.scalp:q} --title {params.title:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["plot_topk_generation"] = ["analysis.topk_percent", "analysis.traversals.seed_images"]
 
 
 rule plot_topk_generation:
@@ -57,10 +70,15 @@ rule plot_topk_generation:
         percents=config["analysis"]["topk_percent"],
         images=config["analysis"]["traversals"]["seed_images"],
         title=lambda w: f"{w.dataset}, beta={w.beta}",
+    log:
+        job_log("plot_topk_generation", "{dataset}_beta{beta}"),
     shell:
         "influential-factors plot-topk-generation --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --output {output:q}"
-        " --percents {params.percents:q} --images {params.images:q} --title {params.title:q}"
+        " --percents {params.percents:q} --images {params.images:q} --title {params.title:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["summarize_betas"] = ["vae.{dataset}.betas", "analysis.influential_threshold"]
 
 
 rule summarize_betas:
@@ -80,10 +98,12 @@ rule summarize_betas:
         betas=lambda w: betas(w.dataset),
         threshold=config["analysis"]["influential_threshold"],
         title=lambda w: w.dataset,
+    log:
+        job_log("summarize_betas", "{dataset}"),
     shell:
         "influential-factors summarize-betas --betas {params.betas:q} --information {input.information:q}"
         " --tables {input.tables:q} --output-stem {params.stem:q} --figure {output.figure:q}"
-        " --threshold {params.threshold:q} --title {params.title:q}"
+        " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
 def paper_comparison_inputs(wildcards):
@@ -114,6 +134,9 @@ def paper_comparison_options(wildcards, input):
     return options
 
 
+PARAMS_READ["compare_paper"] = ["datasets", "data.mnist.root", "data.deap.root", "vae.mnist.betas", "vae.mnist.epochs", "vae.deap.betas", "vae.deap.epochs"]
+
+
 rule compare_paper:
     """The project's Table 1 (MNIST) and Table 2 (DEAP) next to the paper's numbers, with the data that made them."""
     input:
@@ -123,8 +146,13 @@ rule compare_paper:
     params:
         stem=PAPER_COMPARISON,
         options=paper_comparison_options,
+    log:
+        job_log("compare_paper"),
     shell:
-        "influential-factors compare-paper --output-stem {params.stem:q} {params.options:q}"
+        "influential-factors compare-paper --output-stem {params.stem:q} {params.options:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["emotion_factors"] = ["classifier", "analysis.emotion_factors"]
 
 
 rule emotion_factors:
@@ -152,6 +180,8 @@ rule emotion_factors:
         seeds=config["classifier"]["seeds"],
         title=lambda w: f"DEAP, beta={w.beta}",
     threads: workflow.cores
+    log:
+        job_log("emotion_factors", "beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors emotion-factors --model {input.model:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --data {params.folder:q} {params.truth:q}"
@@ -159,4 +189,4 @@ rule emotion_factors:
         " --n-factors {params.settings[count]:q} --min-loss-increase {params.settings[min_loss_increase]:q}"
         " --pattern-threshold {params.settings[pattern_threshold]:q} --title {params.title:q}"
         " --seeds {params.seeds:q} --hidden {params.classifier[hidden]:q} --epochs {params.classifier[epochs]:q}"
-        " --batch-size {params.classifier[batch_size]:q} --lr {params.classifier[lr]:q}"
+        " --batch-size {params.classifier[batch_size]:q} --lr {params.classifier[lr]:q} 2>&1 | tee {log:q}"

@@ -4,11 +4,16 @@
 # (run by the DVC stage `report` and `make report`, after the DAG is built).
 
 
+PARAMS_READ["tables_page"] = []
+
+
 rule tables_page:
     input:
         report_tables(),
     output:
         report(TABLES_PAGE, caption="../report/tables.rst", category="tables",
                labels={"figure": "every table, with the paper's numbers"}),
+    log:
+        job_log("tables_page"),
     shell:
-        "influential-factors tables-page --tables {input:q} --output {output:q} --title 'Influential factors: every table'"
+        "influential-factors tables-page --tables {input:q} --output {output:q} --title 'Influential factors: every table' 2>&1 | tee {log:q}"

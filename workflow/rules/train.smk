@@ -5,6 +5,9 @@
 # Every value reaches the shell quoted ({...:q}; a list: one quoted word per element).
 
 
+PARAMS_READ["train_vae"] = ["seed", "vae.{dataset}.sigma2_x", "vae.{dataset}.channels", "vae.{dataset}.hidden", "vae.{dataset}.latents", "vae.{dataset}.epochs", "vae.{dataset}.batch_size", "vae.{dataset}.lr", "vae.{dataset}.likelihood", "training.precision", "training.compile"]
+
+
 rule train_vae:
     input:
         processed_data,
@@ -20,10 +23,12 @@ rule train_vae:
         precision=config["training"]["precision"],
         compile="--compile" if config["training"]["compile"] else "",
     threads: workflow.cores
+    log:
+        job_log("train_vae", "{dataset}_beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors train-vae --data {params.data:q} --model {output.model:q}"
         " --live-dir {params.live_dir:q} --beta {wildcards.beta:q} --sigma2-x {params.vae[sigma2_x]:q}"
         " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
         " --epochs {params.vae[epochs]:q} --batch-size {params.vae[batch_size]:q} --lr {params.vae[lr]:q}"
         " --likelihood {params.vae[likelihood]:q} --seed {params.seed:q}"
-        " --checkpoint-every {config[training][checkpoint_every]:q} --precision {params.precision:q} {params.compile:q}"
+        " --checkpoint-every {config[training][checkpoint_every]:q} --precision {params.precision:q} {params.compile:q} 2>&1 | tee {log:q}"
