@@ -8,7 +8,8 @@ from influential_factors.deap import BANDS
 from influential_factors.deap_simulator import simulate_deap
 from influential_factors.deap_videos import load_videos, prepare_deap
 from influential_factors.encoding import encode_images, encode_videos, load_posteriors, posteriors_of_test_set
-from influential_factors.training import images_to_tensor, load_model, split_images, train_vae
+from influential_factors.models import images_to_tensor, load_model
+from influential_factors.training import split_images, train_vae
 
 
 @pytest.fixture(scope="module")

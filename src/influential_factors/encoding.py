@@ -12,7 +12,7 @@ from .artifacts import load_arrays, save_arrays
 from .datasets import SPLITS, load_split
 from .deap_videos import load_videos
 from .mi import non_finite_problem
-from .training import images_to_tensor, load_model
+from .models import images_to_tensor, load_model
 
 POSTERIOR_ARRAYS = ("mu", "logvar", "labels")
 
