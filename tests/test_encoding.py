@@ -9,7 +9,8 @@ from influential_factors.artifacts import save_arrays
 from influential_factors.deap import BANDS
 from influential_factors.deap_simulator import simulate_deap
 from influential_factors.deap_videos import load_videos, prepare_deap
-from influential_factors.encoding import Posteriors, encode_images, encode_videos, load_posteriors, posteriors_of_test_set
+from influential_factors.deap_encoding import encode_videos
+from influential_factors.encoding import Posteriors, encode_images, load_posteriors, posteriors_of_test_set
 from influential_factors.models import images_to_tensor, load_model
 from influential_factors.training import split_images, train_vae
 

@@ -198,7 +198,7 @@ def _ablate_topk(args) -> None:
 
 
 def _encode_videos(args) -> None:
-    from .encoding import encode_videos
+    from .deap_encoding import encode_videos
 
     count = encode_videos(args.model, args.data, args.output)
     print(f"{args.output}: posteriors of every frame of {count} videos")

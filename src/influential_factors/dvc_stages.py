@@ -110,7 +110,8 @@ def _model_stages(dataset: str) -> dict:
     live = str(Path(_paths(layout.TRAINING_SUMMARY, dataset)).parent)
     information = _paths(layout.INFORMATION, dataset)
     hyper = ["sigma2_x", "channels", "hidden", "latents", "epochs", "batch_size", "lr", "likelihood"]
-    encode_rule, encode_deps = ("encode_videos", [_rules("analysis")]) if dataset == "deap" else ("encode", [])
+    encode_rule, encode_deps = (("encode_videos", _code("deap_encoding") + [_rules("analysis")]) if dataset == "deap"
+                                else ("encode", []))
     estimators = _paths(layout.ESTIMATORS, dataset)
     agreement = _paths(layout.AGREEMENT, dataset)
     return {

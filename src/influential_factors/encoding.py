@@ -1,6 +1,6 @@
 """Encoding once: posterior means and log-variances of every test image, or of every frame of every
-DEAP video (the frame-wise VAE's codes, with the split beside them), saved for reuse, and
-`Posteriors`, the one type every later step reads them as."""
+DEAP video (the frame-wise VAE's codes, with the split beside them; deap_encoding.py), saved for
+reuse, and `Posteriors`, the one type every later step reads them as."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import torch
 
 from .artifacts import load_arrays, save_arrays
 from .datasets import SPLITS, load_split
-from .deap_videos import load_videos
 from .mi import non_finite_problem
 from .models import images_to_tensor, load_model
 
@@ -106,22 +105,6 @@ def encode_split(model_path: str | Path, data_path: str | Path, output: str | Pa
     mu, logvar = encode_images(model, images)
     Posteriors(mu, logvar, labels).save(output)
     return len(mu)
-
-
-def encode_videos(model_path: str | Path, video_dir: str | Path, output: str | Path, videos_per_batch: int = 16) -> int:
-    """Encode every frame of every video: `mu`, `logvar` (videos, frames, latents), `labels` (the
-    emotion classes) and the split's `train`, `val`, `test` video indices."""
-    model = load_model(model_path)
-    videos, meta = load_videos(video_dir)
-    mus, logvars = [], []
-    for start in range(0, len(videos), videos_per_batch):
-        chunk = np.array(videos[start:start + videos_per_batch])  # a writable copy of the memory map
-        mu, logvar = encode_images(model, chunk.reshape(-1, *chunk.shape[2:]))
-        mus.append(mu.reshape(len(chunk), chunk.shape[1], -1))
-        logvars.append(logvar.reshape(len(chunk), chunk.shape[1], -1))
-    Posteriors(np.concatenate(mus), np.concatenate(logvars), meta["classes"],
-               {split: meta[split] for split in SPLITS}).save(output)
-    return len(videos)
 
 
 def posteriors_of_test_set(posteriors: Posteriors) -> tuple[np.ndarray, np.ndarray]:
