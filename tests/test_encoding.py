@@ -1,14 +1,18 @@
-"""Encoding DEAP videos frame by frame, and training the frame-wise VAE on the video folder."""
+"""Encoding DEAP videos frame by frame, training the frame-wise VAE on the video folder, and the
+Posteriors every later step reads."""
 
 import numpy as np
 import pytest
 import torch
 
+from influential_factors.artifacts import save_arrays
 from influential_factors.deap import BANDS
 from influential_factors.deap_simulator import simulate_deap
 from influential_factors.deap_videos import load_videos, prepare_deap
-from influential_factors.encoding import encode_images, encode_videos, load_posteriors, posteriors_of_test_set
-from influential_factors.training import images_to_tensor, load_model, split_images, train_vae
+from influential_factors.deap_encoding import encode_videos
+from influential_factors.encoding import Posteriors, encode_images, load_posteriors, posteriors_of_test_set
+from influential_factors.models import images_to_tensor, load_model
+from influential_factors.training import split_images, train_vae
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +49,59 @@ def test_encoded_videos_keep_frames_labels_and_split(videos_and_model):
     test_mu, test_logvar = posteriors_of_test_set(posteriors)
     assert test_mu.shape == test_logvar.shape == (len(meta["test"]) * 63, 5)
     np.testing.assert_array_equal(test_mu[:63], posteriors["mu"][meta["test"][0]])
+
+
+def _posteriors(videos: bool) -> Posteriors:
+    rng = np.random.default_rng(0)
+    shape = (6, 4, 3) if videos else (6, 3)
+    splits = {"train": np.array([0, 5, 2]), "val": np.array([4]), "test": np.array([3, 1])} if videos else None
+    return Posteriors(rng.normal(size=shape).astype(np.float32), rng.normal(size=shape).astype(np.float32),
+                      np.arange(6) % 4, splits)
+
+
+@pytest.mark.parametrize("videos", [False, True], ids=["images", "videos"])
+def test_posteriors_round_trip_in_the_same_file_format(videos, tmp_path):
+    posteriors = _posteriors(videos)
+    posteriors.save(tmp_path / "latents.npz")
+    names = ["mu", "logvar", "labels"] + (["train", "val", "test"] if videos else [])
+    save_arrays(tmp_path / "plain.npz", **{name: posteriors[name] for name in names})  # the format before the type
+    assert (tmp_path / "latents.npz").read_bytes() == (tmp_path / "plain.npz").read_bytes()
+    loaded = load_posteriors(tmp_path / "latents.npz")
+    assert loaded.videos is videos and loaded.factors == 3 and list(loaded.arrays()) == names
+    for name in names:
+        np.testing.assert_array_equal(loaded[name], posteriors[name])
+
+
+def test_image_posteriors_are_the_test_codes_and_have_no_trials():
+    posteriors = _posteriors(videos=False)
+    mu, logvar = posteriors.test_codes()
+    assert mu is posteriors.mu and logvar is posteriors.logvar
+    with pytest.raises(ValueError, match="per-trial codes need encoded videos"):
+        posteriors.per_trial("train")
+
+
+def test_video_posteriors_give_the_test_frames_flat_and_the_codes_per_trial():
+    posteriors = _posteriors(videos=True)
+    mu, logvar = posteriors.test_codes()
+    assert mu.shape == logvar.shape == (2 * 4, 3)
+    np.testing.assert_array_equal(mu, np.concatenate([posteriors.mu[3], posteriors.mu[1]]))
+    np.testing.assert_array_equal(logvar[4:], posteriors.logvar[1])
+    codes, labels = posteriors.per_trial("train")
+    np.testing.assert_array_equal(codes, posteriors.mu[[0, 5, 2]])
+    np.testing.assert_array_equal(labels, [0, 1, 2])
+
+
+@pytest.mark.parametrize("arrays, problem", [
+    (dict(mu=np.zeros((5, 2, 3, 4)), logvar=np.zeros((5, 2, 3, 4)), labels=np.zeros(5)), r"mu \(5, 2, 3, 4\)"),
+    (dict(mu=np.zeros(5), logvar=np.zeros(5), labels=np.zeros(5)), r"mu \(5,\), logvar \(5,\)"),
+    (dict(mu=np.zeros((5, 3)), logvar=np.zeros((5, 3)), labels=np.zeros(4)), r"labels \(4,\) disagree"),
+    (dict(mu=np.zeros((5, 3)), logvar=np.zeros((5, 3)), labels=np.array(1)), r"labels \(\) disagree"),
+    (dict(mu=np.zeros((5, 2, 3)), logvar=np.zeros((5, 2, 3)), labels=np.zeros(5), test=np.arange(2)),
+     r"encoded videos need their \('train', 'val', 'test'\) indices"),
+], ids=["4-d", "1-d", "labels", "scalar labels", "videos without split"])
+def test_posteriors_of_a_wrong_shape_are_refused_in_one_line_naming_the_file(arrays, problem, tmp_path):
+    path = tmp_path / "latents.npz"
+    save_arrays(path, **arrays)
+    with pytest.raises(ValueError, match=problem) as error:
+        load_posteriors(path)
+    assert str(error.value).startswith(f"{path}: ") and "\n" not in str(error.value)

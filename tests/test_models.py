@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from influential_factors.datasets import prepare_mnist
-from influential_factors.models import BetaVAE, MixtureNoise, beta_vae_loss
-from influential_factors.training import load_model, train_vae
+from influential_factors.models import BetaVAE, MixtureNoise, beta_vae_loss, load_model
+from influential_factors.training import train_vae
 
 
 @pytest.mark.parametrize("shape, channels", [((1, 28, 28), [32, 32]), ((3, 64, 64), [32, 32, 64, 64]),

@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 import torch
 
+import influential_factors.models as models
 import influential_factors.training as training
 from influential_factors.cli import main
 from influential_factors.datasets import prepare_mnist
-from influential_factors.training import checkpoint_path, load_model, train_vae
+from influential_factors.models import load_model
+from influential_factors.training import checkpoint_path, train_vae
 
 SETTINGS = dict(beta=4.0, sigma2_x=0.0112, channels=[4, 4], hidden=16, latents=3, batch_size=20, lr=1e-3, seed=0)
 
@@ -118,10 +120,10 @@ def test_checkpoint_interval_must_be_positive(digits, tmp_path, capsys):
 
 def test_uint8_images_stay_uint8_on_the_device_and_each_batch_is_scaled_there():
     images = np.arange(2 * 1 * 4 * 4, dtype=np.uint8).reshape(2, 1, 4, 4) * 8
-    stored = training.images_on_device(images, torch.device("cpu"))
+    stored = models.images_on_device(images, torch.device("cpu"))
     assert stored.dtype == torch.uint8  # a quarter of float32's memory for a whole data set
-    assert torch.equal(training.as_float(stored[:1]), training.images_to_tensor(images[:1], torch.device("cpu")))
-    assert training.as_float(stored).max().item() == pytest.approx(248 / 255)
+    assert torch.equal(models.as_float(stored[:1]), models.images_to_tensor(images[:1], torch.device("cpu")))
+    assert models.as_float(stored).max().item() == pytest.approx(248 / 255)
 
 
 def test_bf16_autocast_trains_close_to_float32(digits, tmp_path):

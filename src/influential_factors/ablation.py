@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from .mi import rank_order
-from .training import images_to_tensor
+from .models import images_to_tensor
 
 
 def top_k_count(percent: float, n_factors: int) -> int:

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .ablation import keep_factors, top_k_factors
-from .training import default_device
+from .models import default_device
 
 
 class EmotionLSTM(nn.Module):

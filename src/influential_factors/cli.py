@@ -136,7 +136,7 @@ def _compare_estimators(args) -> None:
     from .encoding import load_posteriors, posteriors_of_test_set
     from .estimators import mixture_information
     from .mi import information_per_factor, rank_order
-    from .training import default_device
+    from .models import default_device
 
     mu, logvar = posteriors_of_test_set(load_posteriors(args.posteriors))
     device = default_device()
@@ -185,7 +185,7 @@ def _ablate_topk(args) -> None:
     from .ablation import reconstruction_table
     from .datasets import load_split
     from .encoding import load_posteriors
-    from .training import load_model
+    from .models import load_model
 
     information = read_information(args.information)
     posteriors = load_posteriors(args.posteriors)
@@ -198,7 +198,7 @@ def _ablate_topk(args) -> None:
 
 
 def _encode_videos(args) -> None:
-    from .encoding import encode_videos
+    from .deap_encoding import encode_videos
 
     count = encode_videos(args.model, args.data, args.output)
     print(f"{args.output}: posteriors of every frame of {count} videos")
@@ -232,7 +232,7 @@ def _emotion_factors(args) -> None:
     from .encoding import load_posteriors
     from .figures import Scalp, plot_emotion_factors
     from .topomap import TopomapInterpolator
-    from .training import load_model
+    from .models import load_model
     from .traversal import TRAVERSAL_VALUES
 
     information = read_information(args.information)["I_est"].to_numpy()
@@ -283,7 +283,7 @@ def _plot_traversals(args) -> None:
     from .encoding import load_posteriors
     from .figures import Scalp, plot_traversals
     from .mi import rank_order
-    from .training import load_model
+    from .models import load_model
     from .traversal import TRAVERSAL_VALUES, seed_codes, traversal_grid
 
     information = read_information(args.information)["I_est"].to_numpy()
@@ -316,7 +316,7 @@ def _plot_topk_generation(args) -> None:
     from .datasets import load_split
     from .encoding import load_posteriors
     from .figures import plot_topk_generation
-    from .training import load_model
+    from .models import load_model
 
     information = read_information(args.information)["I_est"].to_numpy()
     mu = load_posteriors(args.posteriors)["mu"]

@@ -7,15 +7,24 @@ Likelihood p(x|z): "gaussian", N(decoder(z), sigma_x^2 I) with sigma_x^2 fixed (
 "mixture", the paper's noise model for faces: each pixel's residual x - decoder(z) follows a
 mixture of 2 zero-mean Gaussians whose weights and variances are learned with the network and
 shared by all pixels (MixtureNoise).
+
+Beside the network: where it and its data run (`default_device`, images to tensors), saving and
+loading a trained model. Encoding, the estimators and the classifier need only this module, not the
+training loop (training.py, which reads DEAP's videos).
 """
 
 from __future__ import annotations
 
+import io
 import math
+import pickle
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
+from .artifacts import atomic_path
 from .gaussian import kl_normal
 
 
@@ -102,3 +111,53 @@ def beta_vae_loss(x: torch.Tensor, x_mean: torch.Tensor, mu: torch.Tensor, logva
     kl_per_factor = kl_normal(mu, logvar).mean(0)
     kl = kl_per_factor.sum()
     return {"loss": reconstruction + beta * kl, "sse": sse, "kl": kl, "kl_per_factor": kl_per_factor}
+
+
+def default_device() -> torch.device:
+    """CUDA when present, CPU otherwise."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def images_to_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Images (N, C, H, W) -> float32 on `device` (converted there); uint8 pixels are scaled to [0, 1]."""
+    return as_float(images_on_device(images, device))
+
+
+def images_on_device(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Images (N, C, H, W) on `device` in their stored dtype: uint8 sets take a quarter of float32's memory
+    (full CelebA: 2 GB instead of 8), and `as_float` converts each batch there."""
+    return torch.from_numpy(np.ascontiguousarray(images)).to(device)
+
+
+def as_float(batch: torch.Tensor) -> torch.Tensor:
+    """A batch as float32; uint8 pixels are scaled to [0, 1]."""
+    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()
+
+
+def save_torch(payload: dict, path: str | Path) -> None:
+    """torch.save, atomically and byte-reproducibly (via a buffer: torch names the archive after the file)."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def load_model(model_path: str | Path, device: torch.device | None = None) -> BetaVAE:
+    """Rebuild a trained BetaVAE from a checkpoint written by `training.train_vae`."""
+    device = device or default_device()
+    try:
+        checkpoint = torch.load(model_path, map_location=device, weights_only=True)
+        model = BetaVAE(**checkpoint["architecture"])
+        model.load_state_dict(checkpoint["state_dict"])
+    except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, AttributeError, MemoryError,
+            OverflowError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({first_line(error)})") from error
+    broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
+    if broken:
+        raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
+    return model.to(device).eval()
+
+
+def first_line(error: Exception) -> str:
+    """The gist of an exception: its type and first line (torch's unpickling errors run to paragraphs)."""
+    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"

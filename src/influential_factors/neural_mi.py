@@ -39,7 +39,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .mi import check_posteriors
-from .training import default_device
+from .models import default_device
 
 DEFAULT_BATCH = 512  # evaluation batch: the cap log 512 = 6.24 nats
 DEFAULT_TRAIN_BATCH = 128

@@ -1,9 +1,10 @@
-"""Training a beta-VAE on a processed image data set, with DVCLive metrics and a progress bar."""
+"""Training a beta-VAE on a processed image data set, with DVCLive metrics and a progress bar.
+
+Loading a trained model and placing it and its data on a device live in models.py."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import pickle
 import sys
@@ -13,31 +14,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .artifacts import atomic_path
 from .datasets import load_split
 from .deap_videos import load_videos
-from .models import BetaVAE, beta_vae_loss
-
-
-def default_device() -> torch.device:
-    """CUDA when present, CPU otherwise."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def images_to_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Images (N, C, H, W) -> float32 on `device` (converted there); uint8 pixels are scaled to [0, 1]."""
-    return as_float(images_on_device(images, device))
-
-
-def images_on_device(images: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Images (N, C, H, W) on `device` in their stored dtype: uint8 sets take a quarter of float32's memory
-    (full CelebA: 2 GB instead of 8), and `as_float` converts each batch there."""
-    return torch.from_numpy(np.ascontiguousarray(images)).to(device)
-
-
-def as_float(batch: torch.Tensor) -> torch.Tensor:
-    """A batch as float32; uint8 pixels are scaled to [0, 1]."""
-    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()
+from .models import BetaVAE, as_float, beta_vae_loss, default_device, first_line, images_on_device, save_torch
 
 
 def split_images(data_path: str | Path, split: str) -> np.ndarray:
@@ -54,14 +33,6 @@ def checkpoint_path(model_path: str | Path) -> Path:
     """Where training keeps its resumable state: `<stem>.checkpoint.pt` beside the model."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".checkpoint.pt")
-
-
-def save_torch(payload: dict, path: str | Path) -> None:
-    """torch.save, atomically and byte-reproducibly (via a buffer: torch names the archive after the file)."""
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
 
 
 def data_fingerprint(*arrays: np.ndarray) -> str:
@@ -115,7 +86,7 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
             if device.type == "cuda" and state.get("cuda_rng") is not None:
                 torch.cuda.set_rng_state(state["cuda_rng"], device)
         except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-            raise ValueError(f"{checkpoint}: unreadable training checkpoint ({_first_line(error)}); delete it to "
+            raise ValueError(f"{checkpoint}: unreadable training checkpoint ({first_line(error)}); delete it to "
                              "train from the start") from error
         history, saved_epoch = state["history"], state["epoch"]
 
@@ -192,7 +163,7 @@ def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, pickle.UnpicklingError) as error:
-        raise ValueError(f"{path}: unreadable training checkpoint ({_first_line(error)}); delete it to train "
+        raise ValueError(f"{path}: unreadable training checkpoint ({first_line(error)}); delete it to train "
                          "from the start") from error
     problem = _checkpoint_problem(state, ("settings", "epoch"))  # enough to tell whether it is this run's
     if problem:
@@ -246,24 +217,3 @@ def evaluate(model: BetaVAE, images: torch.Tensor, beta: float, sigma2_x: float,
         for name in totals:
             totals[name] += terms[name].item() * len(batch) / len(images)
     return totals
-
-
-def _first_line(error: Exception) -> str:
-    """The gist of an exception: its type and first line (torch's unpickling errors run to paragraphs)."""
-    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
-
-
-def load_model(model_path: str | Path, device: torch.device | None = None) -> BetaVAE:
-    """Rebuild a trained BetaVAE from a checkpoint written by `train_vae`."""
-    device = device or default_device()
-    try:
-        checkpoint = torch.load(model_path, map_location=device, weights_only=True)
-        model = BetaVAE(**checkpoint["architecture"])
-        model.load_state_dict(checkpoint["state_dict"])
-    except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, AttributeError, MemoryError,
-            OverflowError, pickle.UnpicklingError) as error:
-        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({_first_line(error)})") from error
-    broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
-    if broken:
-        raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
-    return model.to(device).eval()

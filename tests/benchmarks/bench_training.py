@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from influential_factors.models import BetaVAE, beta_vae_loss
-from influential_factors.training import train_epoch, default_device, images_on_device
+from influential_factors.models import BetaVAE, beta_vae_loss, default_device, images_on_device
+from influential_factors.training import train_epoch
 
 MODELS = {  # name: (image shape, conv channels, stored dtype)
     "mnist": ((1, 28, 28), [32, 32], np.uint8),
