@@ -60,3 +60,14 @@ def test_reconstruction_table_on_an_identity_decoder():
     assert list(table["n_factors"]) == [3, 2, 0]
     np.testing.assert_allclose(table["I_used"], [2.4, 2.3, 0.0])
     np.testing.assert_allclose(table["mse"], [0.0, 0.4**2, 0.2**2 + 0.4**2 + 1.0], atol=1e-6)
+
+
+def test_topk_metrics_name_each_row_by_its_percent():
+    import pandas as pd
+
+    from influential_factors.ablation import topk_metrics
+
+    information = pd.DataFrame({"I_est": [1.5, 0.25, 0.0], "influential": [True, False, False]})
+    table = pd.DataFrame({"top_percent": [100, 33.3, 0], "accuracy_mean": [0.5, 0.4, 0.25]})
+    assert topk_metrics(table, information, "accuracy_mean") == {
+        "I_total": 1.75, "n_influential": 1, "accuracy": {"top100": 0.5, "top33.3": 0.4, "top0": 0.25}}

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from influential_factors.cli import main
+from cli_settings import main, with_settings  # the CLI with fixed settings where a case gives none
 from influential_factors.datasets import prepare_mnist
 from influential_factors.deap import TRIAL_SAMPLES, subject_path
 from influential_factors.deap_simulator import simulate_deap
@@ -43,7 +43,7 @@ def good(tmp_path_factory):
     write_celeba(root / "celeba", kaggle=False)
     simulate_deap(root / "deap_raw", subjects=1, trials=10, seed=0)
     prepare_deap(root / "deap_raw", [1], root / "deap", montage="biosemi32", channels=None, bands=BANDS,
-                 baseline="keep", split=(0.8, 0.1, 0.1), seed=0)
+                 baseline="keep", split=(0.8, 0.1, 0.1), seed=0, grid_size=32, class_threshold=5.0)
     return SimpleNamespace(root=root, mnist_raw=root / "mnist" / "MNIST" / "raw", npz=root / "mnist.npz",
                            model=root / "model.pt", latents=root / "latents.npz", information=root / "mi.csv",
                            celeba=root / "celeba", deap_raw=root / "deap_raw", deap=root / "deap")

@@ -146,3 +146,15 @@ def test_factor_drop_flags_exactly_the_informative_factors(toy, trained):
     loss_increase = drops.set_index("factor")["loss_increase"]
     noise = max(abs(loss_increase[0]), abs(loss_increase[7]))
     assert min(loss_increase[2], loss_increase[5]) > max(0.3, 5 * noise)
+
+
+def test_video_splits_take_codes_and_labels_of_each_split():
+    from influential_factors.classifier import video_splits
+
+    mu = np.arange(5)[:, None, None] * np.ones((5, 2, 3))
+    posteriors = {"mu": mu, "labels": np.array([3, 2, 1, 0, 3]), "train": np.array([4, 0]), "val": np.array([2]),
+                  "test": np.array([1, 3])}
+    splits = video_splits(posteriors)
+    assert list(splits) == ["train", "val", "test"]
+    np.testing.assert_array_equal(splits["train"][0][:, 0, 0], [4, 0])
+    assert [splits[name][1].tolist() for name in splits] == [[3, 3], [1], [2, 0]]

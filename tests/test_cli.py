@@ -38,7 +38,7 @@ def test_figures_are_byte_reproducible(tmp_path):
     (tmp_path / "mi.csv").write_text("factor,I_est,variance,influential\n0,1.5,0.9,True\n1,0.1,0.05,False\n")
     for name in ("a", "b"):
         assert main(["plot-information", "--information", str(tmp_path / "mi.csv"),
-                     "--output", str(tmp_path / f"{name}.pdf"), str(tmp_path / f"{name}.png")]) == 0
+                     "--output", str(tmp_path / f"{name}.pdf"), str(tmp_path / f"{name}.png"), "--threshold", "0.7"]) == 0
     for suffix in (".pdf", ".png"):
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
     assert b"/CreationDate" not in (tmp_path / "a.pdf").read_bytes()

@@ -48,7 +48,7 @@ def test_simulated_files_load_in_deap_format(small):
         assert data.shape == (8, N_CHANNELS, TRIAL_SAMPLES) and data.dtype == np.float64
         assert labels.shape == (8, 4) and labels.dtype == np.float64
         assert labels.min() >= 1 and labels.max() <= 9 and not np.any(labels[:, :2] == 5)
-        assert np.bincount(emotion_classes(labels[:, 0], labels[:, 1]), minlength=4).tolist() == [2, 2, 2, 2]
+        assert np.bincount(emotion_classes(labels[:, 0], labels[:, 1], threshold=5.0), minlength=4).tolist() == [2, 2, 2, 2]
         assert 5 < data[:, :len(DEAP_EEG_CHANNELS)].std() < 50  # microvolt-like EEG
     assert json.loads((root / "ground_truth.json").read_text()) == truth
     assert truth["simulated"] is True and (truth["subjects"], truth["trials"], truth["seed"]) == (2, 8, 0)
@@ -85,9 +85,9 @@ def test_same_seed_same_bytes(small, tmp_path):
 
 def test_invalid_simulation_sizes_write_nothing(tmp_path):
     with pytest.raises(ValueError, match="subjects >= 1"):
-        simulate_deap(tmp_path / "out", subjects=0)
+        simulate_deap(tmp_path / "out", subjects=0, trials=40, seed=0)
     with pytest.raises(ValueError, match="trials >= 1"):
-        simulate_deap(tmp_path / "out", subjects=1, trials=0)
+        simulate_deap(tmp_path / "out", subjects=1, trials=0, seed=0)
     assert not (tmp_path / "out").exists()
 
 
@@ -121,7 +121,7 @@ def test_arousal_drives_centro_parietal_beta(forty_trials):
     (5, 5, "LALV"), (5.01, 5.01, "HAHV"), (9, 1, "LAHV"), (1, 9, "HALV"),
     (5, 9, "HALV"), (9, 5, "LAHV"), (1, 1, "LALV"), (9, 9, "HAHV")])
 def test_emotion_classes_at_the_edges(valence, arousal, expected):
-    assert CLASS_NAMES[emotion_classes(np.array([valence]), np.array([arousal]))[0]] == expected
+    assert CLASS_NAMES[emotion_classes(np.array([valence]), np.array([arousal]), threshold=5.0)[0]] == expected
 
 
 def test_emotion_classes_threshold_and_dtype():

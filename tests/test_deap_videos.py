@@ -11,7 +11,8 @@ from influential_factors.deap_simulator import simulate_deap
 from influential_factors.deap import BANDS
 from influential_factors.deap_videos import load_videos, prepare_deap
 
-SETTINGS = dict(montage="biosemi32", channels=None, bands=BANDS, split=(0.8, 0.1, 0.1), seed=0)
+SETTINGS = dict(montage="biosemi32", channels=None, bands=BANDS, split=(0.8, 0.1, 0.1), seed=0, grid_size=32,
+                class_threshold=5.0)
 
 
 @pytest.fixture(scope="module")

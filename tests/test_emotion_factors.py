@@ -135,3 +135,24 @@ def test_ground_truth_summary_counts_flagged_factors_that_vary_a_pattern():
     table.loc[1, "r_arousal_pattern"] = 0.5
     assert ground_truth_summary(table, 0.7)["agrees"] is False
     assert ground_truth_summary(table.assign(emotion_relevant=False), 0.7)["agrees"] is False
+
+
+def test_emotion_metrics_average_the_classifiers_and_add_the_ground_truth():
+    from influential_factors.emotion_factors import emotion_metrics
+
+    table = pd.DataFrame({"factor": [7, 2, 5], "emotion_relevant": [True, False, True],
+                          "r_valence_pattern": [0.9, 0.1, -0.2], "r_arousal_pattern": [0.0, -0.8, 0.3]})
+    assert emotion_metrics(table, [0.5, 0.75], None, 0.7) == {"test_accuracy": 0.625, "emotion_relevant": [7, 5]}
+    with_truth = emotion_metrics(table, [0.5], {"valence": {}}, 0.7)
+    assert with_truth["ground_truth"] == ground_truth_summary(table, 0.7)
+    assert with_truth["ground_truth"]["flagged_varying"] == 1 and with_truth["ground_truth"]["agrees"] is False
+
+
+def test_unreadable_ground_truth_names_the_file(tmp_path):
+    from influential_factors.emotion_factors import read_ground_truth
+
+    (tmp_path / "truth.json").write_text("{not json")
+    with pytest.raises(ValueError, match="truth.json: not a readable ground truth"):
+        read_ground_truth(tmp_path / "truth.json")
+    (tmp_path / "truth.json").write_text('{"valence": {"bands": ["alpha"]}}')
+    assert read_ground_truth(tmp_path / "truth.json") == {"valence": {"bands": ["alpha"]}}

@@ -181,7 +181,7 @@ def test_summarize_betas_needs_one_table_per_beta(tmp_path, capsys):
     table = tmp_path / "table1.csv"
     table.write_text("top_percent,n_factors,I_used,mse\n100,2,1.6,8.5\n0,0,0,40\n")
     arguments = ["summarize-betas", "--information", str(information), "--tables", str(table),
-                 "--output-stem", str(tmp_path / "summary"), "--figure", str(tmp_path / "summary.png")]
+                 "--output-stem", str(tmp_path / "summary"), "--figure", str(tmp_path / "summary.png"), "--threshold", "0.7"]
     assert main(arguments + ["--betas", "1", "4"]) == 1
     assert "2 betas for 1 information tables" in capsys.readouterr().err and not (tmp_path / "summary.csv").exists()
     assert main(arguments + ["--betas", "4"]) == 0
@@ -198,3 +198,55 @@ def test_tables_page_renders_every_markdown_table_with_its_note(tmp_path):
     assert f"<h2>{tmp_path / 'summary'}</h2>" in page
     with pytest.raises(ValueError, match="absent.md"):
         tables_page([tmp_path / "absent.md"], "x")
+
+
+def test_beta_summary_sorts_by_beta_and_sums_each_information_table(tmp_path):
+    for beta, values in (("4", "0,0.2,0.1,False\n1,0.9,0.5,True\n"), ("1", "0,1.5,0.9,True\n1,0.8,0.4,True\n")):
+        (tmp_path / f"mi{beta}.csv").write_text("factor,I_est,variance,influential\n" + values)
+        (tmp_path / f"t{beta}.csv").write_text(f"top_percent,n_factors,I_used,mse\n100,2,1,{beta}0.5\n0,0,0,99\n")
+    summary = figures.beta_summary([4.0, 1.0], [tmp_path / "mi4.csv", tmp_path / "mi1.csv"],
+                                   [tmp_path / "t4.csv", tmp_path / "t1.csv"])
+    assert summary.to_dict("records") == [{"beta": 1.0, "I_total": 2.3, "n_influential": 2, "mse": 10.5},
+                                          {"beta": 4.0, "I_total": pytest.approx(1.1), "n_influential": 1,
+                                           "mse": 40.5}]
+    (tmp_path / "t1.csv").write_text("top_percent,n_factors,I_used,mse\n50,1,1,3\n")
+    with pytest.raises(ValueError, match="t1.csv: a Table 1 with one top_percent = 100 row"):
+        figures.beta_summary([1.0], [tmp_path / "mi1.csv"], [tmp_path / "t1.csv"])
+
+
+def test_paper_notes_say_what_each_table_was_computed_on():
+    from influential_factors.paper import table1_note, table2_note
+
+    assert table1_note("embedded MNIST", 10.0, 3000, 1000, 40) == (
+        "Table 1: embedded MNIST, beta = 10, 3,000 training and 1,000 test images, 40 epochs"
+        " (paper: full MNIST (42,000 training digits), 200 epochs).")
+    assert table2_note("simulated DEAP", 6.0, 8, 320, 32, 10) == (
+        "Table 2: simulated DEAP, beta = 6, 8 subjects (320 videos, 32 for testing), VAE 10 epochs"
+        " (paper: DEAP, 32 real subjects (1,280 videos), VAE 300 epochs).")
+
+
+def test_traversal_factors_above_the_threshold_then_the_least_informative():
+    from influential_factors.traversal import traversal_factors
+
+    information = np.array([0.1, 2.0, 0.6, 0.0, 1.0])
+    factors, labels, above = traversal_factors(information, threshold=0.5, max_factors=2)
+    assert (factors, above) == ([1, 4, 3], 2)  # 2 (0.6 nats) is past max_factors
+    assert labels == ["z1: $I_{est}$ = 2.00 nats", "z4: $I_{est}$ = 1.00 nats",
+                      "z3: $I_{est}$ = 0.00 nats (least informative)"]
+    assert traversal_factors(np.array([1.0, 2.0]), threshold=0.5, max_factors=16)[::2] == ([1, 0], 2)
+    with pytest.raises(ValueError, match="no factor carries more than 3 nats"):
+        traversal_factors(information, threshold=3.0, max_factors=16)
+
+
+def test_topk_labels_give_each_percent_and_its_factor_count():
+    from influential_factors.ablation import topk_labels
+
+    assert topk_labels([100, 10, 1, 0], 128) == ["100%\n(128)", "10%\n(13)", "1%\n(2)", "0%\n(0)"]
+
+
+def test_write_tables_page_writes_the_page(tmp_path):
+    from influential_factors.report import write_tables_page
+
+    save_table(pd.DataFrame({"top_percent": [100], "mse": [5.25]}), tmp_path / "table1")
+    write_tables_page([tmp_path / "table1.md"], tmp_path / "page.html", "Run")
+    assert (tmp_path / "page.html").read_text() == tables_page([tmp_path / "table1.md"], "Run")

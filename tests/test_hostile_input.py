@@ -26,7 +26,7 @@ import pytest
 import torch
 from PIL import Image
 
-from influential_factors.cli import main
+from cli_settings import main, with_settings  # the CLI with fixed settings where a case gives none
 from influential_factors.deap import subject_path
 from influential_factors.training import checkpoint_path
 
@@ -96,7 +96,8 @@ def _run_limited(args):
             "from influential_factors.cli import main; sys.exit(main(sys.argv[1:]))").format(MEMORY_LIMIT)
     env = dict(os.environ, PYTHONPATH=SOURCE, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run([sys.executable, "-c", code, *with_settings(args)], capture_output=True, text=True,
+                            timeout=300, env=env)
     return result.returncode, result.stderr
 
 

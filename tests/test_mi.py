@@ -105,3 +105,27 @@ def test_kl_matches_torch_distributions_for_numpy_and_torch():
     prior = torch.distributions.kl_divergence(torch.distributions.Normal(mu_q, (0.5 * logvar_q).exp()),
                                               torch.distributions.Normal(0.0, 1.0))
     torch.testing.assert_close(kl_normal(mu_q, logvar_q), prior)
+
+
+def test_estimate_information_writes_the_table_that_read_information_reads(tmp_path):
+    from influential_factors.artifacts import save_arrays
+    from influential_factors.mi import estimate_information, read_information
+
+    mu = np.column_stack([np.zeros(200), np.linspace(-2, 2, 200)])
+    logvar = np.zeros((200, 2))
+    save_arrays(tmp_path / "latents.npz", mu=mu, logvar=logvar, labels=np.zeros(200, dtype=np.int64))
+    table = estimate_information(tmp_path / "latents.npz", tmp_path / "mi", threshold=0.3)
+    expected = information_per_factor(mu, logvar)  # [0, 1/2 log(1 + mean mu^2)]: 0 and ~0.42 nats
+    np.testing.assert_allclose(table["I_est"], expected)
+    assert table["influential"].tolist() == [False, True] and table["rank"].tolist() == [2, 1]
+    read = read_information(tmp_path / "mi.csv")
+    np.testing.assert_allclose(read["I_est"], expected, rtol=1e-3)  # the CSV keeps its digits
+    assert read["influential"].tolist() == [False, True]
+
+
+def test_read_information_refuses_a_table_without_its_columns(tmp_path):
+    from influential_factors.mi import read_information
+
+    (tmp_path / "mi.csv").write_text("factor,I_est\n0,1.0\n")
+    with pytest.raises(ValueError, match=r"lacks columns \['influential', 'variance'\]"):
+        read_information(tmp_path / "mi.csv")

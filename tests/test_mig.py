@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from influential_factors.mig import discrete_mutual_information, discretise, entropy, mutual_information_gap
+from influential_factors.mig import discrete_mutual_information, discretise, entropy, mig_table, mutual_information_gap
 
 
 def factors(count=5000, seed=0):
@@ -45,3 +45,38 @@ def test_discretise_keeps_few_levels_and_bins_continuous_values_equally():
     codes = discretise(values, bins=20)
     np.testing.assert_array_equal(np.unique(codes[:, 0]), [0, 1, 2])
     np.testing.assert_array_equal(np.bincount(codes[:, 1]), np.full(20, 15))
+
+
+def _two_exact_factors():
+    """Two exactly independent factors of 4 levels each (every pair of levels equally often)."""
+    return np.column_stack([np.repeat(np.arange(4), 100), np.tile(np.arange(4), 100)]).astype(float)
+
+
+def test_mig_table_of_codes_copying_the_factors():
+    truth = _two_exact_factors()
+    constant = np.zeros(len(truth))
+    codes = np.column_stack([constant, truth[:, 0], constant, truth[:, 1]])
+    table, metrics = mig_table(codes, truth, np.array([False, True, False, True]), ("shape", "scale", "rotation"))
+    assert table["factor"].tolist() == ["shape", "scale"]
+    np.testing.assert_allclose(table["entropy"], np.log(4))
+    np.testing.assert_allclose(table["I_best"], np.log(4))
+    assert table["best_code"].tolist() == [1, 3] and table["best_influential_code"].tolist() == [1, 3]
+    np.testing.assert_allclose(table[["gap", "gap_influential"]].to_numpy(), 1.0)
+    assert metrics == pytest.approx({"mig": 1.0, "true_factors": 2, "n_influential": 2, "mig_influential": 1.0})
+
+
+def test_mig_table_among_influential_codes_sees_a_duplicated_factor():
+    truth = _two_exact_factors()
+    codes = np.column_stack([truth[:, 0], truth[:, 0], truth[:, 1]])
+    table, metrics = mig_table(codes, truth, np.array([True, True, False]), ("a", "b"))
+    np.testing.assert_allclose(table["gap"], [0.0, 1.0], atol=1e-12)  # factor a lives in two codes
+    assert metrics["mig"] == pytest.approx(0.5)
+    # among codes 0 and 1 (both copies of a), b is in neither: no gap, and the first code is its best
+    np.testing.assert_allclose(table["gap_influential"], [0.0, 0.0], atol=1e-12)
+    assert table["best_influential_code"].tolist() == [0, 0] and metrics["mig_influential"] == pytest.approx(0.0)
+
+
+def test_mig_table_with_fewer_than_two_influential_codes_has_no_influential_columns():
+    truth = _two_exact_factors()
+    table, metrics = mig_table(np.column_stack([truth, truth[:, :1]]), truth, np.array([True, False, False]), ("a", "b"))
+    assert "gap_influential" not in table and "mig_influential" not in metrics and metrics["n_influential"] == 1

@@ -19,6 +19,8 @@ from influential_factors.datasets import prepare_mnist
 from influential_factors.models import load_model
 from influential_factors.training import checkpoint_path, train_vae
 
+from cli_settings import with_settings
+
 SETTINGS = dict(beta=4.0, sigma2_x=0.0112, channels=[4, 4], hidden=16, latents=3, batch_size=20, lr=1e-3, seed=0)
 
 
@@ -45,7 +47,7 @@ def _cli_args(digits, folder, epochs, every):
             "--epochs", str(epochs), "--checkpoint-every", str(every)]
     for key, value in settings.items():
         args += [f"--{key}", *map(str, value if isinstance(value, list) else [value])]
-    return args
+    return with_settings(args)
 
 
 def test_training_is_deterministic_to_the_byte(digits, tmp_path):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .mi import rank_order
+from .mi import rank_order, read_information
 from .models import images_to_tensor
 
 
@@ -65,3 +66,63 @@ def topk_reconstructions(model, mu: np.ndarray, information: np.ndarray, percent
     codes = np.stack([keep_factors(mu, top_k_factors(information, percent)) for percent in percents])
     decoded = model.decode(torch.from_numpy(codes.reshape(-1, mu.shape[-1]).astype(np.float32)).to(device))
     return decoded.cpu().numpy().reshape(len(percents), len(mu), *decoded.shape[1:])
+
+
+def topk_metrics(table: pd.DataFrame, information: pd.DataFrame, column: str) -> dict:
+    """The headline numbers of Table 1 or 2: total I_est, influential factors, and `column` (its `_mean`
+    suffix dropped in the key) per top-k%, keyed `top<k>`."""
+    return {
+        "I_total": float(information["I_est"].sum()),
+        "n_influential": int(information["influential"].sum()),
+        column.removesuffix("_mean"): {f"top{k:g}": value for k, value in zip(table["top_percent"], table[column])},
+    }
+
+
+def save_topk_results(table: pd.DataFrame, information: pd.DataFrame, output_stem: str | Path,
+                      metrics: str | Path, column: str) -> None:
+    """Table 1 or 2 as CSV, Parquet and Markdown, and its `topk_metrics` as the metrics JSON."""
+    from .artifacts import save_json, save_table
+
+    save_table(table, output_stem)
+    save_json(metrics, topk_metrics(table, information, column))
+
+
+def ablate_topk(model: str | Path, data: str | Path, posteriors: str | Path, information: str | Path,
+                output_stem: str | Path, metrics: str | Path, *, percents: list[float]) -> pd.DataFrame:
+    """Table 1 (`ablate-topk`) on the test images, saved with its metrics (`save_topk_results`)."""
+    from .datasets import load_split
+    from .encoding import load_posteriors
+    from .models import load_model
+
+    factors = read_information(information)
+    codes = load_posteriors(posteriors)
+    images, _ = load_split(data, "test")
+    if len(images) != len(codes["mu"]) or len(factors) != codes["mu"].shape[1]:
+        raise ValueError(f"{posteriors}: does not match {data} (test images) or {information} (factors)")
+    table = reconstruction_table(load_model(model), images, codes["mu"], factors["I_est"].to_numpy(), percents)
+    save_topk_results(table, factors, output_stem, metrics, "mse")
+    return table
+
+
+def topk_labels(percents: list[float], n_factors: int) -> list[str]:
+    """Figure 4's column labels: each top-k% and the number of factors it keeps."""
+    return [f"{percent:g}%\n({top_k_count(percent, n_factors)})" for percent in percents]
+
+
+def plot_topk_generation(model: str | Path, data: str | Path, posteriors: str | Path, information: str | Path,
+                         output: list[str | Path], *, percents: list[float], images: int, title: str) -> None:
+    """Figure 4 (`plot-topk-generation`): the first `images` test images and their reconstructions from the
+    top-k% factors, k descending, drawn to every output path."""
+    from .datasets import load_split
+    from .encoding import load_posteriors
+    from .figures import plot_topk_generation as draw
+    from .models import load_model
+
+    values = read_information(information)["I_est"].to_numpy()
+    mu = load_posteriors(posteriors)["mu"]
+    originals, _ = load_split(data, "test")
+    if mu.ndim != 2 or len(mu) != len(originals) or mu.shape[1] != len(values):
+        raise ValueError(f"{posteriors}: does not match {data} (test images) or {information} (factors)")
+    percents = sorted(percents, reverse=True)
+    reconstructions = topk_reconstructions(load_model(model), mu[:images], values, percents)
+    draw(originals[:images] / 255.0, reconstructions, topk_labels(percents, len(values)), title, *output)

@@ -14,6 +14,7 @@ protocols:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from .models import default_device
 class EmotionLSTM(nn.Module):
     """LSTM over the per-frame codes, then a linear layer on its last hidden state."""
 
-    def __init__(self, n_factors: int, hidden: int = 128, n_classes: int = 4):
+    def __init__(self, n_factors: int, hidden: int, n_classes: int = 4):
         super().__init__()
         self.n_classes = n_classes
         self.lstm = nn.LSTM(n_factors, hidden, batch_first=True)
@@ -41,7 +42,7 @@ class EmotionLSTM(nn.Module):
 
 
 def train_classifier(train_codes: np.ndarray, train_labels: np.ndarray, val_codes: np.ndarray,
-                     val_labels: np.ndarray, *, hidden: int = 128, epochs: int, batch_size: int, lr: float,
+                     val_labels: np.ndarray, *, hidden: int, epochs: int, batch_size: int, lr: float,
                      seed: int, device: torch.device | None = None) -> tuple[EmotionLSTM, dict]:
     """Train an EmotionLSTM by Adam on the cross-entropy; keep the epoch with the best validation accuracy.
 
@@ -116,6 +117,32 @@ def topk_accuracy_table(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndar
         "n_seeds": len(seeds),
         "retrained": retrain,
     } for (percent, kept), per_seed in zip(kept_sets, accuracies.T)])
+
+
+def video_splits(posteriors: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The (codes, labels) of the train, val and test videos of an encode-videos file."""
+    codes, labels = posteriors["mu"], posteriors["labels"]
+    return {name: (codes[posteriors[name]], labels[posteriors[name]]) for name in ("train", "val", "test")}
+
+
+def classify_topk(posteriors: str | Path, information: str | Path, output_stem: str | Path, metrics: str | Path, *,
+                  percents: list[float], seeds: list[int], retrain: bool, hidden: int, epochs: int, batch_size: int,
+                  lr: float) -> pd.DataFrame:
+    """Table 2 (`classify-topk`) on encoded videos, saved with its metrics (`ablation.save_topk_results`)."""
+    from .ablation import save_topk_results
+    from .encoding import load_posteriors
+    from .mi import read_information
+
+    factors = read_information(information)
+    codes = load_posteriors(posteriors)
+    if codes["mu"].ndim != 3 or len(factors) != codes["mu"].shape[-1]:
+        raise ValueError(f"{posteriors}: needs encoded videos with {len(factors)} factors ({information})")
+    splits = video_splits(codes)
+    table = topk_accuracy_table(splits["train"], splits["val"], splits["test"], factors["I_est"].to_numpy(), percents,
+                                seeds=seeds, retrain=retrain, hidden=hidden, epochs=epochs, batch_size=batch_size,
+                                lr=lr)
+    save_topk_results(table, factors, output_stem, metrics, "accuracy_mean")
+    return table
 
 
 def factor_drop(model: EmotionLSTM, codes: np.ndarray, labels: np.ndarray, information: np.ndarray,

@@ -9,9 +9,6 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from .artifacts import refuse_overlap
 
 
@@ -42,32 +39,9 @@ def _prepare_shapes(args) -> None:
 
 
 def _mutual_information_gap(args) -> None:
-    import numpy as np
+    from .mig import write_mig
 
-    from .artifacts import save_json, save_table
-    from .datasets import load_split
-    from .encoding import load_posteriors
-    from .mig import mutual_information_gap
-    from .shapes import FACTOR_NAMES
-
-    information = read_information(args.information)
-    _, truth = load_split(args.data, "test")
-    mu = load_posteriors(args.posteriors)["mu"]
-    if truth.ndim != 2 or len(truth) != len(mu):
-        raise ValueError(f"{args.data}: needs the true factors (N, K) of the {len(mu)} encoded test images")
-    influential = information["influential"].to_numpy()
-    result = mutual_information_gap(mu, truth)
-    table = pd.DataFrame({"factor": FACTOR_NAMES[: truth.shape[1]], "entropy": result["entropy"],
-                          "best_code": result["best_code"], "I_best": result["information"].max(axis=0),
-                          "gap": result["gap_per_factor"]})
-    metrics = {"mig": result["mig"], "true_factors": int(truth.shape[1]), "n_influential": int(influential.sum())}
-    if influential.sum() >= 2:  # the same gap among the influential codes only: are the found factors aligned?
-        among = mutual_information_gap(mu[:, influential], truth)
-        table["best_influential_code"] = np.flatnonzero(influential)[among["best_code"]]
-        table["gap_influential"] = among["gap_per_factor"]
-        metrics["mig_influential"] = among["mig"]
-    save_table(table, args.output_stem)
-    save_json(args.metrics, metrics)
+    table, metrics = write_mig(args.posteriors, args.information, args.data, args.output_stem, args.metrics)
     print(table.to_string(index=False))
     print(", ".join(f"{name} {value:.3g}" for name, value in metrics.items()))
 
@@ -75,26 +49,23 @@ def _mutual_information_gap(args) -> None:
 def _simulate_deap(args) -> None:
     from .deap_simulator import simulate_deap
 
-    simulate_deap(args.output_dir, args.subjects, args.trials, args.seed)
+    simulate_deap(args.output_dir, args.subjects, trials=args.trials, seed=args.seed)
     print(f"{args.output_dir}: {args.subjects} simulated subjects x {args.trials} trials in DEAP's format")
 
 
 def _prepare_deap(args) -> None:
-    from .deap import BANDS
     from .deap_videos import prepare_deap
 
     refuse_overlap(args.raw, args.output_dir, "--raw", "--output-dir")
-    bands = BANDS
-    if args.band:
-        bands = {}
-        for name, low, high in args.band:
-            try:
-                edges = [_finite_float(low), _finite_float(high)]
-            except argparse.ArgumentTypeError as error:
-                raise ValueError(f"--band {name}: {error}") from None
-            if not 0 <= edges[0] < edges[1]:
-                raise ValueError(f"--band {name}: needs 0 <= LOW_HZ < HIGH_HZ, got {low} {high}")
-            bands[name] = edges
+    bands = {}
+    for name, low, high in args.band:
+        try:
+            edges = [_finite_float(low), _finite_float(high)]
+        except argparse.ArgumentTypeError as error:
+            raise ValueError(f"--band {name}: {error}") from None
+        if not 0 <= edges[0] < edges[1]:
+            raise ValueError(f"--band {name}: needs 0 <= LOW_HZ < HIGH_HZ, got {low} {high}")
+        bands[name] = edges
     sizes = prepare_deap(args.raw, args.subjects, args.output_dir, montage=args.montage, channels=args.channels,
                          bands=bands, baseline=args.baseline, split=tuple(args.split), seed=args.seed,
                          grid_size=args.grid_size, class_threshold=args.class_threshold)
@@ -120,12 +91,9 @@ def _encode(args) -> None:
 
 
 def _estimate_mi(args) -> None:
-    from .artifacts import save_table
-    from .encoding import load_posteriors, posteriors_of_test_set
-    from .mi import information_table
+    from .mi import estimate_information
 
-    table = information_table(*posteriors_of_test_set(load_posteriors(args.posteriors)), args.threshold)
-    save_table(table, args.output_stem)
+    table = estimate_information(args.posteriors, args.output_stem, threshold=args.threshold)
     print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats, "
           f"{int(table['influential'].sum())} factors above {args.threshold:g}")
 
@@ -182,19 +150,11 @@ def _benchmark_estimators(args) -> None:
 
 
 def _ablate_topk(args) -> None:
-    from .ablation import reconstruction_table
-    from .datasets import load_split
-    from .encoding import load_posteriors
-    from .models import load_model
+    from .ablation import ablate_topk
 
-    information = read_information(args.information)
-    posteriors = load_posteriors(args.posteriors)
-    images, _ = load_split(args.data, "test")
-    if len(images) != len(posteriors["mu"]) or len(information) != posteriors["mu"].shape[1]:
-        raise ValueError(f"{args.posteriors}: does not match {args.data} (test images) or {args.information} (factors)")
-    table = reconstruction_table(load_model(args.model), images, posteriors["mu"],
-                                 information["I_est"].to_numpy(), args.percents)
-    _save_topk_results(table, information, args, "mse")
+    table = ablate_topk(args.model, args.data, args.posteriors, args.information, args.output_stem, args.metrics,
+                        percents=args.percents)
+    print(table.to_string(index=False))
 
 
 def _encode_videos(args) -> None:
@@ -205,212 +165,80 @@ def _encode_videos(args) -> None:
 
 
 def _classify_topk(args) -> None:
-    from .classifier import topk_accuracy_table
-    from .encoding import load_posteriors
+    from .classifier import classify_topk
 
-    information = read_information(args.information)
-    posteriors = load_posteriors(args.posteriors)
-    if posteriors["mu"].ndim != 3 or len(information) != posteriors["mu"].shape[-1]:
-        raise ValueError(f"{args.posteriors}: needs encoded videos with {len(information)} factors ({args.information})")
-    codes, labels = posteriors["mu"], posteriors["labels"]
-    splits = [(codes[posteriors[name]], labels[posteriors[name]]) for name in ("train", "val", "test")]
-    table = topk_accuracy_table(*splits, information["I_est"].to_numpy(), args.percents, seeds=args.seeds,
-                                retrain=args.retrain, hidden=args.hidden, epochs=args.epochs,
-                                batch_size=args.batch_size, lr=args.lr)
-    _save_topk_results(table, information, args, "accuracy_mean")
-
-
-def _emotion_factors(args) -> None:
-    import json
-
-    import numpy as np
-
-    from .artifacts import save_json, save_table
-    from .classifier import accuracy, train_classifier
-    from .deap_videos import load_videos
-    from .emotion_factors import emotion_factor_table, ground_truth_summary
-    from .encoding import load_posteriors
-    from .figures import Scalp, plot_emotion_factors
-    from .topomap import TopomapInterpolator
-    from .models import load_model
-    from .traversal import TRAVERSAL_VALUES
-
-    information = read_information(args.information)["I_est"].to_numpy()
-    posteriors = load_posteriors(args.posteriors)
-    _, meta = load_videos(args.data)
-    codes, labels = posteriors["mu"], posteriors["labels"]
-    if codes.ndim != 3 or len(codes) != len(meta["classes"]) or len(information) != codes.shape[-1]:
-        raise ValueError(f"{args.posteriors}: does not match the videos in {args.data} or the factors of {args.information}")
-    truth = None
-    if args.ground_truth is not None:
-        try:
-            truth = json.loads(args.ground_truth.read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{args.ground_truth}: not a readable ground truth ({error})") from error
-    split = {name: (codes[posteriors[name]], labels[posteriors[name]]) for name in ("train", "val", "test")}
-    classifiers = [train_classifier(*split["train"], *split["val"], seed=seed, hidden=args.hidden, epochs=args.epochs,
-                                    batch_size=args.batch_size, lr=args.lr)[0] for seed in args.seeds]
-    interpolator = TopomapInterpolator(meta["positions"], meta["inside"].shape[0])
-    band_names, channels = meta["band_names"].tolist(), meta["channels"].tolist()
-    table, traversals = emotion_factor_table(
-        load_model(args.model), codes, labels, meta["ratings"], posteriors, information, classifiers, interpolator,
-        band_names, channels, n_factors=args.n_factors, min_loss_increase=args.min_loss_increase, truth=truth)
-    save_table(table, args.output_stem)
-    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, Scalp.from_layout(meta["positions"], meta["inside"]),
-                         band_names, args.title, *args.figure)
-    metrics = {"test_accuracy": float(np.mean([accuracy(model, *split["test"]) for model in classifiers])),
-               "emotion_relevant": table.loc[table["emotion_relevant"], "factor"].tolist()}
-    if truth is not None:
-        metrics["ground_truth"] = ground_truth_summary(table, args.pattern_threshold)
-    save_json(args.metrics, metrics)
+    table = classify_topk(args.posteriors, args.information, args.output_stem, args.metrics, percents=args.percents,
+                          seeds=args.seeds, retrain=args.retrain, hidden=args.hidden, epochs=args.epochs,
+                          batch_size=args.batch_size, lr=args.lr)
     print(table.to_string(index=False))
 
 
-def _save_topk_results(table: pd.DataFrame, information: pd.DataFrame, args, column: str) -> None:
-    """Table 1 or 2 as CSV, Parquet and Markdown, and its headline numbers as the metrics JSON."""
-    from .artifacts import save_json, save_table
+def _emotion_factors(args) -> None:
+    from .emotion_factors import emotion_factors
 
-    save_table(table, args.output_stem)
-    save_json(args.metrics, {
-        "I_total": float(information["I_est"].sum()),
-        "n_influential": int(information["influential"].sum()),
-        column.removesuffix("_mean"): {f"top{k:g}": value for k, value in zip(table["top_percent"], table[column])},
-    })
+    table = emotion_factors(args.model, args.posteriors, args.information, args.data, args.output_stem, args.figure,
+                            args.metrics, ground_truth=args.ground_truth, n_factors=args.n_factors,
+                            min_loss_increase=args.min_loss_increase, pattern_threshold=args.pattern_threshold,
+                            title=args.title, seeds=args.seeds, hidden=args.hidden, epochs=args.epochs,
+                            batch_size=args.batch_size, lr=args.lr)
     print(table.to_string(index=False))
 
 
 def _plot_traversals(args) -> None:
-    from .encoding import load_posteriors
-    from .figures import Scalp, plot_traversals
-    from .mi import rank_order
-    from .models import load_model
-    from .traversal import TRAVERSAL_VALUES, seed_codes, traversal_grid
+    from .traversal import plot_influential_traversals
 
-    information = read_information(args.information)["I_est"].to_numpy()
-    posteriors = load_posteriors(args.posteriors)
-    if posteriors["mu"].shape[-1] != len(information):
-        raise ValueError(f"{args.posteriors}: needs codes with {len(information)} factors ({args.information})")
-    order = rank_order(information)
-    factors = [int(h) for h in order if information[h] > args.threshold][: args.max_factors]
-    if not factors:
-        raise ValueError(f"{args.information}: no factor carries more than {args.threshold:g} nats: nothing to traverse")
-    labels = [f"z{h}: $I_{{est}}$ = {information[h]:.2f} nats" for h in factors]
-    above = len(factors)
-    if order[-1] not in factors:  # the paper's montage D: a factor without information changes nothing
-        factors.append(int(order[-1]))
-        labels.append(f"z{order[-1]}: $I_{{est}}$ = {information[order[-1]]:.2f} nats (least informative)")
-    scalp = None
-    if args.topomap_meta is not None:
-        from .artifacts import load_arrays
-
-        meta = load_arrays(args.topomap_meta, required=("positions", "inside"))
-        scalp = Scalp.from_layout(meta["positions"], meta["inside"])
-    traversals = traversal_grid(load_model(args.model), seed_codes(posteriors, args.seed_images), factors)
-    plot_traversals(traversals, labels, TRAVERSAL_VALUES, args.title, *args.output, scalp=scalp)
+    above, seeds = plot_influential_traversals(args.model, args.posteriors, args.information, args.output,
+                                               threshold=args.threshold, max_factors=args.max_factors,
+                                               seed_images=args.seed_images, title=args.title,
+                                               topomap_meta=args.topomap_meta)
     print(f"{args.output[0]}: {above} factors above {args.threshold:g} nats and the least informative"
-          f" x {traversals.shape[1]} seed images")
+          f" x {seeds} seed images")
 
 
 def _plot_topk_generation(args) -> None:
-    from .ablation import top_k_count, topk_reconstructions
-    from .datasets import load_split
-    from .encoding import load_posteriors
-    from .figures import plot_topk_generation
-    from .models import load_model
+    from .ablation import plot_topk_generation
 
-    information = read_information(args.information)["I_est"].to_numpy()
-    mu = load_posteriors(args.posteriors)["mu"]
-    images, _ = load_split(args.data, "test")
-    if mu.ndim != 2 or len(mu) != len(images) or mu.shape[1] != len(information):
-        raise ValueError(f"{args.posteriors}: does not match {args.data} (test images) or {args.information} (factors)")
-    percents = sorted(args.percents, reverse=True)
-    reconstructions = topk_reconstructions(load_model(args.model), mu[: args.images], information, percents)
-    labels = [f"{percent:g}%\n({top_k_count(percent, len(information))})" for percent in percents]
-    plot_topk_generation(images[: args.images] / 255.0, reconstructions, labels, args.title, *args.output)
+    plot_topk_generation(args.model, args.data, args.posteriors, args.information, args.output,
+                         percents=args.percents, images=args.images, title=args.title)
 
 
 def _summarize_betas(args) -> None:
-    from .artifacts import save_table
-    from .figures import plot_beta_summary
+    from .figures import summarize_betas
 
-    if not len(args.betas) == len(args.information) == len(args.tables):
-        raise ValueError(f"summarize-betas: {len(args.betas)} betas for {len(args.information)} information tables"
-                         f" and {len(args.tables)} Table 1 files")
-    rows = []
-    for beta, information_path, table_path in zip(args.betas, args.information, args.tables):
-        information = read_information(information_path)
-        table = pd.read_csv(table_path)
-        full = table.loc[table["top_percent"] == 100, "mse"] if "mse" in table else []
-        if len(full) != 1:
-            raise ValueError(f"{table_path}: a Table 1 with one top_percent = 100 row and its mse is needed")
-        rows.append({"beta": beta, "I_total": float(information["I_est"].sum()),
-                     "n_influential": int(information["influential"].sum()), "mse": float(full.iloc[0])})
-    summary = pd.DataFrame(rows).sort_values("beta", kind="stable")
-    save_table(summary, args.output_stem)
-    plot_beta_summary(summary, args.threshold, args.title, *args.figure)
+    summary = summarize_betas(args.betas, args.information, args.tables, args.output_stem, args.figure,
+                              threshold=args.threshold, title=args.title)
     print(summary.to_string(index=False))
 
 
 def _compare_paper(args) -> None:
-    from .artifacts import save_table
-    from .paper import PAPER_DATA, side_by_side
+    from .paper import RunTable, compare_paper
 
-    notes, tables = [], {}
+    runs = {}
     for name in ("table1", "table2"):
         companions = [f"--{name}-{option}" for option in ("data", "beta", "epochs")
                       if getattr(args, f"{name}_{option}") is None]
         if getattr(args, name) is not None and companions:
             raise ValueError(f"{getattr(args, name)}: compare-paper needs {', '.join(companions)} with --{name}")
-    if args.table1 is not None:
-        from .datasets import load_split
-
-        tables["table1"] = pd.read_csv(args.table1)
-        train, test = (len(load_split(args.table1_data, split)[0]) for split in ("train", "test"))
-        notes.append(f"Table 1: {args.table1_source}, beta = {args.table1_beta:g}, {train:,} training and {test:,} test"
-                     f" images, {args.table1_epochs} epochs (paper: {PAPER_DATA['table1']}).")
-    if args.table2 is not None:
-        from .deap_videos import load_videos
-
-        tables["table2"] = pd.read_csv(args.table2)
-        _, meta = load_videos(args.table2_data)
-        notes.append(f"Table 2: {args.table2_source}, beta = {args.table2_beta:g}, {len(set(meta['subjects'])):,} subjects"
-                     f" ({len(meta['classes']):,} videos, {len(meta['test']):,} for testing), VAE {args.table2_epochs}"
-                     f" epochs (paper: {PAPER_DATA['table2']}).")
-    table = side_by_side(tables.get("table1"), tables.get("table2"))
-    save_table(table, args.output_stem, note=" ".join(notes))
+        if getattr(args, name) is not None:
+            runs[name] = RunTable(*(getattr(args, f"{name}{option}") for option in ("", "_data", "_beta", "_epochs",
+                                                                                      "_source")))
+    table, notes = compare_paper(args.output_stem, runs.get("table1"), runs.get("table2"))
     print("\n".join(notes))
     print(table.to_string(index=False))
 
 
 def _tables_page(args) -> None:
-    from .artifacts import atomic_path
-    from .report import tables_page
+    from .report import write_tables_page
 
-    page = tables_page(args.tables, args.title)
-    with atomic_path(args.output) as tmp:
-        tmp.write_text(page)
+    write_tables_page(args.tables, args.output, args.title)
     print(f"{args.output}: {len(args.tables)} tables")
 
 
 def _plot_information(args) -> None:
     from .figures import plot_information
+    from .mi import read_information
 
     plot_information(read_information(args.information), args.threshold, args.title, *args.output)
-
-
-def read_information(path: str | Path) -> pd.DataFrame:
-    """An information table written by `estimate-mi`, checked for its columns."""
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ValueError(f"{path}: not a readable information table ({error})") from error
-    missing = {"factor", "I_est", "variance", "influential"} - set(table.columns)
-    if missing:
-        raise ValueError(f"{path}: information table lacks columns {sorted(missing)}")
-    values = table[["I_est", "variance"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    if table.empty or not np.isfinite(values).all():
-        raise ValueError(f"{path}: information table is empty or holds non-numeric, NaN or infinite I_est/variance")
-    return table
 
 
 def _validate_params(args) -> None:
@@ -457,19 +285,36 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+PATH_HELP = {
+    "output": "the file written",
+    "output_dir": "the folder written",
+    "output_stem": "writes STEM.csv, .parquet, .md",
+    "agreement_stem": "the rank agreement table: writes STEM.csv, .parquet, .md",
+    "metrics": "the metrics JSON written",
+    "posteriors": "posteriors written by encode or encode-videos (.npz)",
+    "information": "information table written by estimate-mi (.csv)",
+    "data": "the processed data set (.npz; DEAP: the video folder)",
+    "model": "the trained VAE (.pt)",
+    "live_dir": "folder for DVCLive's training curves and summary",
+    "raw": "folder holding DEAP's sXX.dat files",
+}
+
+
 def _required_paths(command: argparse.ArgumentParser, *names: str) -> None:
     """Add a required `--name PATH` option for each name (underscores become dashes)."""
     for name in names:
-        command.add_argument("--" + name.replace("_", "-"), required=True, type=Path)
+        command.add_argument("--" + name.replace("_", "-"), required=True, type=Path, help=PATH_HELP[name])
 
 
 def _classifier_options(command: argparse.ArgumentParser) -> None:
     """The emotion classifier's settings (params.yaml: classifier) and seeds."""
-    command.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    command.add_argument("--hidden", type=int, default=128)
-    command.add_argument("--epochs", type=int, default=30)
-    command.add_argument("--batch-size", type=int, default=16)
-    command.add_argument("--lr", type=_positive_float, default=1e-3)
+    command.add_argument("--seeds", required=True, nargs="+", type=int,
+                         help="one classifier per seed (params.yaml: classifier.seeds)")
+    command.add_argument("--hidden", required=True, type=int,
+                         help="LSTM hidden units (params.yaml: classifier.hidden)")
+    command.add_argument("--epochs", required=True, type=int, help="params.yaml: classifier.epochs")
+    command.add_argument("--batch-size", required=True, type=int, help="params.yaml: classifier.batch_size")
+    command.add_argument("--lr", required=True, type=_positive_float, help="Adam's learning rate (params.yaml: classifier.lr)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -477,36 +322,42 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     command = commands.add_parser("validate-params", help="check params.yaml against the schema")
-    command.add_argument("params", type=Path)
-    command.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
+    command.add_argument("params", type=Path, help="the params.yaml to check")
+    command.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"),
+                         help="the JSON schema (YAML) it must satisfy")
     command.set_defaults(run=_validate_params)
 
     command = commands.add_parser("prepare-mnist", help="load MNIST (real or embedded), split, save .npz")
     _required_paths(command, "output")
     command.add_argument("--root", default=None, help="real MNIST in torchvision's layout; omit for the embedded digits")
-    command.add_argument("--download", action="store_true")
-    command.add_argument("--split", nargs=3, type=_fraction, default=[0.6, 0.2, 0.2])
-    command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--limit", type=int, default=None)
+    command.add_argument("--download", action="store_true", help="let torchvision download MNIST into --root")
+    command.add_argument("--split", required=True, nargs=3, type=_fraction,
+                         help="train, validation, test fractions (params.yaml: data.mnist.split)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
+    command.add_argument("--limit", type=int, default=None, help="keep only the first N images; omit to keep all")
     command.set_defaults(run=_prepare_mnist)
 
     command = commands.add_parser("prepare-faces", help="CelebA (or the embedded ORL faces) -> 64x64 RGB .npz")
     _required_paths(command, "output")
     command.add_argument("--root", default=None, help="CelebA folder, official or Kaggle layout; omit for ORL faces")
-    command.add_argument("--crop", type=int, default=148, help="side of the centred square crop (CelebA)")
-    command.add_argument("--split-mode", choices=["random", "official"], default="random")
-    command.add_argument("--split", nargs=3, type=_fraction, default=[0.8, 0.1, 0.1])
-    command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--limit", type=int, default=None)
+    command.add_argument("--crop", required=True, type=int,
+                         help="side of the centred square crop (CelebA; params.yaml: data.celeba.crop)")
+    command.add_argument("--split-mode", required=True, choices=["random", "official"],
+                         help="random: --split seeded by --seed; official: CelebA's partition (params.yaml: data.celeba.split_mode)")
+    command.add_argument("--split", required=True, nargs=3, type=_fraction,
+                         help="train, validation, test fractions (params.yaml: data.celeba.split)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
+    command.add_argument("--limit", type=int, default=None, help="keep only the first N images; omit to keep all")
     command.add_argument("--workers", type=int, default=1, help="processes decoding JPEGs")
     command.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (count logged)")
     command.set_defaults(run=_prepare_faces)
 
     command = commands.add_parser("prepare-shapes", help="draw the shapes data set with 5 known factors -> .npz")
     _required_paths(command, "output")
-    command.add_argument("--count", type=int, default=6000)
-    command.add_argument("--split", nargs=3, type=_fraction, default=[0.6, 0.2, 0.2])
-    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--count", required=True, type=int, help="images drawn (params.yaml: data.shapes.count)")
+    command.add_argument("--split", required=True, nargs=3, type=_fraction,
+                         help="train, validation, test fractions (params.yaml: data.shapes.split)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the factors and the split (params.yaml: seed)")
     command.set_defaults(run=_prepare_shapes)
 
     command = commands.add_parser("mig", help="mutual information gap of the test codes against the true factors")
@@ -515,47 +366,58 @@ def build_parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("simulate-deap", help="write simulated EEG in DEAP's exact file format")
     _required_paths(command, "output_dir")
-    command.add_argument("--subjects", type=int, default=4, help="writes s01.dat .. sNN.dat")
-    command.add_argument("--trials", type=int, default=40)
-    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--subjects", required=True, type=int, help="writes s01.dat .. sNN.dat")
+    command.add_argument("--trials", required=True, type=int,
+                         help="trials per subject (params.yaml: data.deap.simulated_trials)")
+    command.add_argument("--seed", required=True, type=int, help="params.yaml: seed")
     command.set_defaults(run=_simulate_deap)
 
     command = commands.add_parser("prepare-deap", help="DEAP sXX.dat files -> topographic-map videos")
     _required_paths(command, "raw", "output_dir")
-    command.add_argument("--subjects", nargs="+", type=int, required=True)
-    command.add_argument("--montage", default="biosemi32")
-    command.add_argument("--channels", nargs="+", default=None, help="default: DEAP's 32 EEG channels")
-    command.add_argument("--band", nargs=3, action="append", metavar=("NAME", "LOW_HZ", "HIGH_HZ"),
-                         help="repeat per band, in colour-channel order (default: alpha 8 13, beta 13 30, gamma 30 45)")
-    command.add_argument("--baseline", choices=["keep", "drop", "subtract"], default="keep")
-    command.add_argument("--split", nargs=3, type=_fraction, default=[0.8, 0.1, 0.1])
-    command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--grid-size", type=int, default=32)
-    command.add_argument("--class-threshold", type=_finite_float, default=5.0)
+    command.add_argument("--subjects", nargs="+", type=int, required=True,
+                         help="which sXX.dat files (params.yaml: data.deap.subjects)")
+    command.add_argument("--montage", required=True, help="MNE standard montage (params.yaml: data.deap.montage)")
+    command.add_argument("--channels", nargs="+", default=None, help="EEG channels to map; omit for DEAP's 32")
+    command.add_argument("--band", required=True, nargs=3, action="append", metavar=("NAME", "LOW_HZ", "HIGH_HZ"),
+                         help="repeat per band, in colour-channel order (params.yaml: data.deap.bands)")
+    command.add_argument("--baseline", required=True, choices=["keep", "drop", "subtract"],
+                         help="the 3-s baseline windows (params.yaml: data.deap.baseline)")
+    command.add_argument("--split", required=True, nargs=3, type=_fraction,
+                         help="train, validation, test fractions of the trials (params.yaml: data.deap.split)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
+    command.add_argument("--grid-size", required=True, type=int,
+                         help="side of the topographic maps (params.yaml: data.deap.grid_size)")
+    command.add_argument("--class-threshold", required=True, type=_finite_float,
+                         help="ratings above it are high (params.yaml: data.deap.class_threshold)")
     command.set_defaults(run=_prepare_deap)
 
     command = commands.add_parser("train-vae", help="train a beta-VAE on a processed data set")
     _required_paths(command, "data", "model", "live_dir")
-    command.add_argument("--beta", required=True, type=_non_negative_float)
-    command.add_argument("--sigma2-x", required=True, type=_positive_float)
-    command.add_argument("--likelihood", choices=["gaussian", "mixture"], default="gaussian")
-    command.add_argument("--channels", nargs="+", type=int, default=[32, 32])
-    command.add_argument("--hidden", type=int, default=256)
-    command.add_argument("--latents", type=int, default=128)
-    command.add_argument("--epochs", type=int, default=20)
-    command.add_argument("--batch-size", type=int, default=64)
-    command.add_argument("--lr", type=_positive_float, default=1e-3)
-    command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--checkpoint-every", type=_positive_int, default=1,
-                         help="save a resumable checkpoint beside the model every N epochs (removed on success)")
-    command.add_argument("--precision", choices=["float32", "bf16"], default="float32",
-                         help="bf16: the network under bfloat16 autocast (GPUs), the loss in float32")
+    command.add_argument("--beta", required=True, type=_non_negative_float, help="weight of the KL term")
+    command.add_argument("--sigma2-x", required=True, type=_positive_float,
+                         help="likelihood noise variance (params.yaml: vae.<dataset>.sigma2_x)")
+    command.add_argument("--likelihood", required=True, choices=["gaussian", "mixture"],
+                         help="p(x|z) (params.yaml: vae.<dataset>.likelihood)")
+    command.add_argument("--channels", required=True, nargs="+", type=int,
+                         help="conv stack channels (params.yaml: vae.<dataset>.channels)")
+    command.add_argument("--hidden", required=True, type=int, help="params.yaml: vae.<dataset>.hidden")
+    command.add_argument("--latents", required=True, type=int, help="params.yaml: vae.<dataset>.latents")
+    command.add_argument("--epochs", required=True, type=int, help="params.yaml: vae.<dataset>.epochs")
+    command.add_argument("--batch-size", required=True, type=int, help="params.yaml: vae.<dataset>.batch_size")
+    command.add_argument("--lr", required=True, type=_positive_float, help="params.yaml: vae.<dataset>.lr")
+    command.add_argument("--seed", required=True, type=int, help="params.yaml: seed")
+    command.add_argument("--checkpoint-every", required=True, type=_positive_int,
+                         help="save a resumable checkpoint beside the model every N epochs (removed on success;"
+                              " params.yaml: training.checkpoint_every)")
+    command.add_argument("--precision", required=True, choices=["float32", "bf16"],
+                         help="bf16: the network under bfloat16 autocast (GPUs), the loss in float32"
+                              " (params.yaml: training.precision)")
     command.add_argument("--compile", action="store_true", help="train through torch.compile (GPUs)")
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")
     _required_paths(command, "model", "data", "output")
-    command.add_argument("--split", default="test", choices=["train", "val", "test"])
+    command.add_argument("--split", default="test", choices=["train", "val", "test"], help="which split to encode")
     command.set_defaults(run=_encode)
 
     command = commands.add_parser("encode-videos", help="posteriors of every frame of every DEAP video")
@@ -564,7 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("classify-topk", help="Table 2: emotion accuracy with the top-k%% factors")
     _required_paths(command, "posteriors", "information", "output_stem", "metrics")
-    command.add_argument("--percents", nargs="+", type=_percent, default=[100, 50, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--percents", required=True, nargs="+", type=_percent,
+                         help="the top-k%% rows (params.yaml: analysis.topk_percent_emotion)")
     command.add_argument("--retrain", action="store_true", help="train one classifier per k instead of zeroing")
     _classifier_options(command)
     command.set_defaults(run=_classify_topk)
@@ -573,49 +436,60 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "model", "posteriors", "information", "data", "output_stem", "metrics")
     command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
     command.add_argument("--ground-truth", type=Path, default=None, help="the simulator's ground_truth.json, if any")
-    command.add_argument("--n-factors", type=int, default=8, help="how many of the top factors by I_est")
-    command.add_argument("--min-loss-increase", type=_finite_float, default=0.05,
-                         help="rise of the test cross-entropy (nats) that flags a factor as emotion-relevant")
-    command.add_argument("--pattern-threshold", type=_fraction, default=0.7,
-                         help="|r| with a planted pattern's channel weights that counts as varying it")
-    command.add_argument("--title", default="")
+    command.add_argument("--n-factors", required=True, type=int,
+                         help="how many of the top factors by I_est (params.yaml: analysis.emotion_factors.count)")
+    command.add_argument("--min-loss-increase", required=True, type=_finite_float,
+                         help="rise of the test cross-entropy (nats) that flags a factor as emotion-relevant"
+                              " (params.yaml: analysis.emotion_factors.min_loss_increase)")
+    command.add_argument("--pattern-threshold", required=True, type=_fraction,
+                         help="|r| with a planted pattern's channel weights that counts as varying it"
+                              " (params.yaml: analysis.emotion_factors.pattern_threshold)")
+    command.add_argument("--title", default="", help="the figure's title")
     _classifier_options(command)
     command.set_defaults(run=_emotion_factors)
 
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
-    _required_paths(command, "posteriors")
-    command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
-    command.add_argument("--threshold", type=_finite_float, default=0.7)
+    _required_paths(command, "posteriors", "output_stem")
+    command.add_argument("--threshold", required=True, type=_finite_float,
+                         help="influential above it (nats; params.yaml: analysis.influential_threshold)")
     command.set_defaults(run=_estimate_mi)
 
     command = commands.add_parser("compare-estimators", help="every estimator of I(x; z_h), ranks and agreement")
     _required_paths(command, "posteriors", "output_stem", "agreement_stem", "metrics")
-    command.add_argument("--threshold", type=_finite_float, default=0.7, help="influential above it (nats)")
-    command.add_argument("--mixture-samples", type=int, default=1, help="z draws per sample, mixture estimator")
-    command.add_argument("--infonce-factors", type=int, default=0, help="InfoNCE on this many top factors (slow)")
-    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--threshold", required=True, type=_finite_float,
+                         help="influential above it (nats; params.yaml: analysis.influential_threshold)")
+    command.add_argument("--mixture-samples", required=True, type=int,
+                         help="z draws per sample, mixture estimator (params.yaml: analysis.estimators.mixture_samples)")
+    command.add_argument("--infonce-factors", required=True, type=int,
+                         help="InfoNCE on this many top factors, 0: off (params.yaml: analysis.estimators.infonce_factors)")
+    command.add_argument("--seed", required=True, type=int, help="params.yaml: seed")
     command.set_defaults(run=_compare_estimators)
 
     command = commands.add_parser("benchmark-estimators", help="every estimator against synthetic known answers")
     _required_paths(command, "output_stem", "metrics")
-    command.add_argument("--samples", type=int, default=10_000)
+    command.add_argument("--samples", required=True, type=int,
+                         help="samples per synthetic encoder (params.yaml: analysis.estimators.benchmark_samples)")
     command.add_argument("--infonce", action="store_true", help="add the neural InfoNCE bound (slow)")
-    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--seed", required=True, type=int, help="params.yaml: seed")
     command.set_defaults(run=_benchmark_estimators)
 
     command = commands.add_parser("ablate-topk", help="Table 1: reconstruction error with the top-k%% factors")
     _required_paths(command, "model", "data", "posteriors", "information", "output_stem", "metrics")
-    command.add_argument("--percents", nargs="+", type=_percent, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
+    command.add_argument("--percents", required=True, nargs="+", type=_percent,
+                         help="the top-k%% rows (params.yaml: analysis.topk_percent)")
     command.set_defaults(run=_ablate_topk)
 
     command = commands.add_parser("plot-traversals", help="Figures 1, 3, 5-8: traversals of the influential factors")
     _required_paths(command, "model", "posteriors", "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", type=_finite_float, default=0.5, help="traverse factors with I_est above it (nats)")
-    command.add_argument("--max-factors", type=int, default=16)
-    command.add_argument("--seed-images", type=int, default=4,
-                         help="the first test images (DEAP: the first test videos' middle frames), one row each")
-    command.add_argument("--title", default="")
+    command.add_argument("--threshold", required=True, type=_finite_float,
+                         help="traverse factors with I_est above it (nats; params.yaml: analysis.traversals.threshold)")
+    command.add_argument("--max-factors", required=True, type=int,
+                         help="at most this many (params.yaml: analysis.traversals.max_factors)")
+    command.add_argument("--seed-images", required=True, type=int,
+                         help="the first test images (DEAP: the first test videos' middle frames), one row each"
+                              " (params.yaml: analysis.traversals.seed_images)")
+    command.add_argument("--title", default="", help="the figure's title")
     command.add_argument("--topomap-meta", type=Path, default=None,
                          help="DEAP's meta.npz: draw the decoded maps as scalp maps with the head outline")
     command.set_defaults(run=_plot_traversals)
@@ -623,19 +497,22 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("plot-topk-generation", help="Figure 4: reconstructions from the top-k%% factors")
     _required_paths(command, "model", "data", "posteriors", "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--percents", nargs="+", type=_percent, default=[100, 20, 10, 7, 5, 4, 3, 2, 1, 0])
-    command.add_argument("--images", type=int, default=4, help="the first test images, one row each")
-    command.add_argument("--title", default="")
+    command.add_argument("--percents", required=True, nargs="+", type=_percent,
+                         help="one column per top-k%% (params.yaml: analysis.topk_percent)")
+    command.add_argument("--images", required=True, type=int,
+                         help="the first test images, one row each (params.yaml: analysis.traversals.seed_images)")
+    command.add_argument("--title", default="", help="the figure's title")
     command.set_defaults(run=_plot_topk_generation)
 
     command = commands.add_parser("summarize-betas", help="total information, influential factors, error against beta")
-    command.add_argument("--betas", required=True, nargs="+", type=_non_negative_float)
+    command.add_argument("--betas", required=True, nargs="+", type=_non_negative_float, help="the beta grid")
     command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per beta")
     command.add_argument("--tables", required=True, nargs="+", type=Path, help="one Table 1 per beta")
     command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
     command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", type=_finite_float, default=0.7, help="influential above it (nats), for the label")
-    command.add_argument("--title", default="")
+    command.add_argument("--threshold", required=True, type=_finite_float,
+                         help="influential above it (nats), for the label (params.yaml: analysis.influential_threshold)")
+    command.add_argument("--title", default="", help="the figure's title")
     command.set_defaults(run=_summarize_betas)
 
     command = commands.add_parser("compare-paper", help="Tables 1 and 2 of this run next to the paper's")
@@ -643,22 +520,23 @@ def build_parser() -> argparse.ArgumentParser:
     for table, data in (("table1", "the processed .npz"), ("table2", "the DEAP video folder")):
         command.add_argument(f"--{table}", type=Path, default=None, help="this run's table (CSV); omit to leave it out")
         command.add_argument(f"--{table}-data", type=Path, help=f"{data} it was computed on (counted for the note)")
-        command.add_argument(f"--{table}-beta", type=_non_negative_float)
-        command.add_argument(f"--{table}-epochs", type=int)
+        command.add_argument(f"--{table}-beta", type=_non_negative_float, help="the beta of the VAE behind it")
+        command.add_argument(f"--{table}-epochs", type=int, help="the epochs that VAE trained")
         command.add_argument(f"--{table}-source", default="", help="which data, in words (embedded, simulated, real)")
     command.set_defaults(run=_compare_paper)
 
     command = commands.add_parser("tables-page", help="every Markdown table on one HTML page (the report)")
-    command.add_argument("--tables", required=True, nargs="+", type=Path)
+    command.add_argument("--tables", required=True, nargs="+", type=Path, help="Markdown tables written by save_table")
     _required_paths(command, "output")
-    command.add_argument("--title", default="Tables")
+    command.add_argument("--title", default="Tables", help="the page's title")
     command.set_defaults(run=_tables_page)
 
     command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
     _required_paths(command, "information")
     command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", type=_finite_float, default=0.7)
-    command.add_argument("--title", default="")
+    command.add_argument("--threshold", required=True, type=_finite_float,
+                         help="influential above it (nats; params.yaml: analysis.influential_threshold)")
+    command.add_argument("--title", default="", help="the figure's title")
     command.set_defaults(run=_plot_information)
     return parser
 

@@ -260,7 +260,7 @@ def _check_values(path: Path, data: np.ndarray, labels: np.ndarray) -> None:
                               f"{RATING_NAMES[column]} {labels[trial, column]:g} of trial index {trial})")
 
 
-def emotion_classes(valence: np.ndarray, arousal: np.ndarray, threshold: float = 5.0) -> np.ndarray:
+def emotion_classes(valence: np.ndarray, arousal: np.ndarray, *, threshold: float) -> np.ndarray:
     """Class index into CLASS_NAMES per trial: HAHV=0, HALV=1, LAHV=2, LALV=3 (int64).
 
     A rating is high only when strictly greater than `threshold`, so a rating of exactly 5 counts

@@ -159,7 +159,7 @@ def simulate_subject(rng: np.random.Generator, trials: int, spectra: dict[str, n
     return {"data": data, "labels": labels}
 
 
-def simulate_deap(root: str | Path, subjects: int, trials: int = 40, seed: int = 0) -> dict:
+def simulate_deap(root: str | Path, subjects: int, *, trials: int, seed: int) -> dict:
     """Write `root/s01.dat` .. `root/sNN.dat` in DEAP's format and `root/ground_truth.json`; return the truth.
 
     Subject k's file depends only on (seed, k), so adding subjects leaves earlier files unchanged;

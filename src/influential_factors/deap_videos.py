@@ -49,8 +49,8 @@ def log_band_frames(data: np.ndarray, channel_rows: list[int], band_edges: list[
 
 def prepare_deap(raw_root: str | Path, subjects: list[int], output_dir: str | Path, *, montage: str,
                  channels: list[str] | None, bands: dict[str, list[float]], baseline: str,
-                 split: tuple[float, float, float], seed: int, grid_size: int = 32,
-                 class_threshold: float = 5.0) -> dict[str, int]:
+                 split: tuple[float, float, float], seed: int, grid_size: int,
+                 class_threshold: float) -> dict[str, int]:
     """Turn DEAP subject files into normalised topographic-map videos under `output_dir`.
 
     Reads one subject's raw file at a time; only the small band-power features of all trials are
@@ -97,7 +97,7 @@ def prepare_deap(raw_root: str | Path, subjects: list[int], output_dir: str | Pa
             for start in tqdm(range(0, len(features), 64), desc="topographic maps", unit="chunk"):
                 chunk = (features[start:start + 64] - band_low) / scale  # (trials, frames, channels, bands)
                 handle.write(interpolator(np.moveaxis(chunk, -1, -2)).astype("<f4").tobytes())
-        np.savez(tmp / META, ratings=ratings, classes=emotion_classes(ratings[:, 0], ratings[:, 1], class_threshold),
+        np.savez(tmp / META, ratings=ratings, classes=emotion_classes(ratings[:, 0], ratings[:, 1], threshold=class_threshold),
                  subjects=np.concatenate(subject_ids), trials=np.concatenate(trial_ids), **parts,
                  band_low=band_low, band_high=band_high, inside=interpolator.inside, positions=positions,
                  channels=np.array(channels), band_names=np.array(list(bands)),

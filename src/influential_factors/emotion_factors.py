@@ -17,6 +17,9 @@ video, the cross-entropy of the true class moves with every prediction's confide
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -99,6 +102,65 @@ def ground_truth_summary(table: pd.DataFrame, pattern_threshold: float) -> dict:
             "flagged_varying": int((flagged & varies).sum()), "flagged_total": int(flagged.sum()),
             "unflagged_varying": int((~flagged & varies).sum()), "unflagged_total": int((~flagged).sum()),
             "agrees": bool(flagged.any() and varies[flagged].all())}
+
+
+def read_ground_truth(path: str | Path) -> dict:
+    """The simulator's ground_truth.json (the planted patterns)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a readable ground truth ({error})") from error
+
+
+def emotion_metrics(table: pd.DataFrame, test_accuracies: list[float], truth: dict | None,
+                    pattern_threshold: float) -> dict:
+    """Figure 5's metrics: the classifiers' mean test accuracy, the emotion-relevant factors and, with the
+    simulator's `truth`, their agreement with the planted patterns (`ground_truth_summary`)."""
+    metrics = {"test_accuracy": float(np.mean(test_accuracies)),
+               "emotion_relevant": table.loc[table["emotion_relevant"], "factor"].tolist()}
+    if truth is not None:
+        metrics["ground_truth"] = ground_truth_summary(table, pattern_threshold)
+    return metrics
+
+
+def emotion_factors(model: str | Path, posteriors: str | Path, information: str | Path, data: str | Path,
+                    output_stem: str | Path, figure: list[str | Path], metrics: str | Path, *,
+                    ground_truth: str | Path | None, n_factors: int, min_loss_increase: float,
+                    pattern_threshold: float, title: str, seeds: list[int], hidden: int, epochs: int,
+                    batch_size: int, lr: float) -> pd.DataFrame:
+    """Figure 5 (`emotion-factors`): one emotion classifier per seed on the full codes of the train videos,
+    then `emotion_factor_table` of the top `n_factors` factors, saved as STEM.csv, .parquet and .md, drawn
+    to every figure path, and `emotion_metrics` as JSON. `data` is DEAP's video folder."""
+    from .artifacts import save_json, save_table
+    from .classifier import accuracy, train_classifier, video_splits
+    from .deap_videos import load_videos
+    from .encoding import load_posteriors
+    from .figures import Scalp, plot_emotion_factors
+    from .mi import read_information
+    from .models import load_model
+    from .traversal import TRAVERSAL_VALUES
+
+    values = read_information(information)["I_est"].to_numpy()
+    codes = load_posteriors(posteriors)
+    _, meta = load_videos(data)
+    mu, labels = codes["mu"], codes["labels"]
+    if mu.ndim != 3 or len(mu) != len(meta["classes"]) or len(values) != mu.shape[-1]:
+        raise ValueError(f"{posteriors}: does not match the videos in {data} or the factors of {information}")
+    truth = read_ground_truth(ground_truth) if ground_truth is not None else None
+    split = video_splits(codes)
+    classifiers = [train_classifier(*split["train"], *split["val"], seed=seed, hidden=hidden, epochs=epochs,
+                                    batch_size=batch_size, lr=lr)[0] for seed in seeds]
+    interpolator = TopomapInterpolator(meta["positions"], meta["inside"].shape[0])
+    band_names, channels = meta["band_names"].tolist(), meta["channels"].tolist()
+    table, traversals = emotion_factor_table(
+        load_model(model), mu, labels, meta["ratings"], codes, values, classifiers, interpolator,
+        band_names, channels, n_factors=n_factors, min_loss_increase=min_loss_increase, truth=truth)
+    save_table(table, output_stem)
+    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, Scalp.from_layout(meta["positions"], meta["inside"]),
+                         band_names, title, *figure)
+    save_json(metrics, emotion_metrics(table, [accuracy(classifier, *split["test"]) for classifier in classifiers], truth,
+                                       pattern_threshold))
+    return table
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:

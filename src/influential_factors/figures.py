@@ -209,6 +209,37 @@ def plot_beta_summary(summary: pd.DataFrame, threshold: float, title: str, *path
     save_figure(figure, *paths)
 
 
+def beta_summary(betas: list[float], information: list[str | Path], tables: list[str | Path]) -> pd.DataFrame:
+    """One row per beta, sorted by beta: total I_est and influential factors (its information table) and
+    the reconstruction error with every factor (its Table 1's top_percent = 100 row)."""
+    from .mi import read_information
+
+    if not len(betas) == len(information) == len(tables):
+        raise ValueError(f"summarize-betas: {len(betas)} betas for {len(information)} information tables"
+                         f" and {len(tables)} Table 1 files")
+    rows = []
+    for beta, information_path, table_path in zip(betas, information, tables):
+        factors = read_information(information_path)
+        table = pd.read_csv(table_path)
+        full = table.loc[table["top_percent"] == 100, "mse"] if "mse" in table else []
+        if len(full) != 1:
+            raise ValueError(f"{table_path}: a Table 1 with one top_percent = 100 row and its mse is needed")
+        rows.append({"beta": beta, "I_total": float(factors["I_est"].sum()),
+                     "n_influential": int(factors["influential"].sum()), "mse": float(full.iloc[0])})
+    return pd.DataFrame(rows).sort_values("beta", kind="stable")
+
+
+def summarize_betas(betas: list[float], information: list[str | Path], tables: list[str | Path],
+                    output_stem: str | Path, figure: list[str | Path], *, threshold: float, title: str) -> pd.DataFrame:
+    """`beta_summary` saved as STEM.csv, .parquet and .md and drawn by `plot_beta_summary` to each figure path."""
+    from .artifacts import save_table
+
+    summary = beta_summary(betas, information, tables)
+    save_table(summary, output_stem)
+    plot_beta_summary(summary, threshold, title, *figure)
+    return summary
+
+
 def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np.ndarray, scalp: Scalp,
                          band_names: list[str], title: str, *paths: str | Path) -> None:
     """Figure 5: per top factor (rows), its traversal as RGB scalp maps and the change per band.

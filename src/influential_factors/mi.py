@@ -16,6 +16,8 @@ leaves every value a VAE produces unchanged; the ceiling keeps exp() from overfl
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -87,3 +89,29 @@ def information_table(mu: np.ndarray, logvar: np.ndarray, threshold: float) -> p
 def rank_order(information: np.ndarray) -> np.ndarray:
     """Factor indices from most to least informative; equal values keep index order."""
     return np.argsort(-np.asarray(information), kind="stable")
+
+
+def estimate_information(posteriors: str | Path, output_stem: str | Path, *, threshold: float) -> pd.DataFrame:
+    """Algorithm 1 on the test posteriors of an encode file: the information table, saved as
+    STEM.csv, .parquet and .md (`estimate-mi`)."""
+    from .artifacts import save_table
+    from .encoding import load_posteriors, posteriors_of_test_set
+
+    table = information_table(*posteriors_of_test_set(load_posteriors(posteriors)), threshold)
+    save_table(table, output_stem)
+    return table
+
+
+def read_information(path: str | Path) -> pd.DataFrame:
+    """An information table written by `estimate_information`, checked for its columns."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(f"{path}: not a readable information table ({error})") from error
+    missing = {"factor", "I_est", "variance", "influential"} - set(table.columns)
+    if missing:
+        raise ValueError(f"{path}: information table lacks columns {sorted(missing)}")
+    values = table[["I_est", "variance"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if table.empty or not np.isfinite(values).all():
+        raise ValueError(f"{path}: information table is empty or holds non-numeric, NaN or infinite I_est/variance")
+    return table

@@ -9,7 +9,10 @@ dimension alone; 0: it is spread over several, or absent.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 
 BINS = 20
 
@@ -61,3 +64,42 @@ def mutual_information_gap(codes: np.ndarray, factors: np.ndarray, bins: int = B
     gaps = (ordered[0] - ordered[1]) / factor_entropy
     return {"mig": float(gaps.mean()), "gap_per_factor": gaps, "best_code": information.argmax(axis=0),
             "entropy": factor_entropy, "information": information}
+
+
+def mig_table(codes: np.ndarray, factors: np.ndarray, influential: np.ndarray,
+              factor_names: list[str]) -> tuple[pd.DataFrame, dict]:
+    """One row per true factor (its entropy, best code, I with it and gap) and the metrics: MIG, the
+    number of true factors and of influential codes. With at least two influential codes (a boolean
+    mask over the code dimensions), the same gap among them alone: are the found factors aligned?"""
+    result = mutual_information_gap(codes, factors)
+    table = pd.DataFrame({"factor": factor_names[: factors.shape[1]], "entropy": result["entropy"],
+                          "best_code": result["best_code"], "I_best": result["information"].max(axis=0),
+                          "gap": result["gap_per_factor"]})
+    metrics = {"mig": result["mig"], "true_factors": int(factors.shape[1]), "n_influential": int(influential.sum())}
+    if influential.sum() >= 2:
+        among = mutual_information_gap(codes[:, influential], factors)
+        table["best_influential_code"] = np.flatnonzero(influential)[among["best_code"]]
+        table["gap_influential"] = among["gap_per_factor"]
+        metrics["mig_influential"] = among["mig"]
+    return table, metrics
+
+
+def write_mig(posteriors: str | Path, information: str | Path, data: str | Path, output_stem: str | Path,
+              metrics_path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """MIG of the encoded test codes against the shapes' true factors (`mig`): the table as
+    STEM.csv, .parquet and .md, the metrics as JSON; both returned."""
+    from .artifacts import save_json, save_table
+    from .datasets import load_split
+    from .encoding import load_posteriors
+    from .mi import read_information
+    from .shapes import FACTOR_NAMES
+
+    table = read_information(information)
+    _, truth = load_split(data, "test")
+    mu = load_posteriors(posteriors)["mu"]
+    if truth.ndim != 2 or len(truth) != len(mu):
+        raise ValueError(f"{data}: needs the true factors (N, K) of the {len(mu)} encoded test images")
+    result, metrics = mig_table(mu, truth, table["influential"].to_numpy(), FACTOR_NAMES)
+    save_table(result, output_stem)
+    save_json(metrics_path, metrics)
+    return result, metrics

@@ -6,6 +6,9 @@ Table 2: DEAP, beta = 6, I_used and emotion accuracy (4 classes) with the top k%
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import pandas as pd
 
 PAPER_BETAS = {"table1": 10.0, "table2": 6.0}
@@ -47,3 +50,52 @@ def side_by_side(table1: pd.DataFrame | None, table2: pd.DataFrame | None) -> pd
         raise ValueError("side_by_side needs Table 1, Table 2 or both")
     columns = ["table", "top_percent", "I_used", "I_used_paper", "score_name", "score", "score_paper"]
     return pd.concat(parts, ignore_index=True)[columns]
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """This run's Table 1 or 2 (CSV) and what made it: the data it was computed on (the processed .npz, or
+    DEAP's video folder), beta, VAE epochs and which data in words (embedded, simulated, real)."""
+
+    path: str | Path
+    data: str | Path
+    beta: float
+    epochs: int
+    source: str
+
+
+def table1_note(source: str, beta: float, train: int, test: int, epochs: int) -> str:
+    """The sentence under the comparison that says what this run's Table 1 was computed on."""
+    return (f"Table 1: {source}, beta = {beta:g}, {train:,} training and {test:,} test"
+            f" images, {epochs} epochs (paper: {PAPER_DATA['table1']}).")
+
+
+def table2_note(source: str, beta: float, subjects: int, videos: int, test: int, epochs: int) -> str:
+    """The sentence under the comparison that says what this run's Table 2 was computed on."""
+    return (f"Table 2: {source}, beta = {beta:g}, {subjects:,} subjects"
+            f" ({videos:,} videos, {test:,} for testing), VAE {epochs}"
+            f" epochs (paper: {PAPER_DATA['table2']}).")
+
+
+def compare_paper(output_stem: str | Path, table1: RunTable | None, table2: RunTable | None) -> tuple[pd.DataFrame, list[str]]:
+    """`side_by_side` of this run's tables, saved as STEM.csv, .parquet and .md with the notes on the data
+    (counted from it) under the Markdown table; returns the table and the notes."""
+    from .artifacts import save_table
+
+    notes, tables = [], {}
+    if table1 is not None:
+        from .datasets import load_split
+
+        tables["table1"] = pd.read_csv(table1.path)
+        train, test = (len(load_split(table1.data, split)[0]) for split in ("train", "test"))
+        notes.append(table1_note(table1.source, table1.beta, train, test, table1.epochs))
+    if table2 is not None:
+        from .deap_videos import load_videos
+
+        tables["table2"] = pd.read_csv(table2.path)
+        _, meta = load_videos(table2.data)
+        notes.append(table2_note(table2.source, table2.beta, len(set(meta["subjects"])), len(meta["classes"]),
+                                 len(meta["test"]), table2.epochs))
+    table = side_by_side(tables.get("table1"), tables.get("table2"))
+    save_table(table, output_stem, note=" ".join(notes))
+    return table, notes

@@ -28,3 +28,12 @@ def tables_page(tables: list[str | Path], title: str) -> str:
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head>\n<body><h1>{html.escape(title)}</h1>\n" + "\n".join(sections)
             + "\n</body></html>\n")
+
+
+def write_tables_page(tables: list[str | Path], output: str | Path, title: str) -> None:
+    """`tables_page` written to `output` atomically (`tables-page`)."""
+    from .artifacts import atomic_path
+
+    page = tables_page(tables, title)
+    with atomic_path(output) as tmp:
+        tmp.write_text(page)

@@ -41,7 +41,7 @@ def main() -> None:
 
     start = time.perf_counter()
     sizes = prepare_deap(raw, list(range(1, args.subjects + 1)), output, montage="biosemi32", channels=None,
-                         bands=BANDS, baseline="keep", split=(0.8, 0.1, 0.1), seed=0)
+                         bands=BANDS, baseline="keep", split=(0.8, 0.1, 0.1), seed=0, grid_size=32, class_threshold=5.0)
     prepared = time.perf_counter() - start
     one_subject = 40 * N_CHANNELS * TRIAL_SAMPLES * 8 / 2**20
     video_mib = (output / "videos.npy").stat().st_size / 2**20
