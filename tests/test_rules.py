@@ -6,6 +6,7 @@ table per beta."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -28,10 +29,16 @@ HOSTILE = "my data; $(touch pwned) `touch pwned` 'single' \"double\" & | > ü ï
 IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
+LOG_SUFFIX = re.compile(r" 2>&1 \| tee results/logs/[\w/.-]+\.log$")
+
+
 def shell_commands(output: str) -> list[str]:
-    """The shell commands Snakemake printed (-p), one per job."""
-    return [line.removeprefix("Shell command: ") for line in output.splitlines()
-            if line.startswith("Shell command: ") and line != "Shell command: None"]
+    """The shell commands Snakemake printed (-p), one per job, without the copy to the job's log that every
+    command ends with."""
+    commands = [line.removeprefix("Shell command: ") for line in output.splitlines()
+                if line.startswith("Shell command: ") and line != "Shell command: None"]
+    assert all(LOG_SUFFIX.search(command) for command in commands), "a job without its log"
+    return [LOG_SUFFIX.sub("", command) for command in commands]
 
 
 def jobs_to_run(output: str) -> set[str]:

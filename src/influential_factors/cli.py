@@ -196,7 +196,7 @@ def _plot_traversals(args) -> None:
 
 
 def _plot_topk_generation(args) -> None:
-    from .ablation import plot_topk_generation
+    from .traversal import plot_topk_generation
 
     plot_topk_generation(args.model, args.data, args.posteriors, args.information, args.output,
                          percents=args.percents, images=args.images, title=args.title)
