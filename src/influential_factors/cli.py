@@ -21,6 +21,13 @@ def _prepare_mnist(args) -> None:
     print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
 
 
+def _prepare_dataset(args) -> None:
+    from .registry import prepare_registered
+
+    sizes = prepare_registered(args.output, args.dataset, args.settings, args.seed)
+    print(f"{args.output}: " + ", ".join(f"{name} {size}" for name, size in sizes.items()))
+
+
 def _prepare_faces(args) -> None:
     from .faces import prepare_faces
 
@@ -248,6 +255,19 @@ def _validate_params(args) -> None:
     print(f"{args.params}: valid")
 
 
+def _json_mapping(text: str) -> dict:
+    """argparse type: a JSON object."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object")
+    return value
+
+
 def _finite_float(text: str) -> float:
     """argparse type: a finite float (not nan, inf or -inf)."""
     try:
@@ -336,6 +356,14 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
     command.add_argument("--limit", type=int, default=None, help="keep only the first N images; omit to keep all")
     command.set_defaults(run=_prepare_mnist)
+
+    command = commands.add_parser("prepare-dataset", help="a registered image dataset with its own module -> .npz")
+    _required_paths(command, "output")
+    command.add_argument("--dataset", required=True, help="its name in influential_factors/registry.py")
+    command.add_argument("--settings", required=True, type=_json_mapping,
+                         help="its params.yaml section data.<dataset> as JSON (with `split`)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
+    command.set_defaults(run=_prepare_dataset)
 
     command = commands.add_parser("prepare-faces", help="CelebA (or the embedded ORL faces) -> 64x64 RGB .npz")
     _required_paths(command, "output")

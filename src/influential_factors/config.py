@@ -16,14 +16,15 @@ from pathlib import Path
 import yaml
 
 from .artifacts import path_relation
-from .layout import OUTPUT_FOLDERS  # a real-data root equal to, inside or containing one could be overwritten
+from .layout import OUTPUT_FOLDERS
+from .registry import DATASETS  # a real-data root equal to, inside or containing one could be overwritten
 
 DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
 
 
 # The images' side per dataset (datasets.MNIST_SHAPE, faces.FACE_SIZE, shapes.SIZE; DEAP: data.deap.grid_size):
 # each of vae.<dataset>.channels' conv layers halves it, so it must be divisible by 2^layers.
-IMAGE_SIDES = {"mnist": 28, "celeba": 64, "shapes": 32}
+IMAGE_SIDES = {name: entry.side for name, entry in DATASETS.items() if entry.side}
 
 LINE_WIDTH = 200  # the longest line of an error message; a longer one is cut
 _REPR = reprlib.Repr()

@@ -138,6 +138,13 @@ def prepare_mnist(output: str | Path, root: str | None, split: tuple[float, floa
     images, labels = real_mnist(root, download) if root else embedded_mnist()
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
+    return save_splits(output, images, labels, split, seed)
+
+
+def save_splits(output: str | Path, images: np.ndarray, labels: np.ndarray, split: tuple[float, float, float],
+                seed: int) -> dict[str, int]:
+    """Split images and labels at random (seeded) and save them as the processed .npz (x_<split>, y_<split>);
+    the size of each split."""
     parts = split_indices(len(images), tuple(split), seed, source=str(output))
     arrays = {}
     for name, index in parts.items():

@@ -28,8 +28,9 @@ import yaml
 
 from . import layout
 from .artifacts import atomic_path
-from .code_deps import module_file, subcommand_modules
+from .code_deps import import_closure, module_file, subcommand_modules
 from .config import ParamsError
+from .registry import DATASETS
 
 DVC_YAML = "dvc.yaml"
 BETA = "${item}"  # DVC's foreach item: one beta of the dataset's grid
@@ -77,12 +78,11 @@ IMAGE_STAGES = (
     Stage("summary_{dataset}", ("summarize_betas",), per_beta=False,
           comment="Total information, influential factors and reconstruction error against beta, over the grid."),
 )
-STAGES = {
-    "mnist": IMAGE_STAGES,
-    "celeba": IMAGE_STAGES,
-    "shapes": IMAGE_STAGES + (Stage("mig_{dataset}", ("mutual_information_gap",), comment=(
-        "How many influential factors the VAE finds for the 5 true ones, and the mutual information gap.")),),
-    "deap": (
+MIG_STAGE = Stage("mig_{dataset}", ("mutual_information_gap",), comment=(
+    "How many influential factors the VAE finds for the true ones, and the mutual information gap."))
+STAGES = {  # by the kind of dataset (registry.py)
+    "image": IMAGE_STAGES,
+    "video": (
         Stage("prepare_deap", ("simulate_deap", "prepare_deap"), per_beta=False, comment=(
             "Simulates DEAP when data.deap.root is null (data/raw/deap_simulated: regenerated from the seed\n"
             "when missing, so not cached), then writes the topographic-map videos.")),
@@ -132,11 +132,14 @@ def _rule_files(rule, dataset: str | None) -> tuple[list[str], list[str]]:
     return inputs, outputs
 
 
-def _code(rule, base: Path) -> list[str]:
-    """The rule's file and every package module its shell command's subcommands import."""
+def _code(rule, base: Path, dataset: str | None) -> list[str]:
+    """The rule's file and every package module its shell command's subcommands import (for the generic
+    preparation, also the dataset's own module, which it imports by name)."""
     modules = set()
     for subcommand in SUBCOMMAND.findall(rule.shellcmd or ""):
         modules |= subcommand_modules(subcommand)
+    if rule.name == "prepare_dataset":
+        modules |= import_closure(DATASETS[dataset].module)
     return [_relative(rule.snakefile, base)] + sorted(module_file(module) for module in modules)
 
 
@@ -162,7 +165,7 @@ def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict,
         rule_inputs, rule_outputs = _rule_files(rule, dataset)
         inputs += rule_inputs
         outputs += rule_outputs
-        code += _code(rule, base)
+        code += _code(rule, base, dataset)
         keys += [key.format(dataset=dataset) for key in params_read[rule.name]]
     produced, consumed = set(outputs), set(inputs)
     deps = [path for path in inputs if path not in produced]
@@ -193,13 +196,24 @@ def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict,
     return entry
 
 
+def _dataset_stages(dataset: str) -> tuple[Stage, ...]:
+    """The stages of one dataset, from its registry entry: a dataset with a module of its own is prepared
+    by the generic rule."""
+    entry = DATASETS[dataset]
+    stages = STAGES[entry.kind] + ((MIG_STAGE,) if entry.known_factors else ())
+    if entry.module is not None:
+        stages = tuple(Stage(stage.name, ("prepare_dataset",), per_beta=False) if stage.name == "prepare_{dataset}"
+                       else stage for stage in stages)
+    return stages
+
+
 def dvc_stages(workflow, params: dict) -> dict:
     """Every stage of dvc.yaml for the parsed Snakemake `workflow` under `params`, as {name: (comment, entry)}."""
     base = Path(workflow.basedir)
     params_read = workflow.globals["PARAMS_READ"]
     stages = {}
     for dataset in params["datasets"]:
-        for stage in STAGES[dataset]:
+        for stage in _dataset_stages(dataset):
             if stage.name == "prepare_deap" and params["data"]["deap"]["root"]:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate
             stages[stage.name.format(dataset=dataset)] = (stage.comment, _stage_entry(stage, dataset, workflow,

@@ -6,7 +6,10 @@ all read these patterns. `{dataset}` and `{beta}` are the rules' wildcards; a be
 Python's str() of the number (`beta0.1`, `beta10`).
 """
 
-IMAGE_DATASETS = "mnist|celeba|shapes"  # a wildcard constraint; Table 1 (reconstruction); DEAP gets Table 2 (emotion accuracy)
+from .registry import names, wildcard
+
+IMAGE_DATASETS = wildcard(names("image"))  # wildcard constraint: Table 1 (reconstruction); DEAP gets Table 2
+GENERIC_DATASETS = wildcard(names(generic=True))  # prepared by the generic rule prepare_dataset
 
 PROCESSED = "data/processed/{dataset}.npz"
 MODEL = "results/models/{dataset}/beta{beta}/model.pt"

@@ -1,4 +1,5 @@
 # Shared by all rules: parameter validation, the file layout, and what `rule all` builds.
+import json
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_loc
 
 from influential_factors.deap import subject_path
 from influential_factors.layout import *  # every path pattern of the DAG
+from influential_factors.registry import DATASETS
 
 wildcard_constraints:
     dataset="[a-z]+",
@@ -36,10 +38,16 @@ IMAGE_PHASES = {
     "ablate": [TABLE1 + ".csv", METRICS],
     "figures": [path + suffix for path in (FIGURE1, TRAVERSALS, TOPK_GENERATION) for suffix in (".png", ".pdf")],
 }
-SHAPES_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
-DEAP_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
-                   figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
-                   + [FIGURE5 + ".png", EMOTION_METRICS])
+KNOWN_FACTORS_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
+VIDEO_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
+                    figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
+                    + [FIGURE5 + ".png", EMOTION_METRICS])
+
+
+def phases_of(dataset):
+    """The phase table of a dataset, by its registry entry (influential_factors/registry.py)."""
+    entry = DATASETS[dataset]
+    return VIDEO_PHASES if entry.kind == "video" else KNOWN_FACTORS_PHASES if entry.known_factors else IMAGE_PHASES
 
 
 def job_log(rule_name, wildcards=""):
@@ -55,25 +63,25 @@ def betas(dataset):
 
 def phase_targets(dataset, phases):
     """The files of the given phases of a dataset, for every beta of its grid."""
-    table = {"deap": DEAP_PHASES, "shapes": SHAPES_PHASES}.get(dataset, IMAGE_PHASES)
+    table = phases_of(dataset)
     return [path for phase in phases for path in expand(table[phase], dataset=dataset, beta=betas(dataset))]
 
 
 def dataset_targets(dataset):
     """What `rule all` builds for a dataset: every phase, for every beta of its grid, and for image data
     the summary over the grid."""
-    summary = [BETA_SUMMARY + ".csv", BETA_SUMMARY_FIGURE + ".png"] if dataset != "deap" else []
+    summary = [BETA_SUMMARY + ".csv", BETA_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
     return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset)
 
 
 def report_tables():
     """The Markdown tables of every phase of every dataset that the report's tables page shows."""
-    stems = {"mnist": [TABLE1], "celeba": [TABLE1], "shapes": [TABLE1, MIG],
-             "deap": [TABLE2, EMOTION_FACTORS]}
     tables = [PAPER_COMPARISON] if paper_tables() else []
     for dataset in config["datasets"]:
-        tables += expand([BETA_SUMMARY] if dataset != "deap" else [], dataset=dataset)
-        tables += expand(stems[dataset] + [AGREEMENT], dataset=dataset, beta=betas(dataset))
+        entry = DATASETS[dataset]
+        stems = [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
+        tables += expand([BETA_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
+        tables += expand(stems + [AGREEMENT], dataset=dataset, beta=betas(dataset))
     return [stem + ".md" for stem in tables]
 
 

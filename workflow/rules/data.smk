@@ -154,3 +154,23 @@ rule prepare_deap:
         " --subjects {params.subjects:q} --montage {params.montage:q} {params.channels:q} {params.bands:q}"
         " --baseline {params.baseline:q} --grid-size {params.grid_size:q} --split {params.split:q}"
         " --class-threshold {params.class_threshold:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["prepare_dataset"] = ["seed", "data.{dataset}"]
+
+
+rule prepare_dataset:
+    """A registered image dataset with a module of its own (influential_factors/registry.py): the generic
+    preparation, its module's images(settings, seed) split and saved."""
+    wildcard_constraints:
+        dataset=GENERIC_DATASETS,
+    output:
+        PROCESSED,
+    log:
+        job_log("prepare_dataset", "{dataset}"),
+    params:
+        settings=lambda w: json.dumps(config["data"][w.dataset], sort_keys=True),
+        seed=config["seed"],
+    shell:
+        "influential-factors prepare-dataset --dataset {wildcards.dataset:q} --output {output:q}"
+        " --settings {params.settings:q} --seed {params.seed:q} 2>&1 | tee {log:q}"

@@ -1,0 +1,61 @@
+"""The datasets the workflow knows: one entry each. A new image dataset is its own module (a function
+`images(settings, seed) -> (uint8 images N x C x H x W, labels)`), one entry here, and its sections in
+params.yaml and the schema; the workflow's rules, dvc.yaml and validation read the rest from this table
+(README: "How to add a model or a dataset").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What the workflow needs to know of a dataset."""
+
+    kind: str  # "image": Table 1 (reconstruction), Figure 4, a summary over the beta grid; "video": DEAP's Table 2
+    side: int | None  # the images' side in pixels (each conv layer halves it); None: from params (DEAP's grid_size)
+    module: str | None = None  # module whose `images(settings, seed)` the generic prepare_dataset rule calls;
+    #                            None: the dataset has its own prepare rule (workflow/rules/data.smk)
+    known_factors: bool = False  # its labels are the true generative factors: MIG against them (shapes)
+
+
+DATASETS = {
+    "mnist": Dataset("image", 28),
+    "celeba": Dataset("image", 64),
+    "shapes": Dataset("image", 32, known_factors=True),
+    "deap": Dataset("video", None),
+}
+
+
+def names(kind: str | None = None, generic: bool | None = None) -> list[str]:
+    """The registered datasets, optionally of one kind or only those (not) prepared by the generic rule."""
+    return [name for name, entry in DATASETS.items() if (kind is None or entry.kind == kind)
+            and (generic is None or (entry.module is not None) == generic)]
+
+
+def wildcard(names_: list[str]) -> str:
+    """A Snakemake wildcard constraint matching exactly these names (never matching when there are none)."""
+    return "|".join(names_) if names_ else "(?!)"
+
+
+def prepare_registered(output: str | Path, dataset: str, settings: dict, seed: int) -> dict[str, int]:
+    """The generic preparation of a registered image dataset (registry.py): its module's
+    `images(settings, seed)`, checked, split by `settings["split"]` and saved."""
+    import importlib
+
+    import numpy as np
+
+    from .datasets import save_splits
+
+    entry = DATASETS.get(dataset)
+    if entry is None or entry.module is None:
+        raise ValueError(f"{dataset}: not a dataset of the registry with its own module (registry.py)")
+    images, labels = importlib.import_module(f".{entry.module}", __package__).images(settings, seed)
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[2:] != (entry.side, entry.side):
+        raise ValueError(f"{entry.module}.images: must give uint8 images (N, C, {entry.side}, {entry.side}), "
+                         f"got {images.dtype} {images.shape}")
+    if len(labels) != len(images):
+        raise ValueError(f"{entry.module}.images: {len(labels)} labels for {len(images)} images")
+    return save_splits(output, images, labels, settings["split"], seed)
