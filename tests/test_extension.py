@@ -61,6 +61,6 @@ def test_a_new_dataset_touches_four_files_and_runs_every_phase(tmp_path, venv_bi
     touched = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True,
                              check=True).stdout.split("\n")
     by_hand = {line[3:] for line in touched if line and line[3:] != "dvc.yaml" and not line[3:].startswith(
-        ("data/", "results/", ".snakemake"))}
+        ("data/", "results/", ".snakemake", ".dvc/"))}  # outputs, Snakemake's and DVCLive's own files
     assert by_hand == {"params.yaml", "src/influential_factors/registry.py", "src/influential_factors/tinyset.py",
                        "workflow/schemas/params.schema.yaml"}
