@@ -99,6 +99,14 @@ def test_only_the_selected_datasets_get_stages(tmp_path, venv_bin):
     assert {"prepare_mnist", "train_mnist", "ablate_mnist", "summary_mnist", "compare_paper", "report"} <= names
 
 
+def test_a_new_beta_grid_needs_no_new_dvc_yaml(tmp_path, venv_bin):
+    """The grid is DVC's foreach over params.yaml and stages over the grid depend on folders: a changed grid
+    (as `dvc exp run -S vae.mnist.betas=...` makes) leaves dvc.yaml as it is."""
+    grid = dict(load_params(REPO / "params.yaml", SCHEMA)["vae"]["mnist"], betas=[0.5, 2, 6])
+    _scratch(tmp_path, venv_bin, vae={"mnist": grid})
+    assert (tmp_path / "dvc.yaml").read_text() == (REPO / "dvc.yaml").read_text()
+
+
 def test_real_raw_files_are_dependencies_of_their_preparation(tmp_path, venv_bin):
     from test_datasets import fake_mnist_root
     from influential_factors.deap_simulator import simulate_deap
