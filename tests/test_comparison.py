@@ -82,3 +82,26 @@ def test_summary_flags_a_joint_estimate_stuck_at_log_m():
     summary = estimator_summary(estimator_table(mu, logvar, mixture), joint, len(mu), threshold=0.7)
     assert summary["joint_at_cap"] and joint <= np.log(300) + 1e-9
     assert summary["total_correlation"] > 5  # what the cap does to TC: the true TC is 0
+
+
+def test_compare_estimators_writes_what_algorithm_1_computes(tmp_path):
+    """The subcommand's one call: the table's I_est is Algorithm 1 on the test posteriors, the metrics file
+    is the returned summary, and the agreement table ranks each estimator perfectly against itself."""
+    import json
+
+    from influential_factors.comparison import compare_estimators
+    from influential_factors.encoding import Posteriors
+    from influential_factors.mi import information_per_factor
+
+    rng = np.random.default_rng(0)
+    mu = rng.normal(size=(400, 5)) * np.array([2.0, 1.0, 0.5, 0.05, 0.0])
+    logvar = np.log(np.full((400, 5), 0.25))
+    Posteriors(mu=mu, logvar=logvar, labels=np.zeros(400)).save(tmp_path / "latents.npz")
+    summary = compare_estimators(tmp_path / "latents.npz", tmp_path / "table", tmp_path / "agreement",
+                                 tmp_path / "metrics.json", threshold=0.7, mixture_samples=1, infonce_factors=0, seed=0)
+    table = pd.read_csv(tmp_path / "table.csv")
+    np.testing.assert_allclose(table["I_est"], information_per_factor(mu, logvar), rtol=1e-6)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == summary
+    assert summary["n_influential_I_est"] == int((information_per_factor(mu, logvar) > 0.7).sum())
+    agreement = pd.read_csv(tmp_path / "agreement.csv", index_col=0)
+    np.testing.assert_allclose(np.diag(agreement.to_numpy(dtype=float)), 1.0)

@@ -106,53 +106,19 @@ def _estimate_mi(args) -> None:
 
 
 def _compare_estimators(args) -> None:
-    from .artifacts import save_json, save_table
-    from .comparison import estimator_summary, estimator_table, rank_agreement
-    from .encoding import load_posteriors, posteriors_of_test_set
-    from .estimators import mixture_information
-    from .mi import information_per_factor, rank_order
-    from .models import default_device
+    from .comparison import compare_estimators
 
-    mu, logvar = posteriors_of_test_set(load_posteriors(args.posteriors))
-    device = default_device()
-    mixture, joint = mixture_information(mu, logvar, samples=args.mixture_samples, seed=args.seed, device=device,
-                                         progress=True)
-    infonce = None
-    if args.infonce_factors:
-        from .neural_mi import infonce_information
-
-        top = rank_order(information_per_factor(mu, logvar))[: args.infonce_factors]
-        infonce = infonce_information(mu, logvar, factors=[int(h) for h in top], seed=args.seed, device=device)
-    table = estimator_table(mu, logvar, mixture, infonce)
-    save_table(table, args.output_stem)
-    save_table(rank_agreement(table), args.agreement_stem)
-    summary = estimator_summary(table, joint, len(mu), args.threshold)
-    save_json(args.metrics, summary)
+    summary = compare_estimators(args.posteriors, args.output_stem, args.agreement_stem, args.metrics,
+                                 threshold=args.threshold, mixture_samples=args.mixture_samples,
+                                 infonce_factors=args.infonce_factors, seed=args.seed)
     print(f"{args.output_stem}: " + ", ".join(f"{name} {value:.3g}" for name, value in summary.items()))
 
 
 def _benchmark_estimators(args) -> None:
-    from .artifacts import save_json, save_table
-    from .comparison import synthetic_benchmark
+    from .comparison import benchmark_estimators
 
-    infonce = None
-    if args.infonce:
-        from .neural_mi import infonce_information, infonce_joint_information
-
-        def infonce(mu, logvar):
-            return (infonce_information(mu, logvar, seed=args.seed),
-                    infonce_joint_information(mu, logvar, seed=args.seed))
-
-    table = synthetic_benchmark(args.samples, args.seed, infonce)
-    save_table(table, args.output_stem)
-    per_factor = table[table["target"] != "z"]
-    worst = per_factor.assign(abs_error=per_factor["error"].abs()).groupby(["case", "estimator"])["abs_error"].max()
-    joint = table[table["target"] == "z"]
-    save_json(args.metrics, {
-        "bounds_hold": bool(table["holds"].all()),
-        "max_abs_error_per_factor": {f"{case}/{name}": float(value) for (case, name), value in worst.items()},
-        "joint_error": {f"{case}/{name}": float(error) for case, name, error in joint[["case", "estimator", "error"]].values},
-    })
+    table = benchmark_estimators(args.output_stem, args.metrics, samples=args.samples, seed=args.seed,
+                                 infonce=args.infonce)
     print(table.to_string(index=False))
 
 

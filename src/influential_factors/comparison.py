@@ -10,6 +10,7 @@ Which bound each one is (the truth lies between the lower and the upper ones):
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -97,7 +98,7 @@ def estimator_summary(table: pd.DataFrame, joint_mixture: float, samples: int, t
     return summary
 
 
-def synthetic_benchmark(samples: int, seed: int = 0, infonce=None) -> pd.DataFrame:
+def synthetic_benchmark(samples: int, seed: int, infonce=None) -> pd.DataFrame:
     """Every estimator against the known I(x; z_h) and I(x; z) of the synthetic cases.
 
     `infonce(mu, logvar) -> (per_factor, joint)` adds the neural bound when given. A bound "holds"
@@ -121,3 +122,55 @@ def synthetic_benchmark(samples: int, seed: int = 0, infonce=None) -> pd.DataFra
                 rows.append({"case": case, "target": target, "estimator": name, "bound": RANKED[name],
                              "truth": float(true_value), "value": float(value), "error": error, "holds": holds})
     return pd.DataFrame(rows)
+
+
+def compare_estimators(posteriors: str | Path, output_stem: str | Path, agreement_stem: str | Path,
+                       metrics: str | Path, *, threshold: float, mixture_samples: int, infonce_factors: int,
+                       seed: int) -> dict:
+    """`compare-estimators`: every estimator of I(x; z_h) on a model's test posteriors, saved as a table
+    with ranks, the rankings' Spearman agreement and a summary (returned, and saved as `metrics`)."""
+    from .artifacts import save_json, save_table
+    from .encoding import load_posteriors
+    from .models import default_device
+
+    mu, logvar = load_posteriors(posteriors).test_codes()
+    device = default_device()
+    mixture, joint = mixture_information(mu, logvar, samples=mixture_samples, seed=seed, device=device, progress=True)
+    infonce = None
+    if infonce_factors:
+        from .neural_mi import infonce_information
+
+        top = rank_order(information_per_factor(mu, logvar))[:infonce_factors]
+        infonce = infonce_information(mu, logvar, factors=[int(h) for h in top], seed=seed, device=device)
+    table = estimator_table(mu, logvar, mixture, infonce)
+    save_table(table, output_stem)
+    save_table(rank_agreement(table), agreement_stem)
+    summary = estimator_summary(table, joint, len(mu), threshold)
+    save_json(metrics, summary)
+    return summary
+
+
+def benchmark_estimators(output_stem: str | Path, metrics: str | Path, *, samples: int, seed: int,
+                         infonce: bool) -> pd.DataFrame:
+    """`benchmark-estimators`: every estimator against the synthetic encoders with known answers; the table,
+    and as `metrics` whether every bound holds and the largest errors."""
+    from .artifacts import save_json, save_table
+
+    neural = None
+    if infonce:
+        from .neural_mi import infonce_information, infonce_joint_information
+
+        def neural(mu, logvar):
+            return (infonce_information(mu, logvar, seed=seed), infonce_joint_information(mu, logvar, seed=seed))
+
+    table = synthetic_benchmark(samples, seed, neural)
+    save_table(table, output_stem)
+    per_factor = table[table["target"] != "z"]
+    worst = per_factor.assign(abs_error=per_factor["error"].abs()).groupby(["case", "estimator"])["abs_error"].max()
+    joint = table[table["target"] == "z"]
+    save_json(metrics, {
+        "bounds_hold": bool(table["holds"].all()),
+        "max_abs_error_per_factor": {f"{case}/{name}": float(value) for (case, name), value in worst.items()},
+        "joint_error": {f"{case}/{name}": float(error) for case, name, error in joint[["case", "estimator", "error"]].values},
+    })
+    return table
