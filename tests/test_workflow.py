@@ -249,6 +249,20 @@ def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
 
 
 SUMMARIES = {"summary_mnist", "summary_celeba", "summary_shapes"}  # over each image dataset's beta grid
+IMAGE_FIGURES = "information traversals topk_generation"  # one stage per figure rule
+
+
+def _importers(project, module) -> set[str]:
+    """The stages (per beta of the project's grid) whose code deps in dvc.yaml include `module`."""
+    import yaml
+
+    relative, params = str(module.relative_to(project.root)), project.params
+    stages = set()
+    for name, stage in yaml.safe_load((project.root / "dvc.yaml").read_text())["stages"].items():
+        if relative in stage.get("do", stage)["deps"]:
+            dataset = name.rsplit("_", 1)[-1]
+            stages |= {f"{name}@{beta}" for beta in params["vae"][dataset]["betas"]} if "foreach" in stage else {name}
+    return stages
 
 
 def _stages_run(output: str) -> set[str]:
@@ -300,10 +314,10 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert _stages_run(project.first_repro) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators", "summary_mnist", "summary_celeba", "summary_shapes",
                                    "compare_paper", "report"}
-                                  | _per_beta("train encode mi estimators ablate figures")
-                                  | _faces("train encode mi estimators ablate figures")
-                                  | _shapes("train encode mi estimators ablate figures mig")
-                                  | _deap("train encode mi estimators classify figures emotion_factors"))
+                                  | _per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES}")
+                                  | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES}")
+                                  | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} mig")
+                                  | _deap("train encode mi estimators classify information traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     report = (tmp_path / "results/report.html").read_text()
@@ -316,34 +330,37 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate figures") | _faces("ablate figures")
-                                                        | _shapes("ablate figures") | SUMMARIES
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate topk_generation")  # the stages reading it
+                                                        | _faces("ablate topk_generation")
+                                                        | _shapes("ablate topk_generation") | SUMMARIES
                                                         | {"compare_paper", "report"})
     table = pd.read_csv(tmp_path / "results/tables/mnist/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
     tables = {stages: tmp_path / path for stages, path in [
-        (frozenset(_faces("ablate") | {"summary_celeba"}), "results/mi/celeba/beta1.csv"),
-        (frozenset(_shapes("ablate mig") | {"summary_shapes"}), "results/mi/shapes/beta4.csv"),
-        (frozenset(_deap("classify emotion_factors")), "results/mi/deap/beta6.csv")]}
+        (frozenset(_faces("ablate traversals topk_generation")), "results/mi/celeba/beta1.csv"),
+        (frozenset(_shapes("ablate mig traversals topk_generation")), "results/mi/shapes/beta4.csv"),
+        (frozenset(_deap("classify emotion_factors traversals")), "results/mi/deap/beta6.csv")]}
     before = {stages: path.read_bytes() for stages, path in tables.items()}
     project.set_param("analysis", "influential_threshold", 0.5)
     rerun = project.run("dvc", "repro")  # consumers of a small set's table re-run only if a flag changed
     consumers = set().union(*(stages for stages, path in tables.items() if path.read_bytes() != before[stages]))
-    assert _stages_run(rerun) == (_per_beta("mi estimators ablate figures") | _faces("mi estimators figures")
-                                  | _shapes("mi estimators figures") | _deap("mi estimators figures") | consumers
-                                  | {"summary_mnist", "report"})
+    assert _stages_run(rerun) == (_per_beta(f"mi estimators ablate {IMAGE_FIGURES}")
+                                  | _faces("mi estimators information") | _shapes("mi estimators information")
+                                  | _deap("mi estimators information") | consumers | SUMMARIES | {"report"})
 
     encoding = tmp_path / "src/influential_factors/encoding.py"  # a code change that leaves results alone:
-    encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs only the encode stages
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("encode") | _faces("encode") | _shapes("encode")
-                                                        | _deap("encode"))
+    encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs the stages that import it, and
+    assert _stages_run(project.run("dvc", "repro")) == _importers(project, encoding)  # nothing after them
+    assert _per_beta("encode mi") <= _importers(project, encoding) and not _per_beta("train") & _importers(
+        project, encoding)
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     vae = project.params["vae"]["mnist"]
     project.set_param("vae", "mnist", dict(vae, betas=vae["betas"] + [2]))
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("train encode mi estimators ablate figures", betas=["2"])
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES}",
+                                                                  betas=["2"])
                                                         | {"summary_mnist", "compare_paper", "report"})
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
