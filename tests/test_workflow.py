@@ -15,6 +15,7 @@ from matplotlib.image import imread
 
 from influential_factors.datasets import load_split
 from influential_factors.deap_videos import load_videos
+from influential_factors.layout import LOGS
 from workflow_project import ScratchProject
 
 pytestmark = pytest.mark.slow
@@ -286,9 +287,12 @@ def _shapes(stages: str) -> set[str]:
 
 
 def _artifacts(root):
-    """Every file under data/ and results/ (DVC's .gitignore files aside), with its bytes."""
+    """Every file under data/ and results/ with its bytes; DVC's .gitignore files and the jobs' logs (what
+    each command printed, progress times included) aside."""
+    logs = root / LOGS
     return {str(path.relative_to(root)): path.read_bytes() for folder in ("data", "results")
-            for path in sorted((root / folder).rglob("*")) if path.is_file() and path.name != ".gitignore"}
+            for path in sorted((root / folder).rglob("*"))
+            if path.is_file() and path.name != ".gitignore" and logs not in path.parents}
 
 
 @pytest.fixture(scope="module")
