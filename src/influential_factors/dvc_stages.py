@@ -160,9 +160,10 @@ def _unique(items) -> list:
 def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict, base: Path) -> dict:
     """The dvc.yaml entry of `stage` for `dataset`: deps, outs, metrics, plots and params read off its rules."""
     rules = [workflow.get_rule(name.format(dataset=dataset)) for name in stage.rules]
-    inputs, outputs, code, keys = [], [], [], []
+    inputs, outputs, code, keys, targets = [], [], [], [], []
     for rule in rules:
         rule_inputs, rule_outputs = _rule_files(rule, dataset)
+        targets.append(rule_outputs[0])  # one output names the job for Snakemake
         inputs += rule_inputs
         outputs += rule_outputs
         code += _code(rule, base, dataset)
@@ -176,7 +177,6 @@ def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict,
     plots = [path for path in outputs if path.endswith(".png")]
     information = layout.INFORMATION.format(dataset=dataset, beta=BETA) + ".csv"
     outs = [path for path in outputs if path not in metrics and path not in plots and path != information]
-    targets = [_rule_files(rule, dataset)[1][0] for rule in rules]
     command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)} -- " \
               + " ".join(targets)
     entry = {"cmd": [command, *stage.extra_commands] if stage.extra_commands else command,
