@@ -1,0 +1,55 @@
+"""The VAE objectives the workflow trains: loss = -log p(x|z) + the objective's penalty on the codes.
+
+An objective is one module of this package and one entry of OBJECTIVES; params.yaml picks it per dataset
+(`vae.<dataset>.objectives`) and holds its settings (`objectives.<name>`). All are measured by the same
+estimator (Algorithm 1, mi.py), whatever their prior.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .base import Objective
+
+OBJECTIVES = {  # name -> (module, the paper it comes from)
+    "beta_vae": ("beta_vae", "Higgins et al. 2017; Liu et al. (000): beta * KL(q(z|x) || N(0, I))"),
+    "anchor_vae": ("anchor_vae", "Gao et al. (001) Eq. 21: per-factor KL weights"),
+    "beta_tcvae": ("beta_tcvae", "Chen et al. 2018 (baseline of 003): alpha MI + beta TC + gamma dimension-wise KL"),
+    "isa_vae": ("isa_vae", "Stuehmer et al. (003) Eqs. 7-11: the Lp-nested ISA prior, KL by Monte Carlo"),
+}
+DEFAULT = "beta_vae"  # a model saved without an objective entry (every model before objectives existed)
+
+
+def objective_class(name: str) -> type[Objective]:
+    """The Objective subclass registered under `name`."""
+    if name not in OBJECTIVES:
+        raise ValueError(f"unknown objective {name!r}; known: {', '.join(OBJECTIVES)}")
+    return importlib.import_module(f".{OBJECTIVES[name][0]}", __package__).OBJECTIVE
+
+
+def build_objective(name: str, settings: dict, *, beta: float, latents: int, dataset_size: int) -> Objective:
+    """The objective `name` with its params.yaml settings (`objectives.<name>`), for a model of `latents`
+    factors trained on `dataset_size` samples; bad settings raise ValueError naming the key."""
+    return objective_class(name)(settings, beta=beta, latents=latents, dataset_size=dataset_size)
+
+
+def settings_problem(name: str, settings: dict, latents: int) -> str | None:
+    """Why `settings` cannot build objective `name` for `latents` factors (for validation before any job), or None."""
+    try:
+        objective_class(name).check_settings(settings, latents)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def objective_of(checkpoint: dict) -> Objective:
+    """The objective a saved model (models.load_checkpoint's dict) was trained with, learned parameters
+    included; a model saved without one is a beta-VAE."""
+    entry = checkpoint.get("objective")
+    if entry is None:
+        return build_objective(DEFAULT, {}, beta=checkpoint["beta"], latents=checkpoint["architecture"]["latents"],
+                               dataset_size=0)
+    objective = build_objective(entry["name"], entry["settings"], beta=entry["beta"], latents=entry["latents"],
+                                dataset_size=entry["dataset_size"])
+    objective.load_state_dict(checkpoint.get("objective_state", {}))
+    return objective
