@@ -36,7 +36,7 @@ def good(tmp_path_factory):
     root = tmp_path_factory.mktemp("good")
     fake_mnist_root(root / "mnist")
     prepare_mnist(root / "mnist.npz", None, (0.6, 0.2, 0.2), seed=0, limit=60)
-    train_vae(root / "mnist.npz", root / "model.pt", root / "live", beta=1.0, sigma2_x=0.05, channels=[4, 4],
+    train_vae(root / "mnist.npz", root / "model.pt", root / "live", objective="beta_vae", objective_settings={}, beta=1.0, sigma2_x=0.05, channels=[4, 4],
               hidden=8, latents=3, epochs=1, batch_size=20, lr=1e-3, seed=0)
     encode_split(root / "model.pt", root / "mnist.npz", root / "latents.npz")
     assert main(["estimate-mi", "--posteriors", str(root / "latents.npz"), "--output-stem", str(root / "mi")]) == 0

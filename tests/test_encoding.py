@@ -21,7 +21,7 @@ def videos_and_model(tmp_path_factory):
     simulate_deap(root / "raw", subjects=1, trials=10, seed=0)
     prepare_deap(root / "raw", [1], root / "videos", montage="biosemi32", channels=None, bands=BANDS,
                  baseline="keep", split=(0.8, 0.1, 0.1), seed=0, grid_size=32, class_threshold=5.0)
-    train_vae(root / "videos", root / "model.pt", root / "live", beta=6.0, sigma2_x=0.0112, channels=[4, 4, 4, 4],
+    train_vae(root / "videos", root / "model.pt", root / "live", objective="beta_vae", objective_settings={}, beta=6.0, sigma2_x=0.0112, channels=[4, 4, 4, 4],
               hidden=16, latents=5, epochs=1, batch_size=64, lr=1e-3, seed=0)
     return root
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from influential_factors.datasets import prepare_mnist
-from influential_factors.models import BetaVAE, MixtureNoise, beta_vae_loss, load_model
+from influential_factors.models import BetaVAE, MixtureNoise, load_model, vae_loss
+from influential_factors.objectives import build_objective
 from influential_factors.training import train_vae
 
 
@@ -15,8 +16,8 @@ from influential_factors.training import train_vae
 def test_shapes_round_trip(shape, channels):
     model = BetaVAE(shape, channels, hidden=256, latents=128)
     x = torch.rand(2, *shape)
-    x_mean, mu, logvar = model(x)
-    assert x_mean.shape == x.shape and mu.shape == logvar.shape == (2, 128)
+    x_mean, mu, logvar, z = model(x)
+    assert x_mean.shape == x.shape and mu.shape == logvar.shape == z.shape == (2, 128)
     assert 0 <= x_mean.min() and x_mean.max() <= 1
 
 
@@ -25,11 +26,15 @@ def test_rejects_images_not_divisible_by_the_stack():
         BetaVAE((1, 30, 30), [32, 32])
 
 
+def _beta_vae(beta, latents):
+    return build_objective("beta_vae", {}, beta=beta, latents=latents, dataset_size=4)
+
+
 def test_loss_is_sse_over_two_sigma2_plus_beta_kl():
     x = torch.zeros(4, 1, 2, 2)
     x_mean = torch.full_like(x, 0.5)  # SSE = 4 * 0.25 = 1 per image
     mu, logvar = torch.ones(4, 3), torch.zeros(4, 3)  # KL = 3 * 0.5 = 1.5 per image
-    terms = beta_vae_loss(x, x_mean, mu, logvar, beta=10.0, sigma2_x=0.0112)
+    terms = vae_loss(x, x_mean, mu, logvar, mu, _beta_vae(10.0, 3), sigma2_x=0.0112)
     assert terms["sse"].item() == pytest.approx(1.0)
     assert terms["kl"].item() == pytest.approx(1.5)
     assert terms["loss"].item() == pytest.approx(1.0 / (2 * 0.0112) + 10 * 1.5)
@@ -37,8 +42,8 @@ def test_loss_is_sse_over_two_sigma2_plus_beta_kl():
 
 
 def test_posterior_equal_to_prior_costs_nothing():
-    terms = beta_vae_loss(torch.ones(2, 1, 2, 2), torch.ones(2, 1, 2, 2), torch.zeros(2, 5), torch.zeros(2, 5),
-                          beta=4.0, sigma2_x=0.5)
+    terms = vae_loss(torch.ones(2, 1, 2, 2), torch.ones(2, 1, 2, 2), torch.zeros(2, 5), torch.zeros(2, 5),
+                     torch.zeros(2, 5), _beta_vae(4.0, 5), sigma2_x=0.5)
     assert terms["loss"].item() == 0.0 and math.isfinite(terms["loss"].item())
 
 
@@ -58,8 +63,8 @@ def test_mixture_density_is_normalised_and_learnable():
     residuals = torch.linspace(-5, 5, 200001).reshape(-1, 1, 1, 1)
     density = torch.exp(-noise.negative_log_likelihood(residuals, torch.zeros_like(residuals)))
     assert torch.trapezoid(density, residuals.flatten()).item() == pytest.approx(1.0, abs=1e-5)
-    terms = beta_vae_loss(torch.rand(2, 1, 4, 4), torch.rand(2, 1, 4, 4), torch.zeros(2, 3), torch.zeros(2, 3),
-                          beta=1.0, sigma2_x=0.01, noise=noise)
+    terms = vae_loss(torch.rand(2, 1, 4, 4), torch.rand(2, 1, 4, 4), torch.zeros(2, 3), torch.zeros(2, 3),
+                     torch.zeros(2, 3), _beta_vae(1.0, 3), sigma2_x=0.01, noise=noise)
     terms["loss"].backward()
     assert noise.logits.grad.abs().sum() > 0 and noise.log_variances.grad.abs().sum() > 0
 
@@ -71,7 +76,7 @@ def test_a_trained_mixture_model_round_trips_through_its_checkpoint(tmp_path):
         BetaVAE((3, 16, 16), [4, 4], likelihood="laplace")
     data = tmp_path / "mnist.npz"
     prepare_mnist(data, None, (0.6, 0.2, 0.2), seed=0, limit=100)
-    train_vae(data, tmp_path / "m.pt", tmp_path / "live", beta=1.0, sigma2_x=0.05, channels=[4, 4], hidden=8,
+    train_vae(data, tmp_path / "m.pt", tmp_path / "live", objective="beta_vae", objective_settings={}, beta=1.0, sigma2_x=0.05, channels=[4, 4], hidden=8,
               latents=3, epochs=2, batch_size=20, lr=1e-2, seed=0, likelihood="mixture")
     loaded = load_model(tmp_path / "m.pt")
     variances = loaded.noise.log_variances.exp()

@@ -21,7 +21,7 @@ from influential_factors.training import checkpoint_path, train_vae
 
 from cli_settings import with_settings
 
-SETTINGS = dict(beta=4.0, sigma2_x=0.0112, channels=[4, 4], hidden=16, latents=3, batch_size=20, lr=1e-3, seed=0)
+SETTINGS = dict(objective="beta_vae", objective_settings={}, beta=4.0, sigma2_x=0.0112, channels=[4, 4], hidden=16, latents=3, batch_size=20, lr=1e-3, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_a_killed_run_resumes_to_the_bytes_of_an_uninterrupted_one(digits, tmp_p
 
 def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(digits, tmp_path, monkeypatch, capsys):
     folder, calls = tmp_path / "run", []
-    real_loss = training.beta_vae_loss
+    real_loss = training.vae_loss
 
     def diverging_loss(*args):  # 15 training batches per epoch: the loss turns NaN in epoch 3
         terms = real_loss(*args)
@@ -90,7 +90,7 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(dig
             terms["loss"] = terms["loss"] * float("nan")
         return terms
 
-    monkeypatch.setattr(training, "beta_vae_loss", diverging_loss)
+    monkeypatch.setattr(training, "vae_loss", diverging_loss)
     assert main(_cli_args(digits, folder, 5, 1)) == 1
     error = capsys.readouterr().err
     checkpoint = checkpoint_path(folder / "model.pt")
@@ -98,7 +98,7 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(dig
     assert f"the last good checkpoint {checkpoint} (epoch 2) is kept" in error
     assert not (folder / "model.pt").exists() and torch.load(checkpoint, weights_only=True)["epoch"] == 2
 
-    monkeypatch.setattr(training, "beta_vae_loss", real_loss)  # the cause fixed, the run resumes at epoch 2
+    monkeypatch.setattr(training, "vae_loss", real_loss)  # the cause fixed, the run resumes at epoch 2
     assert _train(digits, folder, 5) == _train(digits, tmp_path / "whole", 5)
     assert "resuming after epoch 2 of 5" in capsys.readouterr().err
 

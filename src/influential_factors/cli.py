@@ -82,7 +82,8 @@ def _prepare_deap(args) -> None:
 def _train_vae(args) -> None:
     from .training import train_vae
 
-    summary = train_vae(args.data, args.model, args.live_dir, beta=args.beta, sigma2_x=args.sigma2_x,
+    summary = train_vae(args.data, args.model, args.live_dir, objective=args.objective,
+                        objective_settings=args.objective_settings, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood,
                         checkpoint_every=args.checkpoint_every, precision=args.precision,
@@ -385,9 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="ratings above it are high (params.yaml: data.deap.class_threshold)")
     command.set_defaults(run=_prepare_deap)
 
-    command = commands.add_parser("train-vae", help="train a beta-VAE on a processed data set")
+    command = commands.add_parser("train-vae", help="train a VAE under one objective on a processed data set")
     _required_paths(command, "data", "model", "live_dir")
-    command.add_argument("--beta", required=True, type=_non_negative_float, help="weight of the KL term")
+    command.add_argument("--objective", required=True,
+                         help="the objective (params.yaml: vae.<dataset>.betas for beta_vae, vae.<dataset>.objectives)")
+    command.add_argument("--objective-settings", required=True, type=_json_mapping,
+                         help="the objective's settings as a JSON object (params.yaml: objectives.<objective>; {} for beta_vae)")
+    command.add_argument("--beta", required=True, type=_non_negative_float,
+                         help="weight of the KL term (beta_tcvae: of the total correlation)")
     command.add_argument("--sigma2-x", required=True, type=_positive_float,
                          help="likelihood noise variance (params.yaml: vae.<dataset>.sigma2_x)")
     command.add_argument("--likelihood", required=True, choices=["gaussian", "mixture"],

@@ -25,7 +25,8 @@ import torch
 from torch import nn
 
 from .artifacts import atomic_path
-from .gaussian import kl_normal
+from .objectives import objective_of
+from .objectives.base import Objective
 
 
 LIKELIHOODS = ("gaussian", "mixture")
@@ -92,25 +93,26 @@ class BetaVAE(nn.Module):
         """Likelihood mean in [0, 1], shape (N, C, H, W)."""
         return self.decoder(z)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Likelihood mean, posterior mean and log-variance, and the code z ~ q(z|x) it was decoded from."""
         mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
+        return self.decode(z), mu, logvar, z
 
 
-def beta_vae_loss(x: torch.Tensor, x_mean: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
-                  beta: float, sigma2_x: float, noise: MixtureNoise | None = None) -> dict[str, torch.Tensor]:
-    """Negative beta-ELBO per image, averaged over the batch: -log p(x|z) + beta * KL.
+def vae_loss(x: torch.Tensor, x_mean: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
+             objective: Objective, sigma2_x: float, noise: MixtureNoise | None = None) -> dict[str, torch.Tensor]:
+    """The objective's negative ELBO per image, averaged over the batch: -log p(x|z) + its penalty on the codes
+    (beta-VAE: beta * KL(q(z|x) || N(0, I)), objectives/).
 
     Gaussian (`noise` None): -log p(x|z) = SSE / (2 sigma_x^2), its constant D/2 log 2 pi sigma_x^2
     dropped. Mixture: the full negative log-likelihood of `noise`. `sse` is the plain per-image
-    sum of squared errors either way and `kl_per_factor` the mean KL(q(z_h|x) || N(0, 1)).
+    sum of squared errors either way; `kl` and the objective's other terms come from its penalty.
     """
     sse = (x_mean - x).pow(2).flatten(1).sum(1).mean()
     reconstruction = sse / (2 * sigma2_x) if noise is None else noise.negative_log_likelihood(x, x_mean).mean()
-    kl_per_factor = kl_normal(mu, logvar).mean(0)
-    kl = kl_per_factor.sum()
-    return {"loss": reconstruction + beta * kl, "sse": sse, "kl": kl, "kl_per_factor": kl_per_factor}
+    terms = objective.penalty(mu, logvar, z)
+    return {"loss": reconstruction + terms.pop("penalty"), "sse": sse, **terms}
 
 
 def default_device() -> torch.device:
@@ -142,6 +144,10 @@ def save_torch(payload: dict, path: str | Path) -> None:
         tmp.write_bytes(buffer.getvalue())
 
 
+UNREADABLE = (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, AttributeError, MemoryError,
+              OverflowError, pickle.UnpicklingError)  # what a damaged or foreign checkpoint raises
+
+
 def load_model(model_path: str | Path, device: torch.device | None = None) -> BetaVAE:
     """Rebuild a trained BetaVAE from a checkpoint written by `training.train_vae`."""
     device = device or default_device()
@@ -149,13 +155,21 @@ def load_model(model_path: str | Path, device: torch.device | None = None) -> Be
         checkpoint = torch.load(model_path, map_location=device, weights_only=True)
         model = BetaVAE(**checkpoint["architecture"])
         model.load_state_dict(checkpoint["state_dict"])
-    except (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, AttributeError, MemoryError,
-            OverflowError, pickle.UnpicklingError) as error:
+    except UNREADABLE as error:
         raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({first_line(error)})") from error
     broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
     if broken:
         raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
     return model.to(device).eval()
+
+
+def load_objective(model_path: str | Path) -> Objective:
+    """The objective (and so the prior) a saved model was trained with, on the CPU; a model saved without
+    one is a beta-VAE (objectives.objective_of)."""
+    try:
+        return objective_of(torch.load(model_path, map_location="cpu", weights_only=True))
+    except UNREADABLE as error:
+        raise ValueError(f"{model_path}: no readable objective in the checkpoint ({first_line(error)})") from error
 
 
 def first_line(error: Exception) -> str:

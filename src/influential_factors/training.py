@@ -1,4 +1,5 @@
-"""Training a beta-VAE on a processed image data set, with DVCLive metrics and a progress bar.
+"""Training a VAE under one of the objectives (objectives/) on a processed image data set, with DVCLive
+metrics and a progress bar.
 
 Loading a trained model and placing it and its data on a device live in models.py."""
 
@@ -16,7 +17,8 @@ from tqdm import tqdm
 
 from .datasets import load_split
 from .deap_videos import load_videos
-from .models import BetaVAE, as_float, beta_vae_loss, default_device, first_line, images_on_device, save_torch
+from .models import BetaVAE, as_float, default_device, first_line, images_on_device, save_torch, vae_loss
+from .objectives import DEFAULT, Objective, build_objective
 
 
 def split_images(data_path: str | Path, split: str) -> np.ndarray:
@@ -44,12 +46,15 @@ def data_fingerprint(*arrays: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, beta: float,
-              sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
+def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, objective: str,
+              objective_settings: dict, beta: float, sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
               batch_size: int, lr: float, seed: int, likelihood: str = "gaussian", checkpoint_every: int = 1,
               precision: str = "float32", compile_model: bool = False,
               device: torch.device | None = None) -> dict[str, float]:
-    """Train a BetaVAE by Adam on the negative beta-ELBO; save weights and architecture to `model_path`.
+    """Train a BetaVAE by Adam on the negative ELBO of `objective` (objectives/: its params.yaml settings
+    `objective_settings`, its weight `beta`); save weights and architecture to `model_path`, and for an
+    objective other than the beta-VAE also the objective and its learned parameters (a beta-VAE's file
+    stays what it was before objectives existed).
 
     The whole training split lives on the device and batches are drawn there by a seeded
     permutation, so the same seed gives the same weights on CPU. Every `checkpoint_every` epochs
@@ -68,11 +73,13 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
                         likelihood=likelihood, sigma2_x=sigma2_x)
     model = BetaVAE(**architecture).to(device)
+    loss = build_objective(objective, objective_settings, beta=beta, latents=latents,
+                           dataset_size=len(train_images)).to(device)
     network = torch.compile(model) if compile_model else model  # shares the parameters saved below
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam([*model.parameters(), *loss.parameters()], lr=lr)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     settings = dict(architecture, image_shape=list(architecture["image_shape"]), beta=beta, batch_size=batch_size, precision=precision,
-                    lr=lr, seed=seed, data=data_fingerprint(train_images, val_images))
+                    lr=lr, seed=seed, objective=loss.description(), data=data_fingerprint(train_images, val_images))
     checkpoint = checkpoint_path(model_path)
     state = _resumable_state(checkpoint, settings, epochs)
     history = []  # per epoch: the metrics logged to DVCLive, replayed on resume so the curves are whole
@@ -80,6 +87,7 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     if state is not None:
         try:
             model.load_state_dict(state["model"])
+            loss.load_state_dict(state["objective"])
             optimizer.load_state_dict(state["optimizer"])
             generator.set_state(state["generator"])
             torch.set_rng_state(state["torch_rng"])
@@ -91,22 +99,22 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
         history, saved_epoch = state["history"], state["epoch"]
 
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        live.log_params({"beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
+        live.log_params({"objective": objective, "beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
                          "epochs": epochs, "lr": lr})
         for metrics in history:
             _log_epoch(live, metrics)
-        progress = tqdm(range(len(history), epochs), desc=f"train beta={beta:g}", unit="epoch",
+        progress = tqdm(range(len(history), epochs), desc=f"train {objective} beta={beta:g}", unit="epoch",
                         initial=len(history), total=epochs)
         for epoch in progress:
             totals = train_epoch(network, optimizer, x_train, torch.randperm(len(x_train), generator=generator),
-                                  beta, sigma2_x, batch_size, precision)
+                                 loss, sigma2_x, batch_size, precision)
             if not all(math.isfinite(value) for value in totals.values()):
                 kept = (f"the last good checkpoint {checkpoint} (epoch {saved_epoch}) is kept" if saved_epoch
                         else "no checkpoint was written yet")
                 raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss "
                                          f"{totals['loss']}); nothing written, {kept}; lower the learning rate "
                                          "or raise sigma2_x")
-            validation = evaluate(model, x_val, beta, sigma2_x, batch_size)
+            validation = evaluate(model, x_val, loss, sigma2_x, batch_size)
             metrics = {f"train/{name}": value for name, value in totals.items()}
             metrics |= {f"val/{name}": value for name, value in validation.items()}
             history.append(metrics)
@@ -114,37 +122,52 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
             progress.set_postfix(loss=f"{totals['loss']:.1f}", sse=f"{totals['sse']:.2f}", kl=f"{totals['kl']:.2f}")
             if (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
                 save_torch({"settings": settings, "epoch": epoch + 1, "history": history,
-                            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                            "model": model.state_dict(), "objective": loss.state_dict(),
+                            "optimizer": optimizer.state_dict(),
                             "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
                             "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None},
                            checkpoint)
                 saved_epoch = epoch + 1
 
-    save_torch({"architecture": architecture, "state_dict": model.state_dict(), "beta": beta,
-                "sigma2_x": sigma2_x, "epochs": epochs}, model_path)
+    saved = {"architecture": architecture, "state_dict": model.state_dict(), "beta": beta, "sigma2_x": sigma2_x,
+             "epochs": epochs}
+    if objective != DEFAULT:
+        saved |= {"objective": loss.description(), "objective_state": loss.state_dict()}
+    save_torch(saved, model_path)
     checkpoint.unlink(missing_ok=True)
     return {name.replace("/", "_"): value for name, value in history[-1].items()}
 
 
-def train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Tensor, beta: float, sigma2_x: float,
-                 batch_size: int, precision: str = "float32") -> dict[str, float]:
+def train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Tensor, objective: Objective,
+                sigma2_x: float, batch_size: int, precision: str = "float32") -> dict[str, float]:
     """One pass of Adam over `images` (on the model's device, any dtype) in the given order; the mean loss,
-    SSE and KL per batch. The sums stay on the device (one synchronisation per epoch, not per batch);
-    `precision="bf16"` runs the network under bfloat16 autocast, the loss in float32."""
+    SSE, KL and the objective's other scalar terms per batch. The sums stay on the device (one
+    synchronisation per epoch, not per batch); `precision="bf16"` runs the network under bfloat16
+    autocast, the loss in float32."""
     model.train()
     order = order.to(images.device)
     batches = math.ceil(len(images) / batch_size)
-    sums = torch.zeros(3, dtype=torch.float64, device=images.device)
+    sums = None
     for start in range(0, len(images), batch_size):
         batch = as_float(images[order[start:start + batch_size]])
         with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            x_mean, mu, logvar = model(batch)
-        terms = beta_vae_loss(batch, x_mean.float(), mu.float(), logvar.float(), beta, sigma2_x, model.noise)
+            x_mean, mu, logvar, z = model(batch)
+        terms = vae_loss(batch, x_mean.float(), mu.float(), logvar.float(), z.float(), objective, sigma2_x,
+                         model.noise)
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
-        sums += torch.stack([terms["loss"], terms["sse"], terms["kl"]]).detach().double() / batches
-    return dict(zip(("loss", "sse", "kl"), sums.tolist()))
+        names = logged_terms(terms)
+        values = torch.stack([terms[name] for name in names]).detach().double() / batches
+        sums = values if sums is None else sums + values
+    return dict(zip(names, sums.tolist()))
+
+
+def logged_terms(terms: dict[str, torch.Tensor]) -> list[str]:
+    """The scalar terms of a loss that training logs: loss, SSE, KL, then the objective's own (per-factor
+    vectors are left out)."""
+    return ["loss", "sse", "kl"] + [name for name, value in terms.items()
+                                    if name not in ("loss", "sse", "kl") and value.ndim == 0]
 
 
 def _log_epoch(live, metrics: dict[str, float]) -> None:
@@ -181,7 +204,7 @@ def _resumable_state(path: Path, settings: dict, epochs: int) -> dict | None:
     return state
 
 
-CHECKPOINT_TYPES = {"settings": dict, "epoch": int, "history": list, "model": dict, "optimizer": dict,
+CHECKPOINT_TYPES = {"settings": dict, "epoch": int, "history": list, "model": dict, "objective": dict, "optimizer": dict,
                     "generator": torch.Tensor, "torch_rng": torch.Tensor}
 
 
@@ -207,13 +230,15 @@ def _checkpoint_problem(state, keys: tuple[str, ...]) -> str | None:
 
 
 @torch.no_grad()
-def evaluate(model: BetaVAE, images: torch.Tensor, beta: float, sigma2_x: float, batch_size: int) -> dict[str, float]:
-    """Mean negative beta-ELBO, SSE and KL per image over `images` (one posterior sample each)."""
+def evaluate(model: BetaVAE, images: torch.Tensor, objective: Objective, sigma2_x: float,
+             batch_size: int) -> dict[str, float]:
+    """The objective's mean negative ELBO, SSE, KL and other scalar terms per image over `images` (one
+    posterior sample each)."""
     model.eval()
-    totals = {"loss": 0.0, "sse": 0.0, "kl": 0.0}
+    totals = {}
     for start in range(0, len(images), batch_size):
         batch = as_float(images[start:start + batch_size])
-        terms = beta_vae_loss(batch, *model(batch), beta, sigma2_x, model.noise)
-        for name in totals:
-            totals[name] += terms[name].item() * len(batch) / len(images)
+        terms = vae_loss(batch, *model(batch), objective, sigma2_x, model.noise)
+        for name in logged_terms(terms):
+            totals[name] = totals.get(name, 0.0) + terms[name].item() * len(batch) / len(images)
     return totals

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from influential_factors.models import BetaVAE, beta_vae_loss, default_device, images_on_device
+from influential_factors.models import BetaVAE, default_device, images_on_device, vae_loss
+from influential_factors.objectives import build_objective
 from influential_factors.training import train_epoch
 
 MODELS = {  # name: (image shape, conv channels, stored dtype)
@@ -29,7 +30,8 @@ MODELS = {  # name: (image shape, conv channels, stored dtype)
     "celeba": ((3, 64, 64), [32, 32, 64, 64], np.uint8),
     "deap": ((3, 32, 32), [32, 32, 64, 64], np.float32),
 }
-BETA, SIGMA2_X = 10.0, 0.0112
+SIGMA2_X, LATENTS = 0.0112, 128
+OBJECTIVE = build_objective("beta_vae", {}, beta=10.0, latents=LATENTS, dataset_size=0)  # the paper's beta
 
 
 def random_images(shape, dtype, count, seed=0):
@@ -41,7 +43,7 @@ def random_images(shape, dtype, count, seed=0):
 
 def new_model(shape, channels, device):
     torch.manual_seed(0)
-    model = BetaVAE(image_shape=shape, channels=channels, hidden=256, latents=128).to(device)
+    model = BetaVAE(image_shape=shape, channels=channels, hidden=256, latents=LATENTS).to(device)
     return model, torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
@@ -51,7 +53,7 @@ def plain_epoch(model, optimizer, loader, device):
     total = 0.0
     for (batch,) in loader:
         batch = batch.to(device)
-        terms = beta_vae_loss(batch, *model(batch), BETA, SIGMA2_X, model.noise)
+        terms = vae_loss(batch, *model(batch), OBJECTIVE, SIGMA2_X, model.noise)
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
@@ -106,7 +108,7 @@ def main():
             network = torch.compile(model) if options.get("compile") else model
             rate = images_per_second(
                 lambda: train_epoch(network, optimizer, on_device, torch.randperm(args.images, generator=generator),
-                                     BETA, SIGMA2_X, args.batch_size, options.get("precision", "float32")),
+                                     OBJECTIVE, SIGMA2_X, args.batch_size, options.get("precision", "float32")),
                 args.images, args.epochs, device)
             print(f"{model_name:7s} {variant:31s} {rate:10.0f} images/s  {rate / baseline:5.2f}x")
         paper_size = {"mnist": ("42,000 images x 200 epochs", 200 * 42_000),
