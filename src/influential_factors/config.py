@@ -254,11 +254,30 @@ def relation_errors(params: dict) -> list[str]:
         if isinstance(layers, list) and layers and isinstance(side, int) and side > 0 and side % 2 ** len(layers):
             errors.append(f"vae.{name}.channels: {len(layers)} conv layers each halve the {side}x{side} images, "
                           f"but {side} is not divisible by 2^{len(layers)}")
+    errors += objective_errors(params)
     for key in ("topk_percent", "topk_percent_emotion"):
         percents = _section(params, "analysis", key)
         if isinstance(percents, list) and 100 not in percents:
             errors.append(f"analysis.{key}: {short(percents)} must contain 100 (the full model, the tables' "
                           f"reference row)")
+    return errors
+
+
+def objective_errors(params: dict) -> list[str]:
+    """Each objective a dataset trains must work with its settings and that dataset's latents (ISA-VAE's layout
+    holds them all, AnchorVAE's anchors are among them); the objective's own check says what is wrong."""
+    vae, settings = _section(params, "vae"), _section(params, "objectives")
+    chosen = [(name, objective, section.get("latents")) for name, section in (vae.items() if isinstance(vae, dict) else ())
+              if isinstance(section, dict) for objective in (section.get("objectives") or {})]
+    if not chosen or not isinstance(settings, dict):
+        return []
+    from .objectives import settings_problem  # torch: imported only when an objective is configured
+
+    errors = []
+    for dataset, objective, latents in chosen:
+        problem = isinstance(latents, int) and settings_problem(objective, settings.get(objective) or {}, latents)
+        if problem:
+            errors.append(f"vae.{dataset}.objectives.{objective}: {problem} (vae.{dataset}.latents is {latents})")
     return errors
 
 

@@ -1,17 +1,17 @@
-"""dvc.yaml, generated from the Snakemake rules: one DVC stage per rule (or small group of rules), dataset
-and beta, so that `dvc repro` runs what `snakemake` would, for the same params.yaml.
+"""dvc.yaml, generated from the Snakemake rules: one DVC stage per rule (or small group of rules), dataset,
+objective and beta, so that `dvc repro` runs what `snakemake` would, for the same params.yaml.
 
 Each stage runs Snakemake on its own outputs with `--allowed-rules`: upstream files count as given, and
 every command stays defined once, in workflow/rules/*.smk. What a stage lists is read off its rules:
-- deps: the rules' inputs (a real-data root's raw files included) for the stage's dataset, with the
-  beta left as DVC's `${item}`, plus the code: the rule's file and the import closure of the CLI
+- deps: the rules' inputs (a real-data root's raw files included) for the stage's dataset and objective,
+  with the beta left as DVC's `${item}`, plus the code: the rule's file and the import closure of the CLI
   subcommands its shell command runs (code_deps.py, read statically from the source);
 - outs: the rules' outputs, metrics (results/metrics/*.json, DVCLive's summary) uncached, figures (PNG)
   as plots;
 - params: the keys each rule declares it reads (`PARAMS_READ[rule]`, beside the rule).
-Only the datasets of `datasets` get stages; the beta grid stays a DVC `foreach` over params.yaml
-(stages `train_mnist@10`), so a new beta needs no new dvc.yaml, and stages over the whole grid depend on
-the grid's folders. Snakemake rewrites a stale dvc.yaml when it reads the workflow (`sync_dvc_yaml`);
+Only the datasets of `datasets` get stages; each objective's beta grid stays a DVC `foreach` over
+params.yaml (stages `train_mnist@10` for the beta-VAE, `train_mnist_isa_vae@10` for another objective), so a
+new beta needs no new dvc.yaml, and stages over the whole grid depend on the grid's folders. Snakemake rewrites a stale dvc.yaml when it reads the workflow (`sync_dvc_yaml`);
 `python -m influential_factors.dvc_stages` does the same alone.
 """
 
@@ -33,12 +33,13 @@ from .config import ParamsError
 from .registry import DATASETS
 
 DVC_YAML = "dvc.yaml"
-BETA = "${item}"  # DVC's foreach item: one beta of the dataset's grid
+BETA = "${item}"  # DVC's foreach item: one beta of the objective's grid
+DEFAULT_OBJECTIVE = "beta_vae"  # its stages keep the plain names (train_mnist@10); others add their name
 NO_SYNC = "INFLUENTIAL_FACTORS_NO_DVC_SYNC"  # set while this module itself loads the workflow
 HEADER = """\
 # GENERATED from the Snakemake rules and params.yaml by `python -m influential_factors.dvc_stages`
-# (Snakemake rewrites it when stale): do not edit by hand. One stage per rule, dataset and beta (a foreach
-# over the beta grid); each runs Snakemake on its own outputs with --allowed-rules, so every command is
+# (Snakemake rewrites it when stale): do not edit by hand. One stage per rule, dataset, objective and beta
+# (a foreach over the objective's beta grid); each runs Snakemake on its own outputs with --allowed-rules, so every command is
 # defined once, in workflow/rules/*.smk. Deps, outs and params are the rules' own; code deps are the rule's
 # file and the import closure of the subcommands it runs.
 """
@@ -75,8 +76,12 @@ IMAGE_STAGES = (
     Stage("information_{dataset}", ("plot_information",), comment="Figures 1 and 2: information per factor."),
     Stage("traversals_{dataset}", ("plot_traversals",), comment="Traversals of the influential factors."),
     Stage("topk_generation_{dataset}", ("plot_topk_generation",), comment="Figure 4: decoded from the top k%."),
-    Stage("summary_{dataset}", ("summarize_betas",), per_beta=False,
-          comment="Total information, influential factors and reconstruction error against beta, over the grid."),
+    Stage("generation_{dataset}", ("generate",), comment=(
+        "Decoded from the prior and from q*, and how near each sampler's codes lie to the held-out aggregate\n"
+        "posterior (Gao et al. section 6.3).")),
+    Stage("summary_{dataset}", ("summarize_runs",), per_beta=False, comment=(
+        "Every objective and beta side by side: information, its share in the top 10% of factors, reconstruction\n"
+        "error, generation, MIG (known factors), anchored factors.")),
 )
 MIG_STAGE = Stage("mig_{dataset}", ("mutual_information_gap",), comment=(
     "How many influential factors the VAE finds for the true ones, and the mutual information gap."))
@@ -108,7 +113,7 @@ GLOBAL_STAGES = (
                   "captions of workflow/report/. Open results/report.html."),
 )
 INFORMATION_PLOT = {"x": "I_est", "y": "factor", "template": "bar_horizontal_sorted",
-                    "title": "{dataset}, beta ${{item}}: information per latent factor, ranked",
+                    "title": "{dataset}, {objective}, beta ${{item}}: information per latent factor, ranked",
                     "x_label": "I_est(x; z_h) [nats]", "y_label": "latent factor h"}
 SUBCOMMAND = re.compile(r"influential-factors\s+([a-z][a-z-]*)")
 
@@ -121,11 +126,11 @@ def _relative(path: str, base: Path) -> str:
         return str(path)
 
 
-def _rule_files(rule, dataset: str | None) -> tuple[list[str], list[str]]:
-    """A rule's inputs and outputs for `dataset`, with the beta left as DVC's `${item}`."""
+def _rule_files(rule, dataset: str | None, objective: str | None) -> tuple[list[str], list[str]]:
+    """A rule's inputs and outputs for `dataset` and `objective`, with the beta left as DVC's `${item}`."""
     from snakemake.iocontainers import Wildcards
 
-    values = {"dataset": dataset, "beta": BETA}
+    values = {"dataset": dataset, "objective": objective, "beta": BETA}
     wildcards = Wildcards(fromdict={name: values[name] for name in rule.wildcard_names})
     inputs = [str(path) for path in rule.expand_input(wildcards)[0]]
     outputs = [str(path) for path in rule.expand_output(wildcards)[0]]
@@ -148,26 +153,40 @@ def _grid_folder(path: str) -> str:
     return str(Path(path).parent) if path.startswith("results/") else path
 
 
-def _concrete(pattern: str, dataset: str | None) -> str:
-    """A layout pattern for the stage's dataset, the beta left as DVC's `${item}`."""
-    return pattern.format(dataset=dataset, beta=BETA)
+def _concrete(pattern: str, dataset: str | None, objective: str | None) -> str:
+    """A layout pattern for the stage's dataset and objective, the beta left as DVC's `${item}`."""
+    return pattern.format(dataset=dataset, objective=objective, beta=BETA)
+
+
+def _in_params(key: str, params: dict) -> bool:
+    """Whether a dotted params.yaml key exists (the beta-VAE has no `objectives.beta_vae` section, and a
+    dataset need not list `vae.<dataset>.objectives`)."""
+    section = params
+    for part in key.split("."):
+        if not isinstance(section, dict) or part not in section:
+            return False
+        section = section[part]
+    return True
 
 
 def _unique(items) -> list:
     return list(dict.fromkeys(items))
 
 
-def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict, base: Path) -> dict:
-    """The dvc.yaml entry of `stage` for `dataset`: deps, outs, metrics, plots and params read off its rules."""
+def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workflow, params: dict,
+                 base: Path) -> dict:
+    """The dvc.yaml entry of `stage` for `dataset` and `objective`: deps, outs, metrics, plots and params read
+    off its rules."""
     rules = [workflow.get_rule(name.format(dataset=dataset)) for name in stage.rules]
     inputs, outputs, code, keys, targets = [], [], [], [], []
     for rule in rules:
-        rule_inputs, rule_outputs = _rule_files(rule, dataset)
+        rule_inputs, rule_outputs = _rule_files(rule, dataset, objective)
         targets.append(rule_outputs[0])  # one output names the job for Snakemake
         inputs += rule_inputs
         outputs += rule_outputs
         code += _code(rule, base, dataset)
-        keys += [key.format(dataset=dataset) for key in params_read[rule.name]]
+        keys += [key.format(dataset=dataset, objective=objective) for key in workflow.globals["PARAMS_READ"][rule.name]]
+    keys = [key for key in keys if _in_params(key, params)]
     produced, consumed = set(outputs), set(inputs)
     deps = [path for path in inputs if path not in produced]
     outputs = [path for path in outputs if path not in consumed]  # intermediates (simulated raw files) stay inside
@@ -175,7 +194,7 @@ def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict,
         deps = [_grid_folder(path) for path in deps]
     metrics = [path for path in outputs if path.startswith("results/metrics/") or path.endswith("live/metrics.json")]
     plots = [path for path in outputs if path.endswith(".png")]
-    information = layout.INFORMATION.format(dataset=dataset, beta=BETA) + ".csv"
+    information = _concrete(layout.INFORMATION, dataset, objective) + ".csv"
     outs = [path for path in outputs if path not in metrics and path not in plots and path != information]
     command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)} -- " \
               + " ".join(targets)
@@ -183,16 +202,17 @@ def _stage_entry(stage: Stage, dataset: str | None, workflow, params_read: dict,
              "deps": _unique(deps + list(stage.extra_deps) + code)}
     if keys:
         entry["params"] = _unique(keys)
-    entry["outs"] = outs + [_concrete(path, dataset) for path in stage.extra_outs]
+    entry["outs"] = outs + [_concrete(path, dataset, objective) for path in stage.extra_outs]
     if metrics:
         entry["metrics"] = [{path: {"cache": False}} for path in metrics]
-    title = INFORMATION_PLOT["title"].format(dataset=dataset)
+    title = INFORMATION_PLOT["title"].format(dataset=dataset, objective=objective)
     plot_entries = [{path: dict(INFORMATION_PLOT, title=title)} for path in outputs if path == information]
-    plot_entries += plots + [{_concrete(path, dataset): props} for path, props in stage.extra_plots.items()]
+    plot_entries += plots + [{_concrete(path, dataset, objective): props} for path, props in stage.extra_plots.items()]
     if plot_entries:
         entry["plots"] = plot_entries
     if stage.per_beta:
-        entry = {"foreach": f"${{vae.{dataset}.betas}}", "do": entry}
+        grid = "betas" if objective == DEFAULT_OBJECTIVE else f"objectives.{objective}"
+        entry = {"foreach": f"${{vae.{dataset}.{grid}}}", "do": entry}
     return entry
 
 
@@ -208,20 +228,25 @@ def _dataset_stages(dataset: str) -> tuple[Stage, ...]:
 
 
 def dvc_stages(workflow, params: dict) -> dict:
-    """Every stage of dvc.yaml for the parsed Snakemake `workflow` under `params`, as {name: (comment, entry)}."""
+    """Every stage of dvc.yaml for the parsed Snakemake `workflow` under `params`, as {name: (comment, entry)}:
+    per dataset, its stages over the whole grid once and its per-beta stages once per objective."""
     base = Path(workflow.basedir)
-    params_read = workflow.globals["PARAMS_READ"]
     stages = {}
     for dataset in params["datasets"]:
+        objectives = [DEFAULT_OBJECTIVE, *(params["vae"][dataset].get("objectives") or {})]
         for stage in _dataset_stages(dataset):
             if stage.name == "prepare_deap" and params["data"]["deap"]["root"]:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate
-            stages[stage.name.format(dataset=dataset)] = (stage.comment, _stage_entry(stage, dataset, workflow,
-                                                                                       params_read, base))
+            for objective in objectives if stage.per_beta else [None]:
+                name = stage.name.format(dataset=dataset)
+                if objective not in (None, DEFAULT_OBJECTIVE):
+                    name += f"_{objective}"
+                comment = stage.comment if objective in (None, DEFAULT_OBJECTIVE) else ""
+                stages[name] = (comment, _stage_entry(stage, dataset, objective, workflow, params, base))
     for stage in GLOBAL_STAGES:
         if stage.name == "compare_paper" and not {"mnist", "deap"} & set(params["datasets"]):
             continue
-        stages[stage.name] = (stage.comment, _stage_entry(stage, None, workflow, params_read, base))
+        stages[stage.name] = (stage.comment, _stage_entry(stage, None, None, workflow, params, base))
     return stages
 
 

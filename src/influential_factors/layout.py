@@ -2,8 +2,8 @@
 
 Snakemake's rules (workflow/rules/common.smk imports this module), the dvc.yaml generator
 (dvc_stages.py) and parameter validation (config.py: the folders a data root must stay clear of)
-all read these patterns. `{dataset}` and `{beta}` are the rules' wildcards; a beta appears as
-Python's str() of the number (`beta0.1`, `beta10`).
+all read these patterns. `{dataset}`, `{objective}` and `{beta}` are the rules' wildcards; a beta appears
+as Python's str() of the number (`beta0.1`, `beta10`).
 """
 
 from .registry import names, wildcard
@@ -12,31 +12,36 @@ IMAGE_DATASETS = wildcard(names("image"))  # wildcard constraint: Table 1 (recon
 GENERIC_DATASETS = wildcard(names(generic=True))  # prepared by the generic rule prepare_dataset
 
 PROCESSED = "data/processed/{dataset}.npz"
-MODEL = "results/models/{dataset}/beta{beta}/model.pt"
-TRAINING_SUMMARY = "results/models/{dataset}/beta{beta}/live/metrics.json"  # DVCLive; curves in live/plots
-POSTERIORS = "results/latents/{dataset}/beta{beta}.npz"
-INFORMATION = "results/mi/{dataset}/beta{beta}"
-TABLE1 = "results/tables/{dataset}/table1_beta{beta}"
-TABLE2 = "results/tables/deap/table2_beta{beta}"
-METRICS = "results/metrics/{dataset}/beta{beta}.json"
-ESTIMATORS = "results/estimators/{dataset}/beta{beta}"  # every estimator per factor, ranks
-AGREEMENT = "results/estimators/{dataset}/agreement_beta{beta}"  # Spearman between the estimators' rankings
-ESTIMATOR_METRICS = "results/metrics/{dataset}/estimators_beta{beta}.json"
+# One run: a model of one objective at one beta, and everything measured on it.
+RUN = "{dataset}/{objective}/beta{beta}"
+MODEL = f"results/models/{RUN}/model.pt"
+TRAINING_SUMMARY = f"results/models/{RUN}/live/metrics.json"  # DVCLive; curves in live/plots
+POSTERIORS = f"results/latents/{RUN}.npz"
+INFORMATION = f"results/mi/{RUN}"
+TABLE1 = "results/tables/{dataset}/{objective}/table1_beta{beta}"
+TABLE2 = "results/tables/deap/{objective}/table2_beta{beta}"
+METRICS = f"results/metrics/{RUN}.json"
+ESTIMATORS = f"results/estimators/{RUN}"  # every estimator per factor, ranks
+AGREEMENT = "results/estimators/{dataset}/{objective}/agreement_beta{beta}"  # Spearman between the estimators' rankings
+ESTIMATOR_METRICS = "results/metrics/{dataset}/{objective}/estimators_beta{beta}.json"
 ESTIMATOR_BENCHMARK = "results/estimators/synthetic"  # every estimator against known answers
 ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
-MIG = "results/tables/shapes/mig_beta{beta}"  # the shapes' true factors against the codes
-MIG_METRICS = "results/metrics/shapes/mig_beta{beta}.json"
-FIGURE1 = "results/figures/{dataset}/information_beta{beta}"
-TRAVERSALS = "results/figures/{dataset}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
-TOPK_GENERATION = "results/figures/{dataset}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
-BETA_SUMMARY = "results/tables/beta_summary_{dataset}"  # total I, influential factors, error per beta
-BETA_SUMMARY_FIGURE = "results/figures/{dataset}/beta_summary"
+MIG = "results/tables/shapes/{objective}/mig_beta{beta}"  # the shapes' true factors against the codes
+MIG_METRICS = "results/metrics/shapes/{objective}/mig_beta{beta}.json"
+FIGURE1 = "results/figures/{dataset}/{objective}/information_beta{beta}"
+TRAVERSALS = "results/figures/{dataset}/{objective}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
+TOPK_GENERATION = "results/figures/{dataset}/{objective}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
+GENERATION = "results/figures/{dataset}/{objective}/generation_beta{beta}"  # decoded from the prior and from q* (001, 6.3)
+GENERATION_METRICS = "results/metrics/{dataset}/{objective}/generation_beta{beta}.json"
+RUN_SUMMARY = "results/tables/{dataset}/runs"  # every objective and beta side by side
+RUN_SUMMARY_FIGURE = "results/figures/{dataset}/runs"
+RUN_SUMMARY_METRICS = "results/metrics/{dataset}/runs.json"
 PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
 TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
 REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
-EMOTION_FACTORS = "results/tables/deap/emotion_factors_beta{beta}"  # Figure 5's numbers
-EMOTION_METRICS = "results/metrics/deap/emotion_factors_beta{beta}.json"
-FIGURE5 = "results/figures/deap/emotion_factors_beta{beta}"
+EMOTION_FACTORS = "results/tables/deap/{objective}/emotion_factors_beta{beta}"  # Figure 5's numbers
+EMOTION_METRICS = "results/metrics/deap/{objective}/emotion_factors_beta{beta}.json"
+FIGURE5 = "results/figures/deap/{objective}/emotion_factors_beta{beta}"
 DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
 DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
 DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions

@@ -14,7 +14,7 @@ rule encode:
     output:
         POSTERIORS,
     log:
-        job_log("encode", "{dataset}_beta{beta}"),
+        job_log("encode", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test 2>&1 | tee {log:q}"
 
@@ -31,7 +31,7 @@ rule estimate_mi:
         stem=INFORMATION,
         threshold=config["analysis"]["influential_threshold"],
     log:
-        job_log("estimate_mi", "{dataset}_beta{beta}"),
+        job_log("estimate_mi", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q}"
         " --threshold {params.threshold:q} 2>&1 | tee {log:q}"
@@ -52,7 +52,7 @@ rule mutual_information_gap:
     params:
         stem=MIG,
     log:
-        job_log("mutual_information_gap", "beta{beta}"),
+        job_log("mutual_information_gap", "{objective}_beta{beta}"),
     shell:
         "influential-factors mig --posteriors {input.posteriors:q} --information {input.information:q}"
         " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q} 2>&1 | tee {log:q}"
@@ -76,7 +76,7 @@ rule compare_estimators:
         settings=estimator_settings(),
     threads: workflow.cores
     log:
-        job_log("compare_estimators", "{dataset}_beta{beta}"),
+        job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors compare-estimators --posteriors {input:q}"
         " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
@@ -117,7 +117,7 @@ rule encode_videos:
     params:
         folder=DEAP_PROCESSED,
     log:
-        job_log("encode_videos", "beta{beta}"),
+        job_log("encode_videos", "{objective}_beta{beta}"),
     shell:
         "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q} 2>&1 | tee {log:q}"
 
@@ -140,7 +140,7 @@ rule ablate_topk:
         stem=TABLE1,
         percents=config["analysis"]["topk_percent"],
     log:
-        job_log("ablate_topk", "{dataset}_beta{beta}"),
+        job_log("ablate_topk", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors ablate-topk --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q}"
@@ -165,7 +165,7 @@ rule classify_topk:
         retrain="--retrain" if config["classifier"]["retrain"] else "",
     threads: workflow.cores
     log:
-        job_log("classify_topk", "beta{beta}"),
+        job_log("classify_topk", "{objective}_beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors classify-topk --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"

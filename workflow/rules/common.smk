@@ -19,6 +19,7 @@ from influential_factors.registry import DATASETS
 
 wildcard_constraints:
     dataset="[a-z]+",
+    objective="[a-z][a-z_]*",
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
 
 # The params.yaml keys each rule's command reads, declared beside the rule ({dataset}: the job's): the
@@ -37,11 +38,12 @@ IMAGE_PHASES = {
     "estimators": [ESTIMATORS + ".csv", AGREEMENT + ".csv", ESTIMATOR_METRICS],
     "ablate": [TABLE1 + ".csv", METRICS],
     "figures": [path + suffix for path in (FIGURE1, TRAVERSALS, TOPK_GENERATION) for suffix in (".png", ".pdf")],
+    "generation": [GENERATION + ".png", GENERATION_METRICS],
 }
 KNOWN_FACTORS_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
 VIDEO_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
                     figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
-                    + [FIGURE5 + ".png", EMOTION_METRICS])
+                    + [FIGURE5 + ".png", EMOTION_METRICS], generation=[])
 
 
 def phases_of(dataset):
@@ -56,21 +58,48 @@ def job_log(rule_name, wildcards=""):
     return f"{LOGS}/{rule_name}/{wildcards}.log" if wildcards else f"{LOGS}/{rule_name}.log"
 
 
-def betas(dataset):
-    """The beta grid of a dataset as wildcard values: Python's str() of each number, as in dvc.yaml."""
-    return [str(beta) for beta in config["vae"][dataset]["betas"]]
+def betas(dataset, objective="beta_vae"):
+    """The beta grid of one objective on a dataset as wildcard values (Python's str() of each number, as in
+    dvc.yaml): vae.<dataset>.betas for the beta-VAE, vae.<dataset>.objectives.<objective> for the others."""
+    grid = config["vae"][dataset]["betas"] if objective == "beta_vae" else config["vae"][dataset]["objectives"][objective]
+    return [str(beta) for beta in grid]
+
+
+def run_title(wildcards):
+    """A figure's title: the run it shows."""
+    return f"{wildcards.dataset}, {wildcards.objective}, beta={wildcards.beta}"
+
+
+def objective_settings(wildcards):
+    """The run's objective settings (params.yaml objectives.<objective>; none for the beta-VAE) as JSON."""
+    return json.dumps(config.get("objectives", {}).get(wildcards.objective, {}), sort_keys=True)
+
+
+def objectives(dataset):
+    """The objectives trained on a dataset: the beta-VAE, then those of vae.<dataset>.objectives."""
+    return ["beta_vae", *config["vae"][dataset].get("objectives", {})]
+
+
+def runs(dataset):
+    """Every run of a dataset as (objective, beta) wildcard values: each objective over its beta grid."""
+    return [(objective, beta) for objective in objectives(dataset) for beta in betas(dataset, objective)]
+
+
+def run_paths(patterns, dataset):
+    """`patterns` for every run of a dataset, run by run."""
+    return [pattern.format(dataset=dataset, objective=objective, beta=beta)
+            for objective, beta in runs(dataset) for pattern in patterns]
 
 
 def phase_targets(dataset, phases):
-    """The files of the given phases of a dataset, for every beta of its grid."""
+    """The files of the given phases of a dataset, for every run."""
     table = phases_of(dataset)
-    return [path for phase in phases for path in expand(table[phase], dataset=dataset, beta=betas(dataset))]
+    return [path for phase in phases for path in run_paths(table[phase], dataset)]
 
 
 def dataset_targets(dataset):
-    """What `rule all` builds for a dataset: every phase, for every beta of its grid, and for image data
-    the summary over the grid."""
-    summary = [BETA_SUMMARY + ".csv", BETA_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
+    """What `rule all` builds for a dataset: every phase of every run, and for image data the runs side by side."""
+    summary = [RUN_SUMMARY + ".csv", RUN_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
     return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset)
 
 
@@ -80,8 +109,8 @@ def report_tables():
     for dataset in config["datasets"]:
         entry = DATASETS[dataset]
         stems = [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
-        tables += expand([BETA_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
-        tables += expand(stems + [AGREEMENT], dataset=dataset, beta=betas(dataset))
+        tables += expand([RUN_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
+        tables += run_paths(stems + [AGREEMENT], dataset)
     return [stem + ".md" for stem in tables]
 
 

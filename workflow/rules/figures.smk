@@ -1,6 +1,7 @@
 # Figures: information per factor against the variance indicator (Figures 1 and 2), traversals of the
-# influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4), the summary over
-# the beta grid, the emotion-relevant factors of DEAP (Figure 5), and the tables next to the paper's.
+# influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4) and from the prior
+# and q*, every run of a dataset side by side, the emotion-relevant factors of DEAP (Figure 5), and the
+# tables next to the paper's.
 # Every figure is marked for Snakemake's report (captions in workflow/report/); see report.smk.
 
 
@@ -12,13 +13,13 @@ rule plot_information:
         INFORMATION + ".csv",
     output:
         report(FIGURE1 + ".png", caption="../report/information.rst", category="{dataset}",
-               subcategory="beta {beta}", labels={"figure": "information per factor (Figures 1, 2)"}),
+               subcategory="{objective}, beta {beta}", labels={"figure": "information per factor (Figures 1, 2)"}),
         FIGURE1 + ".pdf",
     params:
         threshold=config["analysis"]["influential_threshold"],
-        title=lambda w: f"{w.dataset}, beta={w.beta}",
+        title=run_title,
     log:
-        job_log("plot_information", "{dataset}_beta{beta}"),
+        job_log("plot_information", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors plot-information --information {input:q} --output {output:q}"
         " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
@@ -35,14 +36,14 @@ rule plot_traversals:
         layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
     output:
         report(TRAVERSALS + ".png", caption="../report/traversals.rst", category="{dataset}",
-               subcategory="beta {beta}", labels={"figure": "traversals (Figures 1, 3, 5-8)"}),
+               subcategory="{objective}, beta {beta}", labels={"figure": "traversals (Figures 1, 3, 5-8)"}),
         TRAVERSALS + ".pdf",
     params:
         settings=config["analysis"]["traversals"],
         scalp=lambda w: ["--topomap-meta", DEAP_META] if w.dataset == "deap" else [],
-        title=lambda w: f"{w.dataset}, beta={w.beta}",
+        title=run_title,
     log:
-        job_log("plot_traversals", "{dataset}_beta{beta}"),
+        job_log("plot_traversals", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors plot-traversals --model {input.model:q} --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output {output:q} --threshold {params.settings[threshold]:q}"
@@ -64,46 +65,97 @@ rule plot_topk_generation:
         information=INFORMATION + ".csv",
     output:
         report(TOPK_GENERATION + ".png", caption="../report/topk_generation.rst", category="{dataset}",
-               subcategory="beta {beta}", labels={"figure": "generation from the top k% (Figure 4)"}),
+               subcategory="{objective}, beta {beta}", labels={"figure": "generation from the top k% (Figure 4)"}),
         TOPK_GENERATION + ".pdf",
     params:
         percents=config["analysis"]["topk_percent"],
         images=config["analysis"]["traversals"]["seed_images"],
-        title=lambda w: f"{w.dataset}, beta={w.beta}",
+        title=run_title,
     log:
-        job_log("plot_topk_generation", "{dataset}_beta{beta}"),
+        job_log("plot_topk_generation", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors plot-topk-generation --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --output {output:q}"
         " --percents {params.percents:q} --images {params.images:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["summarize_betas"] = ["vae.{dataset}.betas", "analysis.influential_threshold"]
+PARAMS_READ["generate"] = ["seed", "analysis.generation.samples"]
 
 
-rule summarize_betas:
-    """Total information, influential factors and reconstruction error over the beta grid of a dataset."""
+rule generate:
+    """Decoded from the prior and from Algorithm 1's q* side by side, and how close each sampler's codes lie to
+    the held-out aggregate posterior (Gao et al. 2019, section 6.3)."""
     wildcard_constraints:
         dataset=IMAGE_DATASETS,
     input:
-        information=lambda w: expand(INFORMATION + ".csv", dataset=w.dataset, beta=betas(w.dataset)),
-        tables=lambda w: expand(TABLE1 + ".csv", dataset=w.dataset, beta=betas(w.dataset)),
+        model=MODEL,
+        posteriors=POSTERIORS,
     output:
-        multiext(BETA_SUMMARY, ".csv", ".parquet", ".md"),
-        figure=[report(BETA_SUMMARY_FIGURE + ".png", caption="../report/beta_summary.rst", category="{dataset}",
-                       subcategory="all betas", labels={"figure": "summary against beta"}),
-                BETA_SUMMARY_FIGURE + ".pdf"],
+        figure=[report(GENERATION + ".png", caption="../report/generation.rst", category="{dataset}",
+                       subcategory="{objective}, beta {beta}", labels={"figure": "generation from the prior and q*"}),
+                GENERATION + ".pdf"],
+        metrics=GENERATION_METRICS,
     params:
-        stem=BETA_SUMMARY,
-        betas=lambda w: betas(w.dataset),
+        samples=config["analysis"]["generation"]["samples"],
+        seed=config["seed"],
+        title=run_title,
+    log:
+        job_log("generate", "{dataset}_{objective}_beta{beta}"),
+    shell:
+        "influential-factors generate --model {input.model:q} --posteriors {input.posteriors:q}"
+        " --output {output.figure:q} --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q}"
+        " --title {params.title:q} 2>&1 | tee {log:q}"
+
+
+def run_summary_inputs(wildcards):
+    """Every run's information table, Table 1 and generation metrics (and MIG, for known factors), run by run."""
+    inputs = {"information": run_paths([INFORMATION + ".csv"], wildcards.dataset),
+              "tables": run_paths([TABLE1 + ".csv"], wildcards.dataset),
+              "generation": run_paths([GENERATION_METRICS], wildcards.dataset)}
+    if DATASETS[wildcards.dataset].known_factors:
+        inputs["mig"] = run_paths([MIG_METRICS], wildcards.dataset)
+    return inputs
+
+
+def run_summary_options(wildcards, input):
+    """summarize-runs' run list, MIG files and anchored factors, as a list of words."""
+    options = ["--runs", *[f"{objective}:{beta}" for objective, beta in runs(wildcards.dataset)]]
+    if "mig" in input.keys():
+        options += ["--mig", *input.mig]
+    if "anchor_vae" in objectives(wildcards.dataset):
+        options += ["--anchors", *config["objectives"]["anchor_vae"]["anchors"]]
+    return options
+
+
+PARAMS_READ["summarize_runs"] = ["vae.{dataset}.betas", "vae.{dataset}.objectives", "objectives.anchor_vae.anchors",
+                                 "analysis.influential_threshold"]
+
+
+rule summarize_runs:
+    """Every run of a dataset side by side: information, its concentration in the top factors, reconstruction
+    error, generation, and (shapes) MIG, against objective and beta."""
+    wildcard_constraints:
+        dataset=IMAGE_DATASETS,
+    input:
+        unpack(run_summary_inputs),
+    output:
+        multiext(RUN_SUMMARY, ".csv", ".parquet", ".md"),
+        figure=[report(RUN_SUMMARY_FIGURE + ".png", caption="../report/run_summary.rst", category="{dataset}",
+                       subcategory="all runs", labels={"figure": "objectives and betas side by side"}),
+                RUN_SUMMARY_FIGURE + ".pdf"],
+        metrics=RUN_SUMMARY_METRICS,
+    params:
+        stem=RUN_SUMMARY,
+        options=run_summary_options,
         threshold=config["analysis"]["influential_threshold"],
         title=lambda w: w.dataset,
     log:
-        job_log("summarize_betas", "{dataset}"),
+        job_log("summarize_runs", "{dataset}"),
     shell:
-        "influential-factors summarize-betas --betas {params.betas:q} --information {input.information:q}"
-        " --tables {input.tables:q} --output-stem {params.stem:q} --figure {output.figure:q}"
-        " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
+        "influential-factors summarize-runs {params.options:q} --information {input.information:q}"
+        " --tables {input.tables:q} --generation {input.generation:q} --output-stem {params.stem:q}"
+        " --figure {output.figure:q} --metrics {output.metrics:q} --threshold {params.threshold:q}"
+        " --title {params.title:q} 2>&1 | tee {log:q}"
 
 
 def paper_comparison_inputs(wildcards):
@@ -111,10 +163,10 @@ def paper_comparison_inputs(wildcards):
     chosen = paper_tables()
     inputs = {}
     if "table1" in chosen:
-        inputs |= {"table1": TABLE1.format(dataset="mnist", beta=chosen["table1"]) + ".csv",
+        inputs |= {"table1": TABLE1.format(dataset="mnist", objective="beta_vae", beta=chosen["table1"]) + ".csv",
                    "table1_data": PROCESSED.format(dataset="mnist")}
     if "table2" in chosen:
-        inputs |= {"table2": TABLE2.format(beta=chosen["table2"]) + ".csv", "table2_data": [DEAP_VIDEOS, DEAP_META]}
+        inputs |= {"table2": TABLE2.format(objective="beta_vae", beta=chosen["table2"]) + ".csv", "table2_data": [DEAP_VIDEOS, DEAP_META]}
     return inputs
 
 
@@ -159,16 +211,16 @@ rule emotion_factors:
     """Figure 5: traversals of the top factors, the accuracy each one costs, and on simulated data
     their agreement with the planted scalp patterns."""
     input:
-        model="results/models/deap/beta{beta}/model.pt",
-        posteriors="results/latents/deap/beta{beta}.npz",
-        information="results/mi/deap/beta{beta}.csv",
+        model=for_dataset(MODEL, "deap"),
+        posteriors=for_dataset(POSTERIORS, "deap"),
+        information=for_dataset(INFORMATION, "deap") + ".csv",
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
         truth=DEAP_TRUTH,
     output:
         multiext(EMOTION_FACTORS, ".csv", ".parquet", ".md"),
         figure=[report(FIGURE5 + ".png", caption="../report/emotion_factors.rst", category="deap",
-                       subcategory="beta {beta}", labels={"figure": "emotion-relevant factors (Figure 5)"}),
+                       subcategory="{objective}, beta {beta}", labels={"figure": "emotion-relevant factors (Figure 5)"}),
                 FIGURE5 + ".pdf"],
         metrics=EMOTION_METRICS,
     params:
@@ -178,10 +230,10 @@ rule emotion_factors:
         settings=config["analysis"]["emotion_factors"],
         classifier=config["classifier"],
         seeds=config["classifier"]["seeds"],
-        title=lambda w: f"DEAP, beta={w.beta}",
+        title=run_title,
     threads: workflow.cores
     log:
-        job_log("emotion_factors", "beta{beta}"),
+        job_log("emotion_factors", "{objective}_beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors emotion-factors --model {input.model:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --data {params.folder:q} {params.truth:q}"

@@ -1,11 +1,11 @@
-# Training: one beta-VAE per (dataset, beta), with DVCLive curves beside the weights. A killed or failed
+# Training: one VAE per run (dataset, objective, beta), with DVCLive curves beside the weights. A killed or failed
 # job leaves model.checkpoint.pt beside the (removed) outputs: Snakemake deletes declared outputs only,
 # so the re-run (snakemake --rerun-incomplete, or dvc repro) resumes from it. checkpoint_every is read
 # from config in the command, not as a param: it never changes the weights, so changing it re-runs nothing.
 # Every value reaches the shell quoted ({...:q}; a list: one quoted word per element).
 
 
-PARAMS_READ["train_vae"] = ["seed", "vae.{dataset}.sigma2_x", "vae.{dataset}.channels", "vae.{dataset}.hidden", "vae.{dataset}.latents", "vae.{dataset}.epochs", "vae.{dataset}.batch_size", "vae.{dataset}.lr", "vae.{dataset}.likelihood", "training.precision", "training.compile"]
+PARAMS_READ["train_vae"] = ["seed", "objectives.{objective}", "vae.{dataset}.sigma2_x", "vae.{dataset}.channels", "vae.{dataset}.hidden", "vae.{dataset}.latents", "vae.{dataset}.epochs", "vae.{dataset}.batch_size", "vae.{dataset}.lr", "vae.{dataset}.likelihood", "training.precision", "training.compile"]
 
 
 rule train_vae:
@@ -15,19 +15,21 @@ rule train_vae:
         model=MODEL,
         summary=TRAINING_SUMMARY,
     params:
-        vae=lambda w: {key: value for key, value in config["vae"][w.dataset].items() if key != "betas"},
+        vae=lambda w: {key: value for key, value in config["vae"][w.dataset].items() if key not in ("betas", "objectives")},
         channels=lambda w: config["vae"][w.dataset]["channels"],
         seed=config["seed"],
+        objective_settings=objective_settings,
         data=processed_path,
         live_dir=lambda w, output: Path(output.summary).parent,
         precision=config["training"]["precision"],
         compile="--compile" if config["training"]["compile"] else "",
     threads: workflow.cores
     log:
-        job_log("train_vae", "{dataset}_beta{beta}"),
+        job_log("train_vae", "{dataset}_{objective}_beta{beta}"),
     shell:
         "OMP_NUM_THREADS={threads:q} influential-factors train-vae --data {params.data:q} --model {output.model:q}"
-        " --live-dir {params.live_dir:q} --beta {wildcards.beta:q} --sigma2-x {params.vae[sigma2_x]:q}"
+        " --live-dir {params.live_dir:q} --objective {wildcards.objective:q}"
+        " --objective-settings {params.objective_settings:q} --beta {wildcards.beta:q} --sigma2-x {params.vae[sigma2_x]:q}"
         " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
         " --epochs {params.vae[epochs]:q} --batch-size {params.vae[batch_size]:q} --lr {params.vae[lr]:q}"
         " --likelihood {params.vae[likelihood]:q} --seed {params.seed:q}"
