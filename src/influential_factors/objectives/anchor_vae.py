@@ -1,0 +1,71 @@
+"""AnchorVAE (Gao et al. (001) Eq. 21): the beta-VAE with a lighter KL weight on chosen ("anchored") factors.
+
+Eq. 21 weights KL(q(z_h|x) || N(0, 1)) by `anchor_weight` (lambda; the paper's 0.5) for the anchored
+factors and by beta for all others, so that the anchored factors carry more information about x.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import torch
+
+from .beta_vae import BetaVAE
+
+
+def check_keys(name: str, settings: dict, keys: tuple[str, ...]) -> None:
+    """Raise ValueError unless `settings` (params.yaml `objectives.<name>`) has exactly `keys`."""
+    if not isinstance(settings, dict):
+        raise ValueError(f"objectives.{name}: expected a mapping of {', '.join(keys)}, got {type(settings).__name__}")
+    missing, unknown = sorted(set(keys) - settings.keys()), sorted(settings.keys() - set(keys))
+    if missing or unknown:
+        raise ValueError(f"objectives.{name}: " + "; ".join(
+            [f"missing {key}" for key in missing] + [f"unknown setting {key}" for key in unknown]))
+
+
+def check_weight(name: str, settings: dict, key: str) -> None:
+    """Raise ValueError unless `settings[key]` is a finite number >= 0 (a weight of a KL term)."""
+    value = settings[key]
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"objectives.{name}.{key}: expected a finite number >= 0, got {value!r}")
+
+
+class AnchorVAE(BetaVAE):
+    """Settings: `anchors`, the anchored factors' indices (distinct, in [0, latents)); `anchor_weight`, their
+    KL weight (finite, >= 0)."""
+
+    name = "anchor_vae"
+
+    def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
+        super().__init__(settings, beta=beta, latents=latents, dataset_size=dataset_size)
+        self.anchors = list(settings["anchors"])
+        self.anchor_weight = settings["anchor_weight"]
+
+    @classmethod
+    def check_settings(cls, settings: dict, latents: int) -> None:
+        check_keys(cls.name, settings, ("anchors", "anchor_weight"))
+        check_weight(cls.name, settings, "anchor_weight")
+        anchors, key = settings["anchors"], f"objectives.{cls.name}.anchors"
+        if not isinstance(anchors, list) or not anchors:
+            raise ValueError(f"{key}: expected a non-empty list of factor indices, got {anchors!r}")
+        for factor in anchors:
+            if isinstance(factor, bool) or not isinstance(factor, int):
+                raise ValueError(f"{key}: expected factor indices (integers), got {factor!r}")
+            if not 0 <= factor < latents:
+                raise ValueError(f"{key}: factor {factor} is outside the model's {latents} latents")
+        repeated = sorted({factor for factor in anchors if anchors.count(factor) > 1})
+        if repeated:
+            raise ValueError(f"{key}: factors {repeated} are listed more than once")
+
+    def penalty(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Eq. 21's KL part: beta * sum_{h not anchored} KL_h + anchor_weight * sum_{h anchored} KL_h, computed
+        as the beta-VAE's beta * KL + (anchor_weight - beta) * KL_anchored so that equal weights give the
+        beta-VAE's penalty to the bit. `kl_anchored` is the anchored factors' summed batch-mean KL."""
+        terms = super().penalty(mu, logvar, z)
+        kl_anchored = terms["kl_per_factor"][self.anchors].sum()
+        return {**terms, "penalty": terms["penalty"] + (self.anchor_weight - self.beta) * kl_anchored,
+                "kl_anchored": kl_anchored}
+
+
+OBJECTIVE = AnchorVAE
