@@ -5,8 +5,9 @@ MI = KL(q(z, x) || q(z) p(x)), the total correlation TC = KL(q(z) || prod_j q(z_
 KL DWKL = sum_j KL(q(z_j) || p(z_j)); the penalty weights them alpha, beta and gamma. The aggregate
 posterior q(z) = 1/N sum_n q(z|x_n) over the N training samples is estimated from the batch.
 
-Weighting: the minibatch stratified sampling of Chen et al.'s appendix, for code z_i ~ q(z|x_i) of a batch
-of M drawn without replacement from the N,
+Weighting: stratified, after the minibatch stratified sampling of Chen et al.'s appendix (their released
+code's weight matrix differs in detail). For code z_i ~ q(z|x_i) of a batch of M drawn without replacement
+from the N,
     q(z_i) ~= 1/N q(z_i|x_i) + (N - 1) / (N (M - 1)) sum_{j != i} q(z_i|x_j)
 (the own sample is exactly 1/N of the mixture; the other M - 1 stand for the other N - 1), an unbiased
 estimate of q(z_i), and likewise of each marginal q(z_ij). Their printed minibatch weighted sampling,
@@ -37,7 +38,7 @@ def log_density_matrix(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) 
 
 def stratified_log_weights(batch: int, dataset_size: int, dtype=torch.float32, device=None) -> torch.Tensor:
     """(M, M) log weights of posterior j in the estimate of q(z_i): log 1/N on the diagonal,
-    log (N - 1) / (N (M - 1)) off it (minibatch stratified sampling, Chen et al. appendix)."""
+    log (N - 1) / (N (M - 1)) off it (the module's docstring says why)."""
     if batch < 2:
         raise ValueError(f"beta_tcvae estimates q(z) from the other codes of a batch: needs at least 2, got {batch}")
     off = math.log((dataset_size - 1) / (dataset_size * (batch - 1))) if dataset_size > 1 else -math.inf
