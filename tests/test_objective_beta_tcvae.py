@@ -124,10 +124,14 @@ def test_penalty_weights_each_term_and_trains():
     assert torch.isfinite(mu.grad).all() and torch.isfinite(logvar.grad).all() and mu.grad.abs().sum() > 0
 
 
-def test_a_batch_of_one_is_refused():
+def test_a_batch_of_one_has_constant_mi_and_tc():
+    """A short last batch of one code: its MI and TC estimates are constants (log N, (D - 1) log N), so the
+    gradient is the dimension-wise KL's alone."""
     mu, logvar, z = posteriors(1, 2, seed=0)
-    with pytest.raises(ValueError, match="at least 2"):
-        beta_tcvae().penalty(mu, logvar, z)
+    terms = beta_tcvae(alpha=1.0, gamma=1.0, beta=6.0, latents=2, dataset_size=100).penalty(mu, logvar, z)
+    torch.testing.assert_close(terms["mi"], torch.tensor(math.log(100)))
+    torch.testing.assert_close(terms["tc"], torch.tensor(math.log(100)))
+    assert torch.isfinite(terms["penalty"])
 
 
 @pytest.mark.parametrize("settings, message", [

@@ -38,10 +38,9 @@ def log_density_matrix(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) 
 
 def stratified_log_weights(batch: int, dataset_size: int, dtype=torch.float32, device=None) -> torch.Tensor:
     """(M, M) log weights of posterior j in the estimate of q(z_i): log 1/N on the diagonal,
-    log (N - 1) / (N (M - 1)) off it (the module's docstring says why)."""
-    if batch < 2:
-        raise ValueError(f"beta_tcvae estimates q(z) from the other codes of a batch: needs at least 2, got {batch}")
-    off = math.log((dataset_size - 1) / (dataset_size * (batch - 1))) if dataset_size > 1 else -math.inf
+    log (N - 1) / (N (M - 1)) off it (the module's docstring says why). A batch of one code (a short last
+    batch) has only its own term: its MI and TC are then constants, which leave the gradients alone."""
+    off = math.log((dataset_size - 1) / (dataset_size * (batch - 1))) if dataset_size > 1 and batch > 1 else -math.inf
     weights = torch.full((batch, batch), off, dtype=dtype, device=device)
     return weights.fill_diagonal_(-math.log(dataset_size))
 
