@@ -53,11 +53,11 @@ def test_stages_are_read_off_the_rules():
     stages = _stages_of(REPO)
     train = _body(stages["train_mnist"])
     assert train["cmd"] == ("snakemake --cores all --rerun-incomplete --allowed-rules train_vae -- "
-                            "results/models/mnist/beta${item}/model.pt")
+                            "results/models/mnist/beta_vae/beta${item}/model.pt")
     assert train["deps"][:2] == ["data/processed/mnist.npz", "workflow/rules/train.smk"]
     assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
     assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
-    assert _body(stages["ablate_mnist"])["metrics"] == [{"results/metrics/mnist/beta${item}.json": {"cache": False}}]
+    assert _body(stages["ablate_mnist"])["metrics"] == [{"results/metrics/mnist/beta_vae/beta${item}.json": {"cache": False}}]
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
     assert "foreach" not in summary and {"results/mi/mnist", "results/tables/mnist"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("beta", ["1", "10"])
 def test_table1_is_ordered_and_sane(snakemake_run, beta):
     root, params = snakemake_run.root, snakemake_run.params
-    table = pd.read_parquet(root / f"results/tables/mnist/table1_beta{beta}.parquet")
-    information = pd.read_parquet(root / f"results/mi/mnist/beta{beta}.parquet")
+    table = pd.read_parquet(root / f"results/tables/mnist/beta_vae/table1_beta{beta}.parquet")
+    information = pd.read_parquet(root / f"results/mi/mnist/beta_vae/beta{beta}.parquet")
     assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent"], reverse=True)
     assert list(table["n_factors"]) == [16, 4, 2, 2, 1, 1, 1, 1, 1, 0]
     assert np.all(np.diff(table["I_used"]) <= 1e-12)
@@ -33,25 +33,25 @@ def test_table1_is_ordered_and_sane(snakemake_run, beta):
     assert table["I_used"].iloc[-1] == 0
     assert table["mse"].iloc[-1] >= table["mse"].iloc[0]
     assert 0 < table["mse"].iloc[0] < 784
-    pd.testing.assert_frame_equal(pd.read_csv(root / f"results/tables/mnist/table1_beta{beta}.csv"), table)
+    pd.testing.assert_frame_equal(pd.read_csv(root / f"results/tables/mnist/beta_vae/table1_beta{beta}.csv"), table)
 
 
 @pytest.mark.parametrize("beta", ["1", "10"])
 def test_information_table_and_metrics_agree(snakemake_run, beta):
     root = snakemake_run.root
-    information = pd.read_parquet(root / f"results/mi/mnist/beta{beta}.parquet")
-    latents = np.load(root / f"results/latents/mnist/beta{beta}.npz")
+    information = pd.read_parquet(root / f"results/mi/mnist/beta_vae/beta{beta}.parquet")
+    latents = np.load(root / f"results/latents/mnist/beta_vae/beta{beta}.npz")
     assert latents["mu"].shape == latents["logvar"].shape == (200, 16)
     assert sorted(information["rank"]) == list(range(1, 17))
     assert (information["I_est"] >= 0).all() and information["I_est"].sum() > 1
-    metrics = json.loads((root / f"results/metrics/mnist/beta{beta}.json").read_text())
+    metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
     assert metrics["I_total"] == pytest.approx(information["I_est"].sum())
     assert metrics["n_influential"] == int((information["I_est"] > 0.7).sum())
     assert set(metrics["mse"]) == {"top100", "top20", "top10", "top7", "top5", "top4", "top3", "top2", "top1", "top0"}
 
 
 def test_more_beta_means_less_information(snakemake_run):
-    totals = {beta: json.loads((snakemake_run.root / f"results/metrics/mnist/beta{beta}.json").read_text())["I_total"]
+    totals = {beta: json.loads((snakemake_run.root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())["I_total"]
               for beta in ("1", "10")}
     assert totals["10"] < totals["1"]
 
@@ -59,11 +59,11 @@ def test_more_beta_means_less_information(snakemake_run):
 # Every figure rule on the smoke config, with the size in pixels (height, width) of its PNG, give or take 10%:
 # traversals are one row of 4 blocks (3 factors and the least informative, 2 seed images; DEAP: 1 test video).
 FIGURES = {
-    "mnist/information_beta10": (703, 1290), "deap/information_beta6": (703, 1290),
-    "mnist/traversals_beta10": (207, 1545), "celeba/traversals_beta1": (207, 1545),
-    "shapes/traversals_beta4": (207, 1545), "deap/traversals_beta6": (212, 2385),
-    "mnist/topk_generation_beta10": (311, 1084), "celeba/topk_generation_beta1": (311, 1084),
-    "shapes/topk_generation_beta4": (311, 1084), "deap/emotion_factors_beta6": (620, 1798),
+    "mnist/beta_vae/information_beta10": (703, 1290), "deap/beta_vae/information_beta6": (703, 1290),
+    "mnist/beta_vae/traversals_beta10": (207, 1545), "celeba/beta_vae/traversals_beta1": (207, 1545),
+    "shapes/beta_vae/traversals_beta4": (207, 1545), "deap/beta_vae/traversals_beta6": (212, 2385),
+    "mnist/beta_vae/topk_generation_beta10": (311, 1084), "celeba/beta_vae/topk_generation_beta1": (311, 1084),
+    "shapes/beta_vae/topk_generation_beta4": (311, 1084), "deap/beta_vae/emotion_factors_beta6": (620, 1798),
     "mnist/beta_summary": (448, 1480), "celeba/beta_summary": (448, 1480), "shapes/beta_summary": (448, 1480),
 }
 
@@ -81,7 +81,7 @@ def test_beta_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run
     summary = pd.read_csv(root / "results/tables/beta_summary_mnist.csv")
     assert list(summary["beta"]) == [1, 10]
     for beta, row in zip(("1", "10"), summary.itertuples()):
-        metrics = json.loads((root / f"results/metrics/mnist/beta{beta}.json").read_text())
+        metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
         assert row.I_total == pytest.approx(metrics["I_total"]) and row.n_influential == metrics["n_influential"]
         assert row.mse == pytest.approx(metrics["mse"]["top100"])
     note = (root / "results/tables/paper_comparison.md").read_text().splitlines()[0]
@@ -89,7 +89,7 @@ def test_beta_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run
                            " test images, 3 epochs (paper: full MNIST")
     assert "Table 2: simulated DEAP (planted emotion patterns), beta = 6, 1 subjects (10 videos, 1 for testing)" in note
     comparison = pd.read_parquet(root / "results/tables/paper_comparison.parquet")
-    for name, path, column in (("Table 1", "mnist/table1_beta10", "mse"), ("Table 2", "deap/table2_beta6", "accuracy_mean")):
+    for name, path, column in (("Table 1", "mnist/beta_vae/table1_beta10", "mse"), ("Table 2", "deap/beta_vae/table2_beta6", "accuracy_mean")):
         ours = pd.read_csv(root / f"results/tables/{path}.csv").set_index("top_percent")
         rows = comparison[comparison["table"] == name].set_index("top_percent")
         np.testing.assert_allclose(rows.loc[ours.index, "score"], ours[column])
@@ -104,24 +104,24 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
         assert f"{figure.split('/')[-1]}.png" in report
     assert "tables.html" in report and "generation with different" in report  # a caption from workflow/report/
     page = (root / "results/report/tables.html").read_text()
-    for table in ("paper_comparison", "beta_summary_mnist", "mnist/table1_beta10", "deap/table2_beta6",
-                  "deap/emotion_factors_beta6", "shapes/mig_beta4", "celeba/agreement_beta1"):
+    for table in ("paper_comparison", "beta_summary_mnist", "mnist/beta_vae/table1_beta10", "deap/beta_vae/table2_beta6",
+                  "deap/beta_vae/emotion_factors_beta6", "shapes/beta_vae/mig_beta4", "celeba/beta_vae/agreement_beta1"):
         assert f"{table}</h2>" in page
     assert page.count("<table>") == 1 + 3 + 4 + 1 + 1 + 1 + 5  # comparison, summaries, Tables 1, 2, 5, MIG, agreements
 
 
 def test_training_curves_are_logged_per_epoch(snakemake_run):
-    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta1/live/plots/metrics/train/loss.tsv", sep="\t")
+    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta_vae/beta1/live/plots/metrics/train/loss.tsv", sep="\t")
     assert list(curve["step"]) == [0, 1, 2]
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
 
 
-MODEL_BETA1 = "results/models/mnist/beta1/model.pt"
+MODEL_BETA1 = "results/models/mnist/beta_vae/beta1/model.pt"
 
 
 def _kill_mid_training(project, command):
     """Start `command` in its own process group and SIGKILL the group once training has checkpointed."""
-    checkpoint = project.root / "results/models/mnist/beta1/model.checkpoint.pt"
+    checkpoint = project.root / "results/models/mnist/beta_vae/beta1/model.checkpoint.pt"
     job = subprocess.Popen(command, cwd=project.root, env=project.env, start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -177,20 +177,20 @@ def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
 
 def test_table2_has_the_documented_columns_and_rows(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
-    table = pd.read_parquet(root / "results/tables/deap/table2_beta6.parquet")
+    table = pd.read_parquet(root / "results/tables/deap/beta_vae/table2_beta6.parquet")
     assert list(table.columns) == ["top_percent", "n_factors", "I_used", "accuracy_mean", "accuracy_std", "n_seeds",
                                    "retrained"]
     assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent_emotion"], reverse=True)
     assert list(table["n_factors"]) == [8, 4, 1, 1, 1, 1, 1, 1, 1, 0]
     assert np.all(np.diff(table["I_used"]) <= 1e-12) and (table["n_seeds"] == 2).all()
     assert table["accuracy_mean"].between(0, 1).all() and not table["retrained"].any()
-    metrics = json.loads((root / "results/metrics/deap/beta6.json").read_text())
+    metrics = json.loads((root / "results/metrics/deap/beta_vae/beta6.json").read_text())
     assert metrics["accuracy"]["top100"] == pytest.approx(table["accuracy_mean"].iloc[0])
 
 
 def test_faces_branch_gives_table1_and_traversals(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
-    table = pd.read_parquet(root / "results/tables/celeba/table1_beta1.parquet")
+    table = pd.read_parquet(root / "results/tables/celeba/beta_vae/table1_beta1.parquet")
     assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent"], reverse=True)
     assert table["mse"].iloc[0] < table["mse"].iloc[-1]  # all factors reconstruct better than none
     images, _ = load_split(root / "data/processed/celeba.npz", "train")
@@ -200,15 +200,15 @@ def test_faces_branch_gives_table1_and_traversals(snakemake_run):
 def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
     settings = params["analysis"]["emotion_factors"]
-    table = pd.read_parquet(root / "results/tables/deap/emotion_factors_beta6.parquet")
+    table = pd.read_parquet(root / "results/tables/deap/beta_vae/emotion_factors_beta6.parquet")
     assert list(table.columns) == ["rank", "factor", "I_est", "accuracy_drop", "accuracy_drop_std", "loss_increase",
                                    "r_valence_rating", "r_arousal_rating", "emotion_relevant", "r_valence_pattern",
                                    "r_arousal_pattern"]
-    information = pd.read_csv(root / "results/mi/deap/beta6.csv").sort_values("I_est", ascending=False, kind="stable")
+    information = pd.read_csv(root / "results/mi/deap/beta_vae/beta6.csv").sort_values("I_est", ascending=False, kind="stable")
     assert list(table["factor"]) == list(information["factor"][: settings["count"]])
     assert list(table["emotion_relevant"]) == list(table["loss_increase"] >= settings["min_loss_increase"])
     assert table.filter(like="r_").abs().max().max() <= 1 + 1e-9
-    metrics = json.loads((root / "results/metrics/deap/emotion_factors_beta6.json").read_text())
+    metrics = json.loads((root / "results/metrics/deap/beta_vae/emotion_factors_beta6.json").read_text())
     assert metrics["emotion_relevant"] == table.loc[table["emotion_relevant"], "factor"].tolist()
     assert metrics["ground_truth"]["flagged_total"] == int(table["emotion_relevant"].sum())
     assert 0 <= metrics["test_accuracy"] <= 1
@@ -219,16 +219,16 @@ def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run)
 @pytest.mark.parametrize("dataset, beta, factors", [("mnist", "10", 16), ("deap", "6", 8), ("shapes", "4", 8)])
 def test_every_estimator_is_tabulated_with_ranks_and_agreement(snakemake_run, dataset, beta, factors):
     root = snakemake_run.root
-    table = pd.read_parquet(root / f"results/estimators/{dataset}/beta{beta}.parquet")
-    information = pd.read_parquet(root / f"results/mi/{dataset}/beta{beta}.parquet")
+    table = pd.read_parquet(root / f"results/estimators/{dataset}/beta_vae/beta{beta}.parquet")
+    information = pd.read_parquet(root / f"results/mi/{dataset}/beta_vae/beta{beta}.parquet")
     assert len(table) == factors
     np.testing.assert_allclose(table["I_est"], information["I_est"])  # the same posteriors as Algorithm 1's table
     assert (table["I_free"] <= table["I_est"] + 1e-9).all() and (table["kl_prior"] >= table["I_est"] - 1e-9).all()
     np.testing.assert_allclose(table["kl_prior_minus_I_est"], table["kl_q_star_prior"], atol=1e-9)
     assert sorted(table["rank_I_mixture"]) == list(range(1, factors + 1))
-    agreement = pd.read_csv(root / f"results/estimators/{dataset}/agreement_beta{beta}.csv").set_index("estimator")
+    agreement = pd.read_csv(root / f"results/estimators/{dataset}/beta_vae/agreement_beta{beta}.csv").set_index("estimator")
     np.testing.assert_allclose(agreement.to_numpy(), agreement.to_numpy().T)
-    metrics = json.loads((root / f"results/metrics/{dataset}/estimators_beta{beta}.json").read_text())
+    metrics = json.loads((root / f"results/metrics/{dataset}/beta_vae/estimators_beta{beta}.json").read_text())
     assert metrics["total_I_mixture"] == pytest.approx(table["I_mixture"].sum())
     assert metrics["I_joint_mixture"] <= metrics["log_samples"] + 1e-9
 
@@ -243,8 +243,8 @@ def test_synthetic_benchmark_keeps_every_bound(snakemake_run):
 
 def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
     root = snakemake_run.root
-    metrics = json.loads((root / "results/metrics/shapes/mig_beta4.json").read_text())
-    table = pd.read_csv(root / "results/tables/shapes/mig_beta4.csv")
+    metrics = json.loads((root / "results/metrics/shapes/beta_vae/mig_beta4.json").read_text())
+    table = pd.read_csv(root / "results/tables/shapes/beta_vae/mig_beta4.csv")
     assert metrics["true_factors"] == 5 and list(table["factor"]) == ["shape", "scale", "rotation", "x", "y"]
     assert 0 <= metrics["mig"] <= 1 and metrics["mig"] == pytest.approx(table["gap"].mean())
 
@@ -338,13 +338,13 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                                                         | _faces("ablate topk_generation")
                                                         | _shapes("ablate topk_generation") | SUMMARIES
                                                         | {"compare_paper", "report"})
-    table = pd.read_csv(tmp_path / "results/tables/mnist/table1_beta10.csv")
+    table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
     tables = {stages: tmp_path / path for stages, path in [
-        (frozenset(_faces("ablate traversals topk_generation")), "results/mi/celeba/beta1.csv"),
-        (frozenset(_shapes("ablate mig traversals topk_generation")), "results/mi/shapes/beta4.csv"),
-        (frozenset(_deap("classify emotion_factors traversals")), "results/mi/deap/beta6.csv")]}
+        (frozenset(_faces("ablate traversals topk_generation")), "results/mi/celeba/beta_vae/beta1.csv"),
+        (frozenset(_shapes("ablate mig traversals topk_generation")), "results/mi/shapes/beta_vae/beta4.csv"),
+        (frozenset(_deap("classify emotion_factors traversals")), "results/mi/deap/beta_vae/beta6.csv")]}
     before = {stages: path.read_bytes() for stages, path in tables.items()}
     project.set_param("analysis", "influential_threshold", 0.5)
     rerun = project.run("dvc", "repro")  # consumers of a small set's table re-run only if a flag changed
@@ -370,8 +370,8 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
 
     shown = json.loads(project.run("dvc", "metrics", "show", "--json"))
     metrics = json.dumps(shown)
-    for path in ("results/metrics/mnist/beta2.json", "results/models/mnist/beta10/live/metrics.json",
-                 "results/metrics/deap/beta6.json", "results/metrics/deap/emotion_factors_beta6.json"):
+    for path in ("results/metrics/mnist/beta_vae/beta2.json", "results/models/mnist/beta_vae/beta10/live/metrics.json",
+                 "results/metrics/deap/beta_vae/beta6.json", "results/metrics/deap/beta_vae/emotion_factors_beta6.json"):
         assert path in metrics
 
 
@@ -410,7 +410,7 @@ def test_experiments_queue_over_a_parameter_and_compare_in_exp_show(dvc_project)
     for experiment in experiments:
         data = experiment["revs"][0]["data"]
         percents = data["params"]["params.yaml"]["data"]["analysis"]["topk_percent"]
-        table1[str(percents)] = data["metrics"]["results/metrics/mnist/beta10.json"]["data"]["mse"]
+        table1[str(percents)] = data["metrics"]["results/metrics/mnist/beta_vae/beta10.json"]["data"]["mse"]
     assert set(table1) == {"[100, 10, 0]", "[100, 1, 0]"}
     assert set(table1["[100, 10, 0]"]) == {"top100", "top10", "top0"}
     assert set(table1["[100, 1, 0]"]) == {"top100", "top1", "top0"}
