@@ -1,0 +1,81 @@
+"""What the default run costs, objective by objective: `dvc repro` with every stage's wall time.
+
+Runs `dvc repro` in the repository (or reads the timestamped log of an earlier run, --log) and attributes
+the wall time between one "Running stage" line and the next to that stage: its Snakemake start, its job
+and DVC's hashing of its outputs. Stages of an objective other than the beta-VAE carry its name
+(`train_mnist_isa_vae@10`, dvc_stages.py); every other stage is the paper's run (the beta-VAE grid,
+preparation, summaries, the report). Prints seconds per group and the ratio of the whole run to the
+paper's alone: how much the objectives beyond the paper add to the default run.
+
+    python tests/benchmarks/bench_default_run.py [--log results-run.log]
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+from influential_factors.objectives import DEFAULT, OBJECTIVES
+
+STAGE = re.compile(r"Running stage '([^']+)'")
+
+
+def timestamped_repro(log_path: str) -> None:
+    """Run `dvc repro`, echoing its output and writing each line to `log_path` behind the time it arrived."""
+    with open(log_path, "w") as log, subprocess.Popen(["dvc", "repro"], stdout=subprocess.PIPE,
+                                                      stderr=subprocess.STDOUT, text=True) as process:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            log.write(f"{time.time():.3f} {line}")
+        log.write(f"{time.time():.3f} end\n")
+    if process.returncode:
+        sys.exit(f"dvc repro failed ({process.returncode}); the log so far is in {log_path}")
+
+
+def stage_seconds(log_path: str) -> dict[str, float]:
+    """Each stage's wall time from a timestamped log: until the next stage starts (the last: until the end)."""
+    seconds, current, started = {}, None, None
+    with open(log_path) as log:
+        for line in log:
+            stamp, _, text = line.partition(" ")
+            match = STAGE.search(text)
+            if current is not None and (match or text.strip() == "end"):
+                seconds[current] = seconds.get(current, 0.0) + float(stamp) - started
+                current = None
+            if match:
+                current, started = match.group(1), float(stamp)
+    return seconds
+
+
+def objective_of(stage: str) -> str:
+    """The objective a stage belongs to, by its name; the paper's beta-VAE for every other stage."""
+    name = stage.split("@")[0]
+    return next((objective for objective in OBJECTIVES if objective != DEFAULT and name.endswith(f"_{objective}")),
+                DEFAULT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log", default="results/logs/dvc_repro_timed.log",
+                        help="the timestamped log to write (and read); with --read-only, an earlier run's")
+    parser.add_argument("--read-only", action="store_true", help="only read --log, run nothing")
+    args = parser.parse_args()
+    if not args.read_only:
+        timestamped_repro(args.log)
+    seconds = stage_seconds(args.log)
+    groups, counts = defaultdict(float), defaultdict(int)
+    for stage, value in seconds.items():
+        groups[objective_of(stage)] += value
+        counts[objective_of(stage)] += 1
+    paper = groups[DEFAULT]
+    print(f"{'stages of':14s} {'count':>5s} {'seconds':>9s} {'vs the paper':>13s}")
+    for objective, value in sorted(groups.items(), key=lambda item: item[0] != DEFAULT):
+        print(f"{objective:14s} {counts[objective]:5d} {value:9.0f} {value / paper:12.2f}x")
+    total = sum(groups.values())
+    print(f"{'whole run':14s} {sum(counts.values()):5d} {total:9.0f} {total / paper:12.2f}x")
+
+
+if __name__ == "__main__":
+    main()
