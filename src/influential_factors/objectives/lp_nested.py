@@ -85,6 +85,7 @@ def sample(count: int, l1: int, p0: float, exponents: torch.Tensor, generator: t
     root = log_gamma(torch.full((count, l0), l1 / p0, dtype=torch.float64))
     log_subspace_radius = log_radius.unsqueeze(-1) + (root - root.logsumexp(-1, keepdim=True)) / p0
     leaves = log_gamma((1 / exponents).unsqueeze(-1).expand(count, l0, l1).contiguous())
-    log_abs = log_subspace_radius.unsqueeze(-1) + (leaves - leaves.logsumexp(-1, keepdim=True)) / exponents.unsqueeze(-1)
+    log_proportions = leaves - leaves.logsumexp(-1, keepdim=True)
+    log_abs = log_subspace_radius.unsqueeze(-1) + log_proportions / exponents.unsqueeze(-1)
     signs = torch.randint(0, 2, (count, n), generator=generator, dtype=torch.float64) * 2 - 1
     return signs * log_abs.exp().flatten(1)
