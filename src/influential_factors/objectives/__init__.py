@@ -7,12 +7,12 @@ estimator (Algorithm 1, mi.py), whatever their prior.
 
 from __future__ import annotations
 
-from . import beta_vae
+from . import anchor_vae, beta_tcvae, beta_vae, isa_vae
 from .base import Objective
 
 # One entry per objective: its module's OBJECTIVE class, by name. Imported statically, so that the code
 # dependencies DVC tracks (code_deps.py) see every objective.
-OBJECTIVES = {module.OBJECTIVE.name: module.OBJECTIVE for module in (beta_vae,)}
+OBJECTIVES = {module.OBJECTIVE.name: module.OBJECTIVE for module in (beta_vae, anchor_vae, beta_tcvae, isa_vae)}
 DEFAULT = "beta_vae"  # a model saved without an objective entry (every model before objectives existed)
 
 

@@ -6,29 +6,10 @@ factors and by beta for all others, so that the anchored factors carry more info
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import torch
 
+from .base import check_keys, check_number
 from .beta_vae import BetaVAE
-
-
-def check_keys(name: str, settings: dict, keys: tuple[str, ...]) -> None:
-    """Raise ValueError unless `settings` (params.yaml `objectives.<name>`) has exactly `keys`."""
-    if not isinstance(settings, dict):
-        raise ValueError(f"objectives.{name}: expected a mapping of {', '.join(keys)}, got {type(settings).__name__}")
-    missing, unknown = sorted(set(keys) - settings.keys()), sorted(settings.keys() - set(keys))
-    if missing or unknown:
-        raise ValueError(f"objectives.{name}: " + "; ".join(
-            [f"missing {key}" for key in missing] + [f"unknown setting {key}" for key in unknown]))
-
-
-def check_weight(name: str, settings: dict, key: str) -> None:
-    """Raise ValueError unless `settings[key]` is a finite number >= 0 (a weight of a KL term)."""
-    value = settings[key]
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"objectives.{name}.{key}: expected a finite number >= 0, got {value!r}")
 
 
 class AnchorVAE(BetaVAE):
@@ -45,7 +26,7 @@ class AnchorVAE(BetaVAE):
     @classmethod
     def check_settings(cls, settings: dict, latents: int) -> None:
         check_keys(cls.name, settings, ("anchors", "anchor_weight"))
-        check_weight(cls.name, settings, "anchor_weight")
+        check_number(cls.name, settings, "anchor_weight")
         anchors, key = settings["anchors"], f"objectives.{cls.name}.anchors"
         if not isinstance(anchors, list) or not anchors:
             raise ValueError(f"{key}: expected a non-empty list of factor indices, got {anchors!r}")

@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import torch
 from torch import nn
+
+
+def check_keys(name: str, settings: dict, keys: tuple[str, ...]) -> None:
+    """Raise ValueError unless `settings` (params.yaml `objectives.<name>`) has exactly `keys`."""
+    if not isinstance(settings, dict):
+        raise ValueError(f"objectives.{name}: expected a mapping of {', '.join(keys)}, got {type(settings).__name__}")
+    missing, unknown = sorted(set(keys) - settings.keys()), sorted(settings.keys() - set(keys))
+    if missing or unknown:
+        raise ValueError(f"objectives.{name}: " + "; ".join(
+            [f"missing {key}" for key in missing] + [f"unknown setting {key}" for key in unknown]))
+
+
+def check_number(name: str, settings: dict, key: str, *, positive: bool = False) -> None:
+    """Raise ValueError unless `settings[key]` is a finite number >= 0 (a weight of a KL term), or > 0 with
+    `positive` (an exponent)."""
+    value = settings[key]
+    if (isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0
+            or (positive and value == 0)):
+        raise ValueError(f"objectives.{name}.{key}: expected a finite number {'>' if positive else '>='} 0, "
+                         f"got {value!r}")
 
 
 class Objective(nn.Module):

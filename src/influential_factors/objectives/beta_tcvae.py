@@ -24,8 +24,7 @@ import math
 
 import torch
 
-from .anchor_vae import check_keys, check_weight
-from .base import Objective
+from .base import Objective, check_keys, check_number
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -74,7 +73,7 @@ class BetaTCVAE(Objective):
     def check_settings(cls, settings: dict, latents: int) -> None:
         check_keys(cls.name, settings, ("alpha", "gamma"))
         for key in ("alpha", "gamma"):
-            check_weight(cls.name, settings, key)
+            check_number(cls.name, settings, key)
 
     def penalty(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """alpha MI + beta TC + gamma DWKL, computed as beta KL + (alpha - beta) MI + (gamma - beta) DWKL so

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from . import lp_nested
-from .base import Objective
+from .base import Objective, check_keys, check_number
 
 SETTINGS = ("layout", "p0", "p1", "learn_exponents")
 
@@ -37,10 +37,7 @@ class IsaVAE(Objective):
     def check_settings(cls, settings: dict, latents: int) -> None:
         """Exactly the keys layout, p0, p1, learn_exponents; layout two positive integers whose product is
         `latents`; exponents finite and > 0; learn_exponents a boolean."""
-        unknown, missing = sorted(set(settings) - set(SETTINGS)), [key for key in SETTINGS if key not in settings]
-        if unknown or missing:
-            raise ValueError(f"objectives.isa_vae takes exactly {', '.join(SETTINGS)}; "
-                             f"unknown: {unknown or 'none'}, missing: {missing or 'none'}")
+        check_keys(cls.name, settings, SETTINGS)
         layout = settings["layout"]
         if (not isinstance(layout, (list, tuple)) or len(layout) != 2
                 or not all(isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in layout)):
@@ -53,10 +50,7 @@ class IsaVAE(Objective):
                              f"{latents} latents (vae.<dataset>.latents): l0 * l1 must equal it, "
                              f"e.g. [{latents // size}, {size}]")
         for key in ("p0", "p1"):
-            value = settings[key]
-            if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
-                    or value <= 0):
-                raise ValueError(f"objectives.isa_vae.{key} must be a finite number > 0, got {value!r}")
+            check_number(cls.name, settings, key, positive=True)
         if not isinstance(settings["learn_exponents"], bool):
             raise ValueError(f"objectives.isa_vae.learn_exponents must be true or false, "
                              f"got {settings['learn_exponents']!r}")
