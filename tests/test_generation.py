@@ -26,6 +26,19 @@ class PointPrior(Objective):
         return torch.zeros(count, self.latents)
 
 
+class LearnedScale(Objective):
+    """A prior N(0, diag scale^2) with a learned scale (as ISA-VAE learns its prior's parameters)."""
+
+    name = "learned_scale"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scale = torch.nn.Parameter(torch.ones(self.latents))
+
+    def sample_prior(self, count, generator):
+        return torch.randn(count, self.latents, generator=generator) * self.scale
+
+
 def gaussian_posteriors(spreads, sigma2, count=2000, seed=0):
     """Posteriors whose aggregate is N(0, diag(spreads^2 + sigma2)): mu_h ~ N(0, spread_h^2), sigma_h^2 fixed."""
     mu = np.random.default_rng(seed).normal(size=(count, len(spreads))) * np.asarray(spreads)
@@ -79,6 +92,15 @@ def test_the_cross_entropy_favours_the_narrower_sampler_and_the_energy_distance_
     assert scores["point"]["energy_prior"] > scores["normal"]["energy_prior"] > 5 * scores["normal"]["energy_qstar"]
 
 
+def test_a_learned_priors_codes_are_scored_like_any_others():
+    """Its codes track gradients; scored without them, and at scale 1 exactly as N(0, I)'s."""
+    posteriors = gaussian_posteriors(np.ones(4), 0.5, count=50)
+    learned = LearnedScale({}, beta=1.0, latents=4, dataset_size=0)
+    scores = [generation.score_samplers(sampler, *posteriors, samples=20, generator=torch.Generator().manual_seed(3))
+              for sampler in (learned.sample_prior, standard_normal)]
+    assert scores[0] == scores[1]
+
+
 def save_tiny_model(path, objective=False):
     """A tiny untrained BetaVAE saved as training saves it (with the objective entry when asked)."""
     torch.manual_seed(0)
@@ -118,6 +140,9 @@ def test_generate_runs_end_to_end_and_repeats_to_the_byte(tiny_run):
     assert metrics["qstar_gain"] == pytest.approx(metrics["log_q_qstar"] - metrics["log_q_prior"])
     assert main(generate_command(tiny_run, "c", seed=1)) == 0
     assert json.loads((tiny_run / "c.json").read_text()) != metrics
+    save_tiny_model(tiny_run / "model.pt", objective=True)  # a beta_vae saved with its objective: the same draws
+    assert main(generate_command(tiny_run, "d")) == 0
+    assert json.loads((tiny_run / "d.json").read_text()) == metrics
 
 
 def test_generate_draws_from_the_saved_objectives_prior(tiny_run, monkeypatch, captured_figures):

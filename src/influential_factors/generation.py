@@ -83,6 +83,7 @@ def qstar_codes(variance: np.ndarray, count: int, generator: torch.Generator) ->
     return torch.randn(count, len(variance), generator=generator, dtype=torch.float64).numpy() * np.sqrt(variance)
 
 
+@torch.no_grad()  # a learned prior's sampler (ISA-VAE) gives tensors that track gradients otherwise
 def score_samplers(sample_prior: Callable[[int, torch.Generator], torch.Tensor], mu: np.ndarray, logvar: np.ndarray,
                    *, samples: int, generator: torch.Generator) -> dict[str, float]:
     """The held-out scores of the module docstring for `samples` codes of each sampler: the prior
@@ -136,6 +137,7 @@ def plot_generation(prior_images: np.ndarray, qstar_images: np.ndarray, title: s
     save_figure(figure, *paths)
 
 
+@torch.no_grad()
 def generate(model_path: str | Path, posteriors_path: str | Path, figure_paths: list[str | Path],
              metrics_path: str | Path, *, samples: int, seed: int, title: str) -> dict[str, float]:
     """`generate`: `samples` codes from the model's prior and from q* (s^2 from all test posteriors),
