@@ -31,7 +31,8 @@ SETTINGS = {
     "ablate-topk": {"--percents": [100, 20, 10, 7, 5, 4, 3, 2, 1, 0]},
     "plot-traversals": {"--threshold": [0.5], "--max-factors": [16], "--seed-images": [4]},
     "plot-topk-generation": {"--percents": [100, 20, 10, 7, 5, 4, 3, 2, 1, 0], "--images": [4]},
-    "summarize-betas": {"--threshold": [0.7]},
+    "generate": {"--samples": [16], "--seed": [0]},
+    "summarize-runs": {"--threshold": [0.7]},
     "plot-information": {"--threshold": [0.7]},
 }
 

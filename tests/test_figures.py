@@ -119,11 +119,7 @@ def test_topk_generation_grid_has_the_input_then_one_column_per_k(captured):
     assert [label.get_text() for label in axis.get_xticklabels()] == ["input", "100%", "10%", "0%"]
 
 
-def test_beta_summary_and_emotion_figures_are_drawn(tmp_path, scalp):
-    summary = pd.DataFrame({"beta": [1.0, 4.0, 10.0], "I_total": [100.0, 40.0, 25.0], "n_influential": [55, 20, 11],
-                            "mse": [8.0, 10.0, 12.0]})
-    figures.plot_beta_summary(summary, 0.7, "mnist", tmp_path / "summary.png")
-    assert_drawn(tmp_path / "summary.png", 300, 1200)
+def test_emotion_figure_is_drawn(tmp_path, scalp):
     table = pd.DataFrame({"factor": [3, 1], "I_est": [2.0, 1.0], "accuracy_drop": [0.1, 0.0],
                           "loss_increase": [0.2, 0.0], "emotion_relevant": [True, False]})
     traversals = np.random.default_rng(3).uniform(size=(2, 7, 3, 32, 32))
@@ -175,21 +171,6 @@ def test_compare_paper_writes_the_table_with_the_data_it_came_from(tmp_path, cap
     assert not (tmp_path / "other.csv").exists()
 
 
-def test_summarize_betas_needs_one_table_per_beta(tmp_path, capsys):
-    information = tmp_path / "mi.csv"
-    information.write_text("factor,I_est,variance,influential\n0,1.5,0.9,True\n1,0.1,0.05,False\n")
-    table = tmp_path / "table1.csv"
-    table.write_text("top_percent,n_factors,I_used,mse\n100,2,1.6,8.5\n0,0,0,40\n")
-    arguments = ["summarize-betas", "--information", str(information), "--tables", str(table),
-                 "--output-stem", str(tmp_path / "summary"), "--figure", str(tmp_path / "summary.png"), "--threshold", "0.7"]
-    assert main(arguments + ["--betas", "1", "4"]) == 1
-    assert "2 betas for 1 information tables" in capsys.readouterr().err and not (tmp_path / "summary.csv").exists()
-    assert main(arguments + ["--betas", "4"]) == 0
-    summary = pd.read_csv(tmp_path / "summary.csv")
-    assert summary.to_dict("records") == [{"beta": 4.0, "I_total": 1.6, "n_influential": 1, "mse": 8.5}]
-    assert_drawn(tmp_path / "summary.png", 300, 1200)
-
-
 def test_tables_page_renders_every_markdown_table_with_its_note(tmp_path):
     save_table(pd.DataFrame({"top_percent": [100, 0], "mse": [5.25, 70.0]}), tmp_path / "table1", note="From 3 epochs.")
     save_table(pd.DataFrame({"beta": [1, 10]}), tmp_path / "summary")
@@ -198,20 +179,6 @@ def test_tables_page_renders_every_markdown_table_with_its_note(tmp_path):
     assert f"<h2>{tmp_path / 'summary'}</h2>" in page
     with pytest.raises(ValueError, match="absent.md"):
         tables_page([tmp_path / "absent.md"], "x")
-
-
-def test_beta_summary_sorts_by_beta_and_sums_each_information_table(tmp_path):
-    for beta, values in (("4", "0,0.2,0.1,False\n1,0.9,0.5,True\n"), ("1", "0,1.5,0.9,True\n1,0.8,0.4,True\n")):
-        (tmp_path / f"mi{beta}.csv").write_text("factor,I_est,variance,influential\n" + values)
-        (tmp_path / f"t{beta}.csv").write_text(f"top_percent,n_factors,I_used,mse\n100,2,1,{beta}0.5\n0,0,0,99\n")
-    summary = figures.beta_summary([4.0, 1.0], [tmp_path / "mi4.csv", tmp_path / "mi1.csv"],
-                                   [tmp_path / "t4.csv", tmp_path / "t1.csv"])
-    assert summary.to_dict("records") == [{"beta": 1.0, "I_total": 2.3, "n_influential": 2, "mse": 10.5},
-                                          {"beta": 4.0, "I_total": pytest.approx(1.1), "n_influential": 1,
-                                           "mse": 40.5}]
-    (tmp_path / "t1.csv").write_text("top_percent,n_factors,I_used,mse\n50,1,1,3\n")
-    with pytest.raises(ValueError, match="t1.csv: a Table 1 with one top_percent = 100 row"):
-        figures.beta_summary([1.0], [tmp_path / "mi1.csv"], [tmp_path / "t1.csv"])
 
 
 def test_paper_notes_say_what_each_table_was_computed_on():

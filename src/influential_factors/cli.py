@@ -176,11 +176,19 @@ def _plot_topk_generation(args) -> None:
                          percents=args.percents, images=args.images, title=args.title)
 
 
-def _summarize_betas(args) -> None:
-    from .figures import summarize_betas
+def _generate(args) -> None:
+    from .generation import generate
 
-    summary = summarize_betas(args.betas, args.information, args.tables, args.output_stem, args.figure,
-                              threshold=args.threshold, title=args.title)
+    metrics = generate(args.model, args.posteriors, args.output, args.metrics, samples=args.samples, seed=args.seed,
+                       title=args.title)
+    print(f"{args.output[0]}: " + ", ".join(f"{name} {value:.3g}" for name, value in metrics.items()))
+
+
+def _summarize_runs(args) -> None:
+    from .run_summary import summarize_runs
+
+    summary = summarize_runs(args.runs, args.information, args.tables, args.generation, args.mig, args.anchors,
+                             args.output_stem, args.figure, args.metrics, threshold=args.threshold, title=args.title)
     print(summary.to_string(index=False))
 
 
@@ -270,6 +278,21 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
     return int(text)
+
+
+def _at_least_two(text: str) -> int:
+    """argparse type: an integer >= 2."""
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 2")
+    return int(text)
+
+
+def _run(text: str) -> tuple[str, float]:
+    """argparse type: OBJECTIVE:BETA, a run of one objective at one beta."""
+    objective, _, beta = text.rpartition(":")
+    if not objective:
+        raise argparse.ArgumentTypeError(f"{text!r} is not OBJECTIVE:BETA")
+    return objective, _non_negative_float(beta)
 
 
 PATH_HELP = {
@@ -504,16 +527,32 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--title", default="", help="the figure's title")
     command.set_defaults(run=_plot_topk_generation)
 
-    command = commands.add_parser("summarize-betas", help="total information, influential factors, error against beta")
-    command.add_argument("--betas", required=True, nargs="+", type=_non_negative_float, help="the beta grid")
-    command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per beta")
-    command.add_argument("--tables", required=True, nargs="+", type=Path, help="one Table 1 per beta")
+    command = commands.add_parser("generate", help="decode codes from the prior and from q*, scored on held-out posteriors")
+    _required_paths(command, "model", "posteriors")
+    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    _required_paths(command, "metrics")
+    command.add_argument("--samples", required=True, type=_at_least_two,
+                         help="codes drawn from each sampler, drawn and scored (params.yaml: analysis.generation.samples)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the codes and the halves (params.yaml: seed)")
+    command.add_argument("--title", default="", help="the figure's title")
+    command.set_defaults(run=_generate)
+
+    command = commands.add_parser("summarize-runs", help="every run (objective, beta) of a dataset side by side")
+    command.add_argument("--runs", required=True, nargs="+", type=_run, metavar="OBJECTIVE:BETA",
+                         help="one per run (params.yaml: vae.<dataset>.objectives and betas)")
+    command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per run")
+    command.add_argument("--tables", required=True, nargs="+", type=Path, help="one Table 1 (ablate-topk) per run")
+    command.add_argument("--generation", required=True, nargs="+", type=Path, help="one generate metrics JSON per run")
+    command.add_argument("--mig", nargs="+", type=Path, default=None, help="one mig metrics JSON per run; omit without")
+    command.add_argument("--anchors", nargs="+", type=int, default=None,
+                         help="the anchor_vae runs' anchored factors (params.yaml: objectives.anchor_vae); omit without")
     command.add_argument("--output-stem", required=True, type=Path, help="writes STEM.csv, .parquet, .md")
     command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    _required_paths(command, "metrics")
     command.add_argument("--threshold", required=True, type=_finite_float,
                          help="influential above it (nats), for the label (params.yaml: analysis.influential_threshold)")
     command.add_argument("--title", default="", help="the figure's title")
-    command.set_defaults(run=_summarize_betas)
+    command.set_defaults(run=_summarize_runs)
 
     command = commands.add_parser("compare-paper", help="Tables 1 and 2 of this run next to the paper's")
     _required_paths(command, "output_stem")

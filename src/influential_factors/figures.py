@@ -1,7 +1,8 @@
 """Figures: information per factor against the variance indicator (the paper's Figures 1 and 2), traversals
-of the influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4), the
-summary over the beta grid, and the emotion-relevant factors of DEAP (Figure 5). DEAP's maps are drawn
-as scalp maps: white outside the electrodes' hull, with the head outline, nose, ears and electrodes."""
+of the influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4) and the
+emotion-relevant factors of DEAP (Figure 5), and the helpers that draw mosaics of images and save figures
+(generation.py and run_summary.py draw with them too). DEAP's maps are drawn as scalp maps: white outside
+the electrodes' hull, with the head outline, nose, ears and electrodes."""
 
 from __future__ import annotations
 
@@ -189,55 +190,6 @@ def plot_topk_generation(originals: np.ndarray, reconstructions: np.ndarray, col
     axis.set_xlabel("top k% of the factors by $I_{est}$ kept, the others set to 0 (factors kept)", fontsize=8)
     axis.set_title(title, fontsize=9)
     save_figure(figure, *paths)
-
-
-def plot_beta_summary(summary: pd.DataFrame, threshold: float, title: str, *paths: str | Path) -> None:
-    """Figures 1 and 2 across the beta grid: total I_est, influential factors and reconstruction error against beta."""
-    panels = [("I_total", "total $I_{est}$ [nats]"),
-              ("n_influential", f"factors with $I_{{est}}$ > {threshold:g} nats"),
-              ("mse", "reconstruction error\n[SSE per image]")]
-    figure, axes = plt.subplots(1, len(panels), figsize=(10, 3))
-    for axis, (column, label) in zip(axes, panels):
-        axis.plot(summary["beta"], summary[column], marker="o", color=INFLUENTIAL_COLOUR if column == "n_influential"
-                  else "black")
-        axis.set_xlabel(r"$\beta$")
-        axis.set_ylabel(label)
-        axis.set_ylim(bottom=0)
-        axis.grid(alpha=0.3)
-    figure.suptitle(f"{title}: the information a beta-VAE keeps, against beta", fontsize=10)
-    figure.tight_layout()
-    save_figure(figure, *paths)
-
-
-def beta_summary(betas: list[float], information: list[str | Path], tables: list[str | Path]) -> pd.DataFrame:
-    """One row per beta, sorted by beta: total I_est and influential factors (its information table) and
-    the reconstruction error with every factor (its Table 1's top_percent = 100 row)."""
-    from .mi import read_information
-
-    if not len(betas) == len(information) == len(tables):
-        raise ValueError(f"summarize-betas: {len(betas)} betas for {len(information)} information tables"
-                         f" and {len(tables)} Table 1 files")
-    rows = []
-    for beta, information_path, table_path in zip(betas, information, tables):
-        factors = read_information(information_path)
-        table = pd.read_csv(table_path)
-        full = table.loc[table["top_percent"] == 100, "mse"] if "mse" in table else []
-        if len(full) != 1:
-            raise ValueError(f"{table_path}: a Table 1 with one top_percent = 100 row and its mse is needed")
-        rows.append({"beta": beta, "I_total": float(factors["I_est"].sum()),
-                     "n_influential": int(factors["influential"].sum()), "mse": float(full.iloc[0])})
-    return pd.DataFrame(rows).sort_values("beta", kind="stable")
-
-
-def summarize_betas(betas: list[float], information: list[str | Path], tables: list[str | Path],
-                    output_stem: str | Path, figure: list[str | Path], *, threshold: float, title: str) -> pd.DataFrame:
-    """`beta_summary` saved as STEM.csv, .parquet and .md and drawn by `plot_beta_summary` to each figure path."""
-    from .artifacts import save_table
-
-    summary = beta_summary(betas, information, tables)
-    save_table(summary, output_stem)
-    plot_beta_summary(summary, threshold, title, *figure)
-    return summary
 
 
 def plot_emotion_factors(table: pd.DataFrame, traversals: np.ndarray, values: np.ndarray, scalp: Scalp,
