@@ -105,11 +105,6 @@ def score_samplers(sample_prior: Callable[[int, torch.Generator], torch.Tensor],
     return metrics
 
 
-def read_checkpoint(path: str | Path) -> dict:
-    """The saved model's dict (what `objectives.objective_of` reads), on the CPU."""
-    return torch.load(path, map_location="cpu", weights_only=True)
-
-
 @torch.no_grad()
 def decode(model, codes: np.ndarray) -> np.ndarray:
     """The decoder's means (N, C, H, W) of codes (N, latents)."""
@@ -144,14 +139,9 @@ def generate(model_path: str | Path, posteriors_path: str | Path, figure_paths: 
     decoded and drawn side by side to every figure path; `score_samplers` written as the metrics JSON."""
     from .artifacts import save_json
     from .encoding import load_posteriors
-    from .models import load_model
-    from .objectives import objective_of
+    from .models import load_model, load_objective
 
-    model = load_model(model_path)
-    try:
-        objective = objective_of(read_checkpoint(model_path))
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{model_path}: its objective entry cannot be rebuilt ({error!r})") from error
+    model, objective = load_model(model_path), load_objective(model_path)
     mu, logvar = check_posteriors(*load_posteriors(posteriors_path).test_codes())
     if mu.shape[1] != model.latents:
         raise ValueError(f"{posteriors_path}: {mu.shape[1]} factors, but {model_path} has {model.latents} latents")

@@ -66,8 +66,8 @@ def betas(dataset, objective="beta_vae"):
 
 
 def run_title(wildcards):
-    """A figure's title: the run it shows."""
-    return f"{wildcards.dataset}, {wildcards.objective}, beta={wildcards.beta}"
+    """A figure's title: the run it shows (DEAP's own rules have no dataset wildcard)."""
+    return f"{getattr(wildcards, 'dataset', 'deap')}, {wildcards.objective}, beta={wildcards.beta}"
 
 
 def objective_settings(wildcards):
