@@ -59,7 +59,7 @@ def test_stages_are_read_off_the_rules():
     assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
     assert _body(stages["ablate_mnist"])["metrics"] == [{"results/metrics/mnist/beta_vae/beta${item}.json": {"cache": False}}]
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
-    assert "foreach" not in summary and {"results/mi/mnist", "results/tables/mnist"} <= set(summary["deps"])
+    assert "foreach" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
     for name, entry in stages.items():
         command = _body(entry)["cmd"]

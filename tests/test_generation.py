@@ -149,7 +149,7 @@ def test_generate_draws_from_the_saved_objectives_prior(tiny_run, monkeypatch, c
     """The prior codes come from objective_of(checkpoint).sample_prior: here a point mass at 0, whose decoded
     images are all the decoder's image of z = 0, and whose held-out score is that of z = 0."""
     save_tiny_model(tiny_run / "model.pt", objective=True)
-    monkeypatch.setattr("influential_factors.objectives.objective_of",
+    monkeypatch.setattr("influential_factors.models.objective_of",
                         lambda checkpoint: PointPrior({}, beta=checkpoint["objective"]["beta"], latents=3,
                                                       dataset_size=0))
     metrics = generation.generate(tiny_run / "model.pt", tiny_run / "latents.npz", [tiny_run / "g.png"],

