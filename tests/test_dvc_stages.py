@@ -161,7 +161,7 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
     assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",
-                      "information_mnist", "traversals_mnist", "topk_generation_mnist", "summary_mnist",
+                      "information_mnist", "traversals_mnist", "topk_generation_mnist", "generation_mnist", "summary_mnist",
                       "benchmark_estimators", "compare_paper", "report"}
 
 
@@ -212,16 +212,18 @@ def _placeholders(root, stages):
 def test_a_changed_module_stales_exactly_the_stages_that_import_it(tmp_path, venv_bin):
     """For every module of the package: appending a comment makes `dvc status` name exactly the stages whose
     commands import it, directly or not, and no others."""
-    project = _scratch(tmp_path, venv_bin, datasets=["mnist", "deap", "shapes"],
-                       vae={name: dict(load_params(REPO / "params.yaml", SCHEMA)["vae"][name], betas=[1])
-                            for name in ("mnist", "celeba", "deap", "shapes")})
+    vae = load_params(REPO / "params.yaml", SCHEMA)["vae"]
+    one_beta = {name: vae[name] | {"betas": [1]} | ({"objectives": {objective: [1] for objective in vae[name]["objectives"]}}
+                                                   if "objectives" in vae[name] else {})
+                for name in ("mnist", "celeba", "deap", "shapes")}  # every objective's grid too: each stage @1
+    project = _scratch(tmp_path, venv_bin, datasets=["mnist", "deap", "shapes"], vae=one_beta)
     project.run("dvc", "init", "-q", "--force")
     stages = _stages_of(tmp_path)
     _placeholders(tmp_path, stages)
     project.run("dvc", "commit", "--force")  # writes .gitignore files into folders that stages over the grid
     project.run("dvc", "commit", "--force")  # depend on: the second commit records those folders as they stay
     assert "up to date" in project.run("dvc", "status")
-    for path in sorted((tmp_path / "src" / "influential_factors").glob("*.py")):
+    for path in sorted((tmp_path / "src" / "influential_factors").rglob("*.py")):  # objectives/ included
         relative = str(path.relative_to(tmp_path))
         expected = {name + ("@1" if "foreach" in entry else "") for name, entry in stages.items()
                     if relative in _body(entry)["deps"]}

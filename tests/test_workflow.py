@@ -64,8 +64,8 @@ FIGURES = {
     "shapes/beta_vae/traversals_beta4": (207, 1545), "deap/beta_vae/traversals_beta6": (212, 2385),
     "mnist/beta_vae/topk_generation_beta10": (311, 1084), "celeba/beta_vae/topk_generation_beta1": (311, 1084),
     "shapes/beta_vae/topk_generation_beta4": (311, 1084), "deap/beta_vae/emotion_factors_beta6": (620, 1798),
-    "mnist/runs": (448, 1480), "celeba/runs": (448, 1480), "shapes/runs": (448, 1480),
-    "mnist/beta_vae/generation_beta10": (400, 800), "shapes/isa_vae/generation_beta4": (400, 800),
+    "mnist/runs": (595, 1634), "celeba/runs": (595, 1634), "shapes/runs": (595, 1634),
+    "mnist/beta_vae/generation_beta10": (736, 1390), "shapes/isa_vae/generation_beta4": (736, 1390),
     "shapes/isa_vae/information_beta4": (703, 1290),
 }
 
