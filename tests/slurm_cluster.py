@@ -66,7 +66,7 @@ SelectTypeParameters=CR_Core_Memory
 SlurmdParameters=config_overrides
 MpiDefault=none
 ReturnToService=2
-MinJobAge=600
+MinJobAge=7200
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 GresTypes=gpu
@@ -105,7 +105,8 @@ class LocalCluster:
         raise RuntimeError(f"the local SLURM node did not come up: {self.log()}")
 
     def jobs(self) -> list[dict[str, str]]:
-        """Every job the controller remembers (MinJobAge keeps finished ones for 10 minutes): its
+        """Every job the controller remembers (MinJobAge keeps finished ones for 2 hours,
+        longer than the smoke DAG runs on a loaded 2-core machine): its
         Snakemake rule (from the plugin's job comment), CPUs, memory and GPUs as SLURM granted them."""
         lines = subprocess.run(["scontrol", "--oneliner", "show", "job"], capture_output=True, text=True).stdout
         jobs = []

@@ -31,7 +31,7 @@ def test_smoke_workflow_through_the_slurm_profile_matches_the_local_run(cluster,
     project = ScratchProject(tmp_path, venv_bin)
     try:
         log = project.run("snakemake", "--profile", "workflow/profiles/slurm", "--jobs", "8",
-                          "--slurm-status-command", "squeue",  # no accounting database: squeue, MinJobAge 600 s
+                          "--slurm-status-command", "squeue",  # no accounting database: squeue, MinJobAge 2 h
                           "--slurm-init-seconds-before-status-checks", "2", "all")
     except AssertionError as error:
         raise AssertionError(f"{error}\n{cluster.log()}") from None
