@@ -345,7 +345,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert "traversals_beta10.png" in report and "tables.html" in report
     project.run("dvc", "plots", "show", "--out", str(tmp_path / "dvc_plots"))  # per-factor information, curves
     plots = (tmp_path / "dvc_plots" / "index.html").read_text()
-    assert "mnist, beta 10: information per latent factor, ranked" in plots and "train/loss.tsv" in plots
+    assert "mnist, beta_vae, beta 10: information per latent factor, ranked" in plots and "train/loss.tsv" in plots
     (tmp_path / "data/processed/mnist.npz").unlink()  # a file restored from DVC's cache must not
     project.run("dvc", "checkout")                    # make Snakemake redo its consumers
     assert "Nothing to be done" in project.run("snakemake", "-n")
