@@ -25,8 +25,9 @@ GENERATION = "generation"  # the stages generation_<dataset>: new for every run,
 
 
 def timestamped_repro(log_path: str) -> None:
-    """Run `dvc repro`, echoing its output and writing each line to `log_path` behind the time it arrived."""
-    with open(log_path, "w") as log, subprocess.Popen(["dvc", "repro"], stdout=subprocess.PIPE,
+    """Run `dvc repro`, echoing its output and writing each line to `log_path` behind the time it arrived.
+    --no-run-cache: every stage runs, none is restored from an earlier run of the same command and deps."""
+    with open(log_path, "w") as log, subprocess.Popen(["dvc", "repro", "--no-run-cache"], stdout=subprocess.PIPE,
                                                       stderr=subprocess.STDOUT, text=True) as process:
         for line in process.stdout:
             sys.stdout.write(line)
