@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from influential_factors.gaussian import kl_normal
-from influential_factors.objectives import build_objective, settings_problem
+from influential_factors.objective_settings import settings_problem
+from influential_factors.objectives import build_objective
 from influential_factors.objectives.beta_tcvae import decomposition, log_density_matrix, stratified_log_weights
 
 

@@ -9,7 +9,8 @@ import torch
 from scipy import integrate, stats
 
 from influential_factors.gaussian import kl_normal
-from influential_factors.objectives import build_objective, objective_of, settings_problem
+from influential_factors.objective_settings import settings_problem
+from influential_factors.objectives import build_objective, objective_of
 from influential_factors.objectives import lp_nested
 from influential_factors.objectives.isa_vae import IsaVAE
 

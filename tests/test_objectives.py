@@ -2,12 +2,16 @@
 saved model, and its settings are checked against the dataset's latents before any job."""
 
 import copy
+import subprocess
+import sys
 
 import pytest
 import torch
 
+from conftest import REPO
 from influential_factors.config import relation_errors
 from influential_factors.models import BetaVAE, load_objective, vae_loss
+from influential_factors.objective_settings import CHECKS
 from influential_factors.objectives import OBJECTIVES, build_objective
 from influential_factors.training import train_vae
 
@@ -18,7 +22,16 @@ SETTINGS = {"beta_vae": {}, "anchor_vae": {"anchors": [0, 1], "anchor_weight": 0
 
 
 def test_every_registered_objective_is_exercised_here():
-    assert set(SETTINGS) == set(OBJECTIVES)
+    assert set(SETTINGS) == set(OBJECTIVES) == set(CHECKS)  # the torch-free settings checks too
+
+
+def test_validating_the_default_params_leaves_torch_unimported():
+    """Each Snakemake start (one per DVC stage) validates params.yaml: the objectives' settings are checked
+    without importing torch, which costs seconds per start. Run in a fresh interpreter: this one has torch."""
+    script = ("import sys; from influential_factors.config import load_params; "
+              f"load_params({str(REPO / 'params.yaml')!r}, {str(REPO / 'workflow/schemas/params.schema.yaml')!r}); "
+              "print(sorted(module for module in sys.modules if module.split('.')[0] == 'torch'))")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))

@@ -17,6 +17,7 @@ import yaml
 
 from .artifacts import path_relation
 from .layout import OUTPUT_FOLDERS
+from .objective_settings import settings_problem
 from .registry import DATASETS  # a real-data root equal to, inside or containing one could be overwritten
 
 DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
@@ -271,8 +272,6 @@ def objective_errors(params: dict) -> list[str]:
               if isinstance(section, dict) for objective in (section.get("objectives") or {})]
     if not chosen or not isinstance(settings, dict):
         return []
-    from .objectives import settings_problem  # torch: imported only when an objective is configured
-
     errors = []
     for dataset, objective, latents in chosen:
         problem = isinstance(latents, int) and settings_problem(objective, settings.get(objective) or {}, latents)

@@ -29,15 +29,6 @@ def build_objective(name: str, settings: dict, *, beta: float, latents: int, dat
     return objective_class(name)(settings, beta=beta, latents=latents, dataset_size=dataset_size)
 
 
-def settings_problem(name: str, settings: dict, latents: int) -> str | None:
-    """Why `settings` cannot build objective `name` for `latents` factors (for validation before any job), or None."""
-    try:
-        objective_class(name).check_settings(settings, latents)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
 def objective_of(checkpoint: dict) -> Objective:
     """The objective a saved model (models.load_checkpoint's dict) was trained with, learned parameters
     included; a model saved without one is a beta-VAE."""

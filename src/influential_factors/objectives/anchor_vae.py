@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import torch
 
-from .base import check_keys, check_number
 from .beta_vae import BetaVAE
 
 
@@ -22,22 +21,6 @@ class AnchorVAE(BetaVAE):
         super().__init__(settings, beta=beta, latents=latents, dataset_size=dataset_size)
         self.anchors = list(settings["anchors"])
         self.anchor_weight = settings["anchor_weight"]
-
-    @classmethod
-    def check_settings(cls, settings: dict, latents: int) -> None:
-        check_keys(cls.name, settings, ("anchors", "anchor_weight"))
-        check_number(cls.name, settings, "anchor_weight")
-        anchors, key = settings["anchors"], f"objectives.{cls.name}.anchors"
-        if not isinstance(anchors, list) or not anchors:
-            raise ValueError(f"{key}: expected a non-empty list of factor indices, got {anchors!r}")
-        for factor in anchors:
-            if isinstance(factor, bool) or not isinstance(factor, int):
-                raise ValueError(f"{key}: expected factor indices (integers), got {factor!r}")
-            if not 0 <= factor < latents:
-                raise ValueError(f"{key}: factor {factor} is outside the model's {latents} latents")
-        repeated = sorted({factor for factor in anchors if anchors.count(factor) > 1})
-        if repeated:
-            raise ValueError(f"{key}: factors {repeated} are listed more than once")
 
     def penalty(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """Eq. 21's KL part: beta * sum_{h not anchored} KL_h + anchor_weight * sum_{h anchored} KL_h, computed

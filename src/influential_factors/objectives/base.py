@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import torch
 from torch import nn
 
-
-def check_keys(name: str, settings: dict, keys: tuple[str, ...]) -> None:
-    """Raise ValueError unless `settings` (params.yaml `objectives.<name>`) has exactly `keys`."""
-    if not isinstance(settings, dict):
-        raise ValueError(f"objectives.{name}: expected a mapping of {', '.join(keys)}, got {type(settings).__name__}")
-    missing, unknown = sorted(set(keys) - settings.keys()), sorted(settings.keys() - set(keys))
-    if missing or unknown:
-        raise ValueError(f"objectives.{name}: " + "; ".join(
-            [f"missing {key}" for key in missing] + [f"unknown setting {key}" for key in unknown]))
-
-
-def check_number(name: str, settings: dict, key: str, *, positive: bool = False) -> None:
-    """Raise ValueError unless `settings[key]` is a finite number >= 0 (a weight of a KL term), or > 0 with
-    `positive` (an exponent)."""
-    value = settings[key]
-    if (isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0
-            or (positive and value == 0)):
-        raise ValueError(f"objectives.{name}.{key}: expected a finite number {'>' if positive else '>='} 0, "
-                         f"got {value!r}")
+from ..objective_settings import check_settings
 
 
 class Objective(nn.Module):
@@ -49,9 +28,8 @@ class Objective(nn.Module):
     @classmethod
     def check_settings(cls, settings: dict, latents: int) -> None:
         """Raise ValueError naming the key when `settings` (params.yaml `objectives.<name>`) cannot work with
-        `latents` factors. The default accepts only no settings."""
-        if settings:
-            raise ValueError(f"objective {cls.name} takes no settings, got {sorted(settings)}")
+        `latents` factors: the objective's check in objective_settings.py (torch-free, for validation)."""
+        check_settings(cls.name, settings, latents)
 
     def penalty(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """For a batch of posteriors (N, latents) and one code drawn from each: `penalty`, the batch mean of

@@ -24,7 +24,7 @@ import math
 
 import torch
 
-from .base import Objective, check_keys, check_number
+from .base import Objective
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -68,12 +68,6 @@ class BetaTCVAE(Objective):
         if dataset_size < 1:
             raise ValueError(f"beta_tcvae needs the training set's size for q(z), got dataset_size={dataset_size}")
         self.alpha, self.gamma = settings["alpha"], settings["gamma"]
-
-    @classmethod
-    def check_settings(cls, settings: dict, latents: int) -> None:
-        check_keys(cls.name, settings, ("alpha", "gamma"))
-        for key in ("alpha", "gamma"):
-            check_number(cls.name, settings, key)
 
     def penalty(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """alpha MI + beta TC + gamma DWKL, computed as beta KL + (alpha - beta) MI + (gamma - beta) DWKL so

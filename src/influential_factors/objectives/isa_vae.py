@@ -9,9 +9,7 @@ import torch
 from torch import nn
 
 from . import lp_nested
-from .base import Objective, check_keys, check_number
-
-SETTINGS = ("layout", "p0", "p1", "learn_exponents")
+from .base import Objective
 
 
 class IsaVAE(Objective):
@@ -32,28 +30,6 @@ class IsaVAE(Objective):
             self.log_exponents = nn.Parameter(initial.log())
         else:
             self.register_buffer("fixed_exponents", initial, persistent=False)
-
-    @classmethod
-    def check_settings(cls, settings: dict, latents: int) -> None:
-        """Exactly the keys layout, p0, p1, learn_exponents; layout two positive integers whose product is
-        `latents`; exponents finite and > 0; learn_exponents a boolean."""
-        check_keys(cls.name, settings, SETTINGS)
-        layout = settings["layout"]
-        if (not isinstance(layout, (list, tuple)) or len(layout) != 2
-                or not all(isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in layout)):
-            raise ValueError(f"objectives.isa_vae.layout must be two positive integers [l0, l1] "
-                             f"(l0 subspaces of l1 factors), got {layout!r}")
-        l0, l1 = layout
-        if l0 * l1 != latents:
-            size = max(d for d in range(1, min(l1, latents) + 1) if latents % d == 0)
-            raise ValueError(f"objectives.isa_vae.layout {list(layout)} holds {l0 * l1} factors but the model has "
-                             f"{latents} latents (vae.<dataset>.latents): l0 * l1 must equal it, "
-                             f"e.g. [{latents // size}, {size}]")
-        for key in ("p0", "p1"):
-            check_number(cls.name, settings, key, positive=True)
-        if not isinstance(settings["learn_exponents"], bool):
-            raise ValueError(f"objectives.isa_vae.learn_exponents must be true or false, "
-                             f"got {settings['learn_exponents']!r}")
 
     @property
     def exponents(self) -> torch.Tensor:
