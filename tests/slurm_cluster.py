@@ -70,7 +70,7 @@ MinJobAge=7200
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 GresTypes=gpu
-NodeName=localhost CPUs=8 RealMemory=64000 Gres=gpu:1 State=UNKNOWN
+NodeName=localhost CPUs=8 RealMemory=64000 Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """
 
