@@ -70,7 +70,7 @@ MinJobAge=7200
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 GresTypes=gpu
-NodeName=localhost CPUs=8 RealMemory=64000 Gres=gpu:2 State=UNKNOWN
+NodeName=localhost CPUs=8 RealMemory=64000 Gres=gpu:1 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 """
 
@@ -93,7 +93,11 @@ class LocalCluster:
         (CONFIG_DIR / "gres.conf").write_text(MARK + "NodeName=localhost Name=gpu File=/dev/null\n")
         subprocess.run(["slurmctld"], check=True, capture_output=True)
         subprocess.run(["slurmd"], check=True, capture_output=True)
-        self._wait_until_idle()
+        try:
+            self._wait_until_idle()
+        except RuntimeError:
+            self.stop()  # no daemons or /etc/slurm files left behind for the next run
+            raise
 
     def _wait_until_idle(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
