@@ -359,26 +359,12 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
-    tables = {stages: tmp_path / path for stages, path in [
-        (frozenset(_faces("ablate traversals topk_generation")), "results/mi/celeba/beta_vae/beta1.csv"),
-        (frozenset(_per_beta("ablate mig traversals topk_generation", ["4"], "shapes")),
-         "results/mi/shapes/beta_vae/beta4.csv"),
-        (frozenset(_per_beta("ablate mig traversals topk_generation", ["4"], "shapes", "isa_vae")),
-         "results/mi/shapes/isa_vae/beta4.csv"),
-        (frozenset(_deap("classify emotion_factors traversals")), "results/mi/deap/beta_vae/beta6.csv")]}
-    before = {stages: path.read_bytes() for stages, path in tables.items()}
-    project.set_param("analysis", "influential_threshold", 0.5)
-    rerun = project.run("dvc", "repro")  # consumers of a small set's table re-run only if a flag changed
-    consumers = set().union(*(stages for stages, path in tables.items() if path.read_bytes() != before[stages]))
-    assert _stages_run(rerun) == (_per_beta(f"mi estimators ablate {IMAGE_FIGURES}")
-                                  | _faces("mi estimators information") | _shapes("mi estimators information")
-                                  | _deap("mi estimators information") | consumers | SUMMARIES | {"report"})
-
-    encoding = tmp_path / "src/influential_factors/encoding.py"  # a code change that leaves results alone:
-    encoding.write_text(encoding.read_text() + "\n# touched\n")  # DVC re-runs the stages that import it, and
-    assert _stages_run(project.run("dvc", "repro")) == _importers(project, encoding)  # nothing after them
-    assert _per_beta("encode mi") <= _importers(project, encoding) and not _per_beta("train") & _importers(
-        project, encoding)
+    # A code change that leaves results alone: DVC re-runs the stages that import the module (shapes' MIG, one
+    # per objective) and nothing after them (the run summary reads their unchanged tables). A module with few
+    # importers: encoding.py's (most of the DAG) cost CI a quarter of an hour, for the same check.
+    mig = tmp_path / "src/influential_factors/mig.py"
+    mig.write_text(mig.read_text() + "\n# touched\n")
+    assert _stages_run(project.run("dvc", "repro")) == _importers(project, mig) == _shapes("mig")
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
