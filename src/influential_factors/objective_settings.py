@@ -30,10 +30,15 @@ def check_number(name: str, settings: dict, key: str, *, positive: bool = False)
                          f"got {value!r}")
 
 
-def beta_vae(settings: dict, latents: int, name: str = "beta_vae") -> None:
-    """The beta-VAE, like any objective without a check of its own here, takes no settings."""
+def no_settings(name: str, settings: dict) -> None:
+    """An objective without settings (the beta-VAE, any without a check in CHECKS) must be given none."""
     if settings:
         raise ValueError(f"objective {name} takes no settings, got {sorted(settings)}")
+
+
+def beta_vae(settings: dict, latents: int) -> None:
+    """The paper's beta-VAE: no settings."""
+    no_settings("beta_vae", settings)
 
 
 def anchor_vae(settings: dict, latents: int) -> None:
@@ -92,7 +97,7 @@ def check_settings(name: str, settings: dict, latents: int) -> None:
     if name in CHECKS:
         CHECKS[name](settings, latents)
     else:
-        beta_vae(settings, latents, name)
+        no_settings(name, settings)
 
 
 def settings_problem(name: str, settings: dict, latents: int) -> str | None:

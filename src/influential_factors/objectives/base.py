@@ -19,17 +19,11 @@ class Objective(nn.Module):
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__()
-        self.check_settings(settings, latents)
+        check_settings(self.name, settings, latents)  # objective_settings.py, torch-free for validation
         self.settings = dict(settings)
         self.beta = beta
         self.latents = latents
         self.dataset_size = dataset_size
-
-    @classmethod
-    def check_settings(cls, settings: dict, latents: int) -> None:
-        """Raise ValueError naming the key when `settings` (params.yaml `objectives.<name>`) cannot work with
-        `latents` factors: the objective's check in objective_settings.py (torch-free, for validation)."""
-        check_settings(cls.name, settings, latents)
 
     def penalty(self, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """For a batch of posteriors (N, latents) and one code drawn from each: `penalty`, the batch mean of
