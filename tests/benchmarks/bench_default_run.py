@@ -8,10 +8,11 @@ and DVC's hashing of its outputs. Stages of an objective other than the beta-VAE
 beta-VAE grid, preparation, summaries, the report). Prints seconds per group and the ratio of the whole
 run to the paper's alone: how much the objectives beyond the paper add to the default run.
 
-    python tests/benchmarks/bench_default_run.py [--log results-run.log]
+    python tests/benchmarks/bench_default_run.py [--log results-run.log] [--read-only] [--markdown table.md]
 """
 
 import argparse
+import datetime
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from collections import defaultdict
 from influential_factors.objectives import DEFAULT, OBJECTIVES
 
 STAGE = re.compile(r"Running stage '([^']+)'")
+MARKDOWN_COMMAND = "python tests/benchmarks/bench_default_run.py --markdown tests/benchmarks/default_run.md"
 GENERATION = "generation"  # the stages generation_<dataset>: new for every run, the paper's included
 
 
@@ -52,6 +54,13 @@ def stage_seconds(log_path: str) -> dict[str, float]:
     return seconds
 
 
+def run_start(log_path: str) -> str:
+    """When the timed run began (UTC), from the log's first stamp."""
+    with open(log_path) as log:
+        stamp = float(log.readline().partition(" ")[0])
+    return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def group_of(stage: str) -> str:
     """What a stage is run for, by its name: an objective beyond the paper, the generation from q* of the
     beta-VAE's runs, or the paper's run."""
@@ -66,6 +75,7 @@ def main() -> None:
     parser.add_argument("--log", default="results/logs/dvc_repro_timed.log",
                         help="the timestamped log to write (and read); with --read-only, an earlier run's")
     parser.add_argument("--read-only", action="store_true", help="only read --log, run nothing")
+    parser.add_argument("--markdown", help="also write the table as Markdown to this file (the README links it)")
     args = parser.parse_args()
     if not args.read_only:
         timestamped_repro(args.log)
@@ -75,12 +85,18 @@ def main() -> None:
         groups[group_of(stage)] += value
         counts[group_of(stage)] += 1
     paper = groups[DEFAULT]
+    rows = [(group, counts[group], value) for group, value in sorted(groups.items(), key=lambda item: item[0] != DEFAULT)]
+    rows.append(("whole run", sum(counts.values()), sum(groups.values())))
     print(f"{'stages of':14s} {'count':>5s} {'seconds':>9s} {'vs the paper':>13s}")
-    for objective, value in sorted(groups.items(), key=lambda item: item[0] != DEFAULT):
-        print(f"{objective:14s} {counts[objective]:5d} {value:9.0f} {value / paper:12.2f}x")
-    total = sum(groups.values())
-    print(f"{'whole run':14s} {sum(counts.values()):5d} {total:9.0f} {total / paper:12.2f}x")
-
+    for group, count, value in rows:
+        print(f"{group:14s} {count:5d} {value:9.0f} {value / paper:12.2f}x")
+    if args.markdown:
+        with open(args.markdown, "w") as table:
+            table.write(f"<!-- written by `{MARKDOWN_COMMAND}` from {args.log} -->\n\n"
+                        f"`dvc repro --no-run-cache` of the default params.yaml, started {run_start(args.log)}:\n\n"
+                        "| stages of | count | minutes | vs the paper's |\n|:--|--:|--:|--:|\n")
+            table.writelines(f"| {group} | {count} | {value / 60:.1f} | {value / paper:.2f}x |\n"
+                             for group, count, value in rows)
 
 if __name__ == "__main__":
     main()
