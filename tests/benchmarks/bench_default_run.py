@@ -22,7 +22,6 @@ from collections import defaultdict
 from influential_factors.objectives import DEFAULT, OBJECTIVES
 
 STAGE = re.compile(r"Running stage '([^']+)'")
-MARKDOWN_COMMAND = "python tests/benchmarks/bench_default_run.py --markdown tests/benchmarks/default_run.md"
 GENERATION = "generation"  # the stages generation_<dataset>: new for every run, the paper's included
 
 
@@ -92,11 +91,12 @@ def main() -> None:
         print(f"{group:14s} {count:5d} {value:9.0f} {value / paper:12.2f}x")
     if args.markdown:
         with open(args.markdown, "w") as table:
-            table.write(f"<!-- written by `{MARKDOWN_COMMAND}` from {args.log} -->\n\n"
+            table.write(f"<!-- written by `python {' '.join(sys.argv)}` from {args.log} -->\n\n"
                         f"`dvc repro --no-run-cache` of the default params.yaml, started {run_start(args.log)}:\n\n"
                         "| stages of | count | minutes | vs the paper's |\n|:--|--:|--:|--:|\n")
             table.writelines(f"| {group} | {count} | {value / 60:.1f} | {value / paper:.2f}x |\n"
                              for group, count, value in rows)
+
 
 if __name__ == "__main__":
     main()
