@@ -15,13 +15,11 @@ $(INSTALLED): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-# After `dvc repro`, a stage that re-ran with byte-identical output leaves a newer file that
-# Snakemake's file-time check would take for new input; --touch re-aligns the times (DVC has
-# already checked the content), so `snakemake -n` agrees with DVC that nothing is left to do.
+# Snakemake runs every job, one per core side by side; DVC records what they built in dvc.lock, and
+# `dvc repro` adds the report (influential_factors/reproduce.py). Later, `dvc repro` re-runs only what a
+# change touches.
 reproduce: install
-	python -m influential_factors.dvc_stages
-	dvc repro
-	snakemake --cores 1 --touch --quiet all
+	python -m influential_factors.reproduce
 	dvc metrics show
 	dvc plots show --out dvc_plots
 

@@ -14,7 +14,8 @@ import yaml
 from conftest import REPO
 from influential_factors.code_deps import module_file, subcommand_modules
 from influential_factors.config import load_params
-from influential_factors.dvc_stages import StaleDvcYaml, dvc_stages, loaded_workflow, render, sync_dvc_yaml
+from influential_factors.dvc_stages import (StaleDvcYaml, beyond_snakemake_jobs, dvc_stages, loaded_workflow, render,
+                                            snakemake_targets, sync_dvc_yaml)
 from workflow_project import ScratchProject
 
 SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
@@ -66,6 +67,21 @@ def test_stages_are_read_off_the_rules():
         assert (command if isinstance(command, str) else command[0]).startswith(
             "snakemake --cores all --rerun-incomplete --allowed-rules "), name
         assert not any(dep.startswith("/") for dep in _body(entry)["deps"]), name
+
+
+def test_each_stage_names_its_own_outputs_to_snakemake():
+    """What reproduce.py forces Snakemake to rebuild for a stale stage: its command's targets, one per rule,
+    each an output of the stage (or simulated raw data its next rule reads); only the report's command does
+    more than Snakemake's jobs."""
+    for name, entry in _stages_of(REPO).items():
+        body = _body(entry)
+        outputs = body["outs"] + [path for item in body.get("metrics", []) + body.get("plots", [])
+                                  for path in ([item] if isinstance(item, str) else item)]
+        targets = snakemake_targets(body["cmd"])
+        rules = (body["cmd"] if isinstance(body["cmd"], str) else body["cmd"][0]).split(" -- ")[0].split()
+        assert len(targets) == len(rules) - rules.index("--allowed-rules") - 1, name
+        assert {path for path in targets if not path.startswith("data/raw/")} <= set(outputs), name
+        assert beyond_snakemake_jobs(body["cmd"]) == (name == "report"), name
 
 
 def test_code_deps_are_the_import_closure_of_the_subcommand():

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from matplotlib.image import imread
 
 from influential_factors.datasets import load_split
@@ -266,7 +267,6 @@ GENERATION = "generation"  # from the prior and q*: reads the model and the post
 
 def _importers(project, module) -> set[str]:
     """The stages (per beta of the project's grid) whose code deps in dvc.yaml include `module`."""
-    import yaml
 
     relative, params = str(module.relative_to(project.root)), project.params
     stages = set()
@@ -315,17 +315,18 @@ def _artifacts(root):
 
 @pytest.fixture(scope="module")
 def dvc_project(tmp_path_factory, venv_bin):
-    """The smoke workflow in a scratch git + DVC repository after its first `dvc repro`."""
+    """The smoke workflow in a scratch git + DVC repository after its first run by `make reproduce`'s command
+    (Snakemake runs the jobs, DVC records them: reproduce.py)."""
     project = ScratchProject(tmp_path_factory.mktemp("dvc"), venv_bin)
     project.run("dvc", "init", "-q", "--force")
-    project.first_repro = project.run("dvc", "repro")
+    project.first_run = project.run("python", "-m", "influential_factors.reproduce", "--cores", "2")
     return project
 
 
 def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_run):
     project, tmp_path = dvc_project, dvc_project.root
-    # Determinism: this second, independent run of the whole DAG (other folder, other processes, stage
-    # by stage) wrote every array, model, table, figure and metric of the Snakemake run, bit for bit;
+    # Determinism: this second, independent run of the whole DAG (other folder, other processes, other
+    # order of the jobs) wrote every array, model, table, figure and metric of the Snakemake run, bit for bit;
     # no checkpoint or temporary is left behind. Snakemake's report.html is the one exception: it records
     # when and how long each job ran.
     expected = _artifacts(snakemake_run.root)
@@ -333,7 +334,12 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     actual = _artifacts(tmp_path)
     assert len(expected) > 100 and sorted(actual) == sorted(expected)
     assert [name for name in expected if actual[name] != expected[name] and name != "results/report.html"] == []
-    assert _stages_run(project.first_repro) == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
+    # It recorded every stage in dvc.lock (the report run by `dvc repro`, the rest by Snakemake): DVC has
+    # nothing to do, and neither has a second run of the same command.
+    recorded = set(yaml.safe_load((tmp_path / "dvc.lock").read_text())["stages"])
+    assert f"dvc.lock: {len(recorded)} stages recorded (report run by `dvc repro`)" in project.first_run
+    assert _stages_run(project.first_run) == {"report"}
+    assert recorded == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators", "summary_mnist", "summary_celeba", "summary_shapes",
                                    "compare_paper", "report"}
                                   | _per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
@@ -342,6 +348,8 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                                   | _deap("train encode mi estimators classify information traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
+    again = project.run("python", "-m", "influential_factors.reproduce", "--cores", "2")
+    assert "Nothing to be done" in again and "(none run by `dvc repro`)" in again
     report = (tmp_path / "results/report.html").read_text()
     assert "traversals_beta10.png" in report and "tables.html" in report
     project.run("dvc", "plots", "show", "--out", str(tmp_path / "dvc_plots"))  # per-factor information, curves

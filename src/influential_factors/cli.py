@@ -636,9 +636,12 @@ def user_error(error: BaseException, args) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .profiling import profiled
+
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        with profiled(args.command):
+            args.run(args)
     except (ValueError, FileNotFoundError, FloatingPointError, OSError, MemoryError, OverflowError) as error:
         message = user_error(error, args)
         if message is None:

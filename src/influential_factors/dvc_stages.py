@@ -115,6 +115,7 @@ GLOBAL_STAGES = (
 INFORMATION_PLOT = {"x": "I_est", "y": "factor", "template": "bar_horizontal_sorted",
                     "title": "{dataset}, {objective}, beta ${{item}}: information per latent factor, ranked",
                     "x_label": "I_est(x; z_h) [nats]", "y_label": "latent factor h"}
+TARGETS = " -- "  # in a stage's Snakemake command, what follows names the files the stage builds
 SUBCOMMAND = re.compile(r"influential-factors\s+([a-z][a-z-]*)")
 
 
@@ -196,8 +197,8 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
     plots = [path for path in outputs if path.endswith(".png")]
     information = _concrete(layout.INFORMATION, dataset, objective) + ".csv"
     outs = [path for path in outputs if path not in metrics and path not in plots and path != information]
-    command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)} -- " \
-              + " ".join(targets)
+    command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)}" \
+              + TARGETS + " ".join(targets)
     entry = {"cmd": [command, *stage.extra_commands] if stage.extra_commands else command,
              "deps": _unique(deps + list(stage.extra_deps) + code)}
     if keys:
@@ -260,6 +261,20 @@ def render(workflow, params: dict) -> str:
         lines.append(first + "\n" + "".join(f"    # {line}\n" for line in comment.splitlines()) + rest.rstrip("\n"))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def snakemake_targets(command: str | list[str]) -> list[str]:
+    """The files a stage's command (one or a list, as in dvc.yaml) asks Snakemake to build: one per rule."""
+    return [target for line in _lines(command) if TARGETS in line for target in line.partition(TARGETS)[2].split()]
+
+
+def beyond_snakemake_jobs(command: str | list[str]) -> bool:
+    """Whether a stage's command does more than build Snakemake targets (the report: Snakemake's --report)."""
+    return any(TARGETS not in line for line in _lines(command))
+
+
+def _lines(command: str | list[str]) -> list[str]:
+    return [command] if isinstance(command, str) else command
 
 
 def write_dvc_yaml(workflow, params: dict, path: str | os.PathLike = DVC_YAML) -> bool:

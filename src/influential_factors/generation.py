@@ -139,9 +139,9 @@ def generate(model_path: str | Path, posteriors_path: str | Path, figure_paths: 
     decoded and drawn side by side to every figure path; `score_samplers` written as the metrics JSON."""
     from .artifacts import save_json
     from .encoding import load_posteriors
-    from .models import load_model, load_objective
+    from .models import load_trained
 
-    model, objective = load_model(model_path), load_objective(model_path)
+    model, objective = load_trained(model_path)
     mu, logvar = check_posteriors(*load_posteriors(posteriors_path).test_codes())
     if mu.shape[1] != model.latents:
         raise ValueError(f"{posteriors_path}: {mu.shape[1]} factors, but {model_path} has {model.latents} latents")

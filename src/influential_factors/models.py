@@ -150,26 +150,29 @@ UNREADABLE = (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, 
 
 def load_model(model_path: str | Path, device: torch.device | None = None) -> BetaVAE:
     """Rebuild a trained BetaVAE from a checkpoint written by `training.train_vae`."""
-    device = device or default_device()
-    try:
-        checkpoint = torch.load(model_path, map_location=device, weights_only=True)
-        model = BetaVAE(**checkpoint["architecture"])
-        model.load_state_dict(checkpoint["state_dict"])
-    except UNREADABLE as error:
-        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({first_line(error)})") from error
-    broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
-    if broken:
-        raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
-    return model.to(device).eval()
+    return load_trained(model_path, device)[0]
 
 
 def load_objective(model_path: str | Path) -> Objective:
     """The objective (and so the prior) a saved model was trained with, on the CPU; a model saved without
     one is a beta-VAE (objectives.objective_of)."""
+    return load_trained(model_path, torch.device("cpu"))[1]
+
+
+def load_trained(model_path: str | Path, device: torch.device | None = None) -> tuple[BetaVAE, Objective]:
+    """A saved model and the objective it was trained with, the file read once; the model on `device`."""
+    device = device or default_device()
     try:
-        return objective_of(torch.load(model_path, map_location="cpu", weights_only=True))
+        checkpoint = torch.load(model_path, map_location=device, weights_only=True)
+        model = BetaVAE(**checkpoint["architecture"])
+        model.load_state_dict(checkpoint["state_dict"])
+        objective = objective_of(checkpoint).to("cpu")
     except UNREADABLE as error:
-        raise ValueError(f"{model_path}: no readable objective in the checkpoint ({first_line(error)})") from error
+        raise ValueError(f"{model_path}: not a readable beta-VAE checkpoint ({first_line(error)})") from error
+    broken = [name for name, tensor in model.state_dict().items() if not torch.isfinite(tensor).all()]
+    if broken:
+        raise ValueError(f"{model_path}: NaN or infinite weights in {broken[:3]}")
+    return model.to(device).eval(), objective
 
 
 def first_line(error: Exception) -> str:

@@ -74,11 +74,10 @@ rule compare_estimators:
         agreement=AGREEMENT,
         threshold=config["analysis"]["influential_threshold"],
         settings=estimator_settings(),
-    threads: workflow.cores
     log:
         job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
     shell:
-        "OMP_NUM_THREADS={threads:q} influential-factors compare-estimators --posteriors {input:q}"
+        "influential-factors compare-estimators --posteriors {input:q}"
         " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
         " --threshold {params.threshold:q} {params.settings:q} 2>&1 | tee {log:q}"
 
@@ -96,11 +95,10 @@ rule benchmark_estimators:
         samples=config["analysis"]["estimators"]["benchmark_samples"],
         infonce="--infonce" if config["analysis"]["estimators"]["infonce_factors"] else "",
         seed=config["seed"],
-    threads: workflow.cores
     log:
         job_log("benchmark_estimators"),
     shell:
-        "OMP_NUM_THREADS={threads:q} influential-factors benchmark-estimators --output-stem {params.stem:q}"
+        "influential-factors benchmark-estimators --output-stem {params.stem:q}"
         " --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q} {params.infonce:q} 2>&1 | tee {log:q}"
 
 
@@ -163,11 +161,10 @@ rule classify_topk:
         classifier=config["classifier"],
         seeds=config["classifier"]["seeds"],
         retrain="--retrain" if config["classifier"]["retrain"] else "",
-    threads: workflow.cores
     log:
         job_log("classify_topk", "{objective}_beta{beta}"),
     shell:
-        "OMP_NUM_THREADS={threads:q} influential-factors classify-topk --posteriors {input.posteriors:q}"
+        "influential-factors classify-topk --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"
         " --percents {params.percents:q} --seeds {params.seeds:q} {params.retrain:q}"
         " --hidden {params.classifier[hidden]:q} --epochs {params.classifier[epochs]:q}"

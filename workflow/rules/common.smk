@@ -22,6 +22,9 @@ wildcard_constraints:
     objective="[a-z][a-z_]*",
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
 
+# Every job runs on one thread (Snakemake's default; it sets OMP_NUM_THREADS for the job's shell), so
+# `--cores N` runs N jobs side by side, which on CPU beats N threads in one job for these small networks,
+# and a result's bytes do not depend on --cores. More threads for a rule: `--set-threads train_vae=8`.
 # The params.yaml keys each rule's command reads, declared beside the rule ({dataset}: the job's): the
 # params of its DVC stage (influential_factors.dvc_stages), so that changing a key re-runs what reads it.
 PARAMS_READ = {}

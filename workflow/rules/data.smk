@@ -97,7 +97,6 @@ rule prepare_celeba:
         settings=config["data"]["celeba"],
         split=config["data"]["celeba"]["split"],
         seed=config["seed"],
-    threads: workflow.cores
     log:
         job_log("prepare_celeba"),
     shell:

@@ -231,11 +231,10 @@ rule emotion_factors:
         classifier=config["classifier"],
         seeds=config["classifier"]["seeds"],
         title=run_title,
-    threads: workflow.cores
     log:
         job_log("emotion_factors", "{objective}_beta{beta}"),
     shell:
-        "OMP_NUM_THREADS={threads:q} influential-factors emotion-factors --model {input.model:q}"
+        "influential-factors emotion-factors --model {input.model:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --data {params.folder:q} {params.truth:q}"
         " --output-stem {params.stem:q} --figure {output.figure:q} --metrics {output.metrics:q}"
         " --n-factors {params.settings[count]:q} --min-loss-increase {params.settings[min_loss_increase]:q}"

@@ -1,6 +1,6 @@
 # The report: every table on one HTML page, shown inline by Snakemake's report beside the figures
 # marked with report(...) in figures.smk. The report itself is Snakemake's own:
-#     snakemake --cores 1 --report results/report.html   (--cores: rules size their threads by it)
+#     snakemake --cores 1 --report results/report.html
 # (run by the DVC stage `report` and `make report`, after the DAG is built).
 
 

@@ -23,11 +23,10 @@ rule train_vae:
         live_dir=lambda w, output: Path(output.summary).parent,
         precision=config["training"]["precision"],
         compile="--compile" if config["training"]["compile"] else "",
-    threads: workflow.cores
     log:
         job_log("train_vae", "{dataset}_{objective}_beta{beta}"),
     shell:
-        "OMP_NUM_THREADS={threads:q} influential-factors train-vae --data {params.data:q} --model {output.model:q}"
+        "influential-factors train-vae --data {params.data:q} --model {output.model:q}"
         " --live-dir {params.live_dir:q} --objective {wildcards.objective:q}"
         " --objective-settings {params.objective_settings:q} --beta {wildcards.beta:q} --sigma2-x {params.vae[sigma2_x]:q}"
         " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
