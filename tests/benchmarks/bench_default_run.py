@@ -1,101 +1,141 @@
-"""What the default run costs, objective by objective: `dvc repro` with every stage's wall time.
+"""What the default run costs: the README's `make reproduce` (after the install), timed with and without the
+objectives beyond the paper.
 
-Runs `dvc repro` in the repository (or reads the timestamped log of an earlier run, --log) and attributes
-the wall time between one "Running stage" line and the next to that stage: its Snakemake start, its job
-and DVC's hashing of its outputs. Stages of an objective other than the beta-VAE carry its name
-(`train_mnist_isa_vae@10`, dvc_stages.py), the generation from q* of every run is its own stage
-(`generation_<dataset>`), and every other stage is the paper's run as it was before the objectives (the
-beta-VAE grid, preparation, summaries, the report). Prints seconds per group and the ratio of the whole
-run to the paper's alone: how much the objectives beyond the paper add to the default run.
+Runs the README's command twice, each in a clean clone of HEAD under --workdir: `whole` with the default
+params.yaml (the paper's runs and the other objectives), `paper` with every `vae.<dataset>.objectives` dropped
+(the paper's runs alone). Each run's output is logged line by line with the time it arrived; from Snakemake's
+job lines the seconds each job ran are added up by what it is run for: an objective beyond the paper, the
+generation from q* (new for every run, the paper's included), or the paper's run. Prints each run's wall time,
+its job seconds per group, and the ratio of the whole run's wall time to the paper's (issue 16 bounds it at 1.4).
 
-    python tests/benchmarks/bench_default_run.py [--log results-run.log] [--read-only] [--markdown table.md]
+    python tests/benchmarks/bench_default_run.py [--workdir /tmp/default_run] [--runs whole paper]
+                                                 [--read-only] [--markdown table.md]
 """
 
 import argparse
 import datetime
+import os
 import re
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
-from influential_factors.objectives import DEFAULT, OBJECTIVES
+import yaml
 
-STAGE = re.compile(r"Running stage '([^']+)'")
-GENERATION = "generation"  # the stages generation_<dataset>: new for every run, the paper's included
+from influential_factors.objectives import DEFAULT
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+VENV = Path(sys.executable).parent.parent  # the installed environment: `make -o install` uses it as it is
+JOB = re.compile(r"^(?:local)?rule (\w+):")
+JOB_ID = re.compile(r"^\s+jobid: (\d+)")
+OBJECTIVE = re.compile(r"^\s+wildcards: .*\bobjective=(\w+)")
+FINISHED = re.compile(r"^Finished jobid: (\d+)")
+GENERATION = "generation"  # rule `generate`: new for every run, the paper's included
+RUNS = ("whole", "paper")
 
 
-def timestamped_repro(log_path: str) -> None:
-    """Run `dvc repro`, echoing its output and writing each line to `log_path` behind the time it arrived.
-    --no-run-cache: every stage runs, none is restored from an earlier run of the same command and deps."""
-    with open(log_path, "w") as log, subprocess.Popen(["dvc", "repro", "--no-run-cache"], stdout=subprocess.PIPE,
+def clone(workdir: Path, run: str) -> Path:
+    """A clean clone of HEAD for `run`; for `paper`, params.yaml without the objectives beyond the paper."""
+    root = workdir / run
+    subprocess.run(["rm", "-rf", str(root)], check=True)
+    subprocess.run(["git", "clone", "-q", str(REPOSITORY), str(root)], check=True)
+    if run == "paper":
+        params_path = root / "params.yaml"
+        params = yaml.safe_load(params_path.read_text())
+        for settings in params["vae"].values():
+            settings.pop("objectives", None)
+        params_path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return root
+
+
+def timestamped_run(root: Path, log_path: Path) -> None:
+    """The README's `make reproduce` in `root`, its install taken as done (make -o install), every output
+    line written to `log_path` behind the time it arrived."""
+    command = ["make", "-o", "install", "reproduce", f"VENV={VENV}"]
+    env = dict(os.environ, PYTHONPATH=str(root / "src"))  # the clone's code, whatever the venv was installed from
+    with open(log_path, "w") as log, subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
                                                       stderr=subprocess.STDOUT, text=True) as process:
+        log.write(f"{time.time():.3f} start {' '.join(command)}\n")
         for line in process.stdout:
-            sys.stdout.write(line)
             log.write(f"{time.time():.3f} {line}")
         log.write(f"{time.time():.3f} end\n")
     if process.returncode:
-        sys.exit(f"dvc repro failed ({process.returncode}); the log so far is in {log_path}")
+        sys.exit(f"{' '.join(command)} failed in {root} ({process.returncode}); the log is {log_path}")
 
 
-def stage_seconds(log_path: str) -> dict[str, float]:
-    """Each stage's wall time from a timestamped log: until the next stage starts (the last: until the end)."""
-    seconds, current, started = {}, None, None
+def read_log(log_path: Path) -> tuple[float, float, dict[str, tuple[str, float]]]:
+    """The run's start and wall seconds, and each Snakemake job's (group, seconds) by job id: from the line
+    naming its rule to the line saying it finished."""
+    jobs, started, current = {}, {}, None
     with open(log_path) as log:
-        for line in log:
-            stamp, _, text = line.partition(" ")
-            match = STAGE.search(text)
-            if current is not None and (match or text.strip() == "end"):
-                seconds[current] = seconds.get(current, 0.0) + float(stamp) - started
-                current = None
-            if match:
-                current, started = match.group(1), float(stamp)
-    return seconds
+        lines = [line.rstrip("\n").partition(" ")[::2] for line in log]
+    for stamp, text in lines:
+        stamp = float(stamp)
+        if match := JOB.match(text):
+            current = {"group": GENERATION if match.group(1) == "generate" else DEFAULT, "start": stamp}
+        elif current is not None and (match := OBJECTIVE.match(text)) and current["group"] != GENERATION:
+            current["group"] = match.group(1)
+        elif current is not None and (match := JOB_ID.match(text)):
+            started[match.group(1)] = current
+        elif (match := FINISHED.match(text)) and match.group(1) in started:
+            job = started.pop(match.group(1))
+            jobs[match.group(1)] = (job["group"], stamp - job["start"])
+    start, end = float(lines[0][0]), float(lines[-1][0])
+    return start, end - start, jobs
 
 
-def run_start(log_path: str) -> str:
-    """When the timed run began (UTC), from the log's first stamp."""
-    with open(log_path) as log:
-        stamp = float(log.readline().partition(" ")[0])
-    return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+def summary(logs: dict[str, Path]) -> list[tuple[str, str, int, float]]:
+    """Rows (run, group, jobs, seconds): each run's job seconds per group, then its wall time."""
+    rows = []
+    for run, log_path in logs.items():
+        _, wall, jobs = read_log(log_path)
+        seconds, counts = defaultdict(float), defaultdict(int)
+        for group, value in jobs.values():
+            seconds[group] += value
+            counts[group] += 1
+        rows += [(run, group, counts[group], seconds[group]) for group in sorted(seconds, key=lambda g: g != DEFAULT)]
+        rows.append((run, "wall time", len(jobs), wall))
+    return rows
 
 
-def group_of(stage: str) -> str:
-    """What a stage is run for, by its name: an objective beyond the paper, the generation from q* of the
-    beta-VAE's runs, or the paper's run."""
-    name = stage.split("@")[0]
-    objective = next((objective for objective in OBJECTIVES if objective != DEFAULT
-                      and name.endswith(f"_{objective}")), None)
-    return objective or (GENERATION if name.startswith(GENERATION) else DEFAULT)
+def markdown(rows, logs: dict[str, Path], command: str) -> str:
+    """The table as Markdown, with the ratio of the runs' wall times."""
+    walls = {run: value for run, group, _, value in rows if group == "wall time"}
+    start = datetime.datetime.fromtimestamp(read_log(next(iter(logs.values())))[0], datetime.timezone.utc)
+    text = (f"<!-- written by `{command}` from {', '.join(map(str, logs.values()))} -->\n\n"
+            f"`make reproduce` from a clean clone on this machine, started {start:%Y-%m-%d %H:%M} UTC "
+            "(job seconds overlap: jobs run side by side):\n\n"
+            "| run | jobs of | jobs | job minutes | wall minutes |\n|:--|:--|--:|--:|--:|\n")
+    text += "".join(f"| {run} | {group} | {count} | {value / 60:.1f} | |\n" if group != "wall time"
+                    else f"| {run} | all | {count} | | {value / 60:.1f} |\n" for run, group, count, value in rows)
+    if {"whole", "paper"} <= set(walls):
+        text += f"\nThe whole run takes {walls['whole'] / walls['paper']:.2f}x the paper's runs alone.\n"
+    return text
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--log", default="results/logs/dvc_repro_timed.log",
-                        help="the timestamped log to write (and read); with --read-only, an earlier run's")
-    parser.add_argument("--read-only", action="store_true", help="only read --log, run nothing")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/default_run"), help="where the clones go")
+    parser.add_argument("--runs", nargs="+", default=list(RUNS), choices=RUNS, help="which runs (default: both)")
+    parser.add_argument("--read-only", action="store_true", help="only read the logs of earlier runs in --workdir")
     parser.add_argument("--markdown", help="also write the table as Markdown to this file (the README links it)")
     args = parser.parse_args()
+    logs = {run: args.workdir / f"{run}.log" for run in args.runs}
     if not args.read_only:
-        timestamped_repro(args.log)
-    seconds = stage_seconds(args.log)
-    groups, counts = defaultdict(float), defaultdict(int)
-    for stage, value in seconds.items():
-        groups[group_of(stage)] += value
-        counts[group_of(stage)] += 1
-    paper = groups[DEFAULT]
-    rows = [(group, counts[group], value) for group, value in sorted(groups.items(), key=lambda item: item[0] != DEFAULT)]
-    rows.append(("whole run", sum(counts.values()), sum(groups.values())))
-    print(f"{'stages of':14s} {'count':>5s} {'seconds':>9s} {'vs the paper':>13s}")
-    for group, count, value in rows:
-        print(f"{group:14s} {count:5d} {value:9.0f} {value / paper:12.2f}x")
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        for run in args.runs:
+            timestamped_run(clone(args.workdir, run), logs[run])
+    rows = summary(logs)
+    print(f"{'run':6s} {'jobs of':12s} {'jobs':>5s} {'seconds':>9s}")
+    for run, group, count, value in rows:
+        print(f"{run:6s} {group:12s} {count:5d} {value:9.0f}")
+    walls = {run: value for run, group, _, value in rows if group == "wall time"}
+    if len(walls) == 2:
+        print(f"whole / paper wall time: {walls['whole'] / walls['paper']:.2f}x")
     if args.markdown:
-        with open(args.markdown, "w") as table:
-            table.write(f"<!-- written by `python {' '.join(sys.argv)}` from {args.log} -->\n\n"
-                        f"`dvc repro --no-run-cache` of the default params.yaml, started {run_start(args.log)}:\n\n"
-                        "| stages of | count | minutes | vs the paper's |\n|:--|--:|--:|--:|\n")
-            table.writelines(f"| {group} | {count} | {value / 60:.1f} | {value / paper:.2f}x |\n"
-                             for group, count, value in rows)
+        Path(args.markdown).write_text(markdown(rows, logs, f"python {' '.join(sys.argv)}"))
 
 
 if __name__ == "__main__":
