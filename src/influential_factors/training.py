@@ -149,7 +149,7 @@ def train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Te
     batches = math.ceil(len(images) / batch_size)
     sums = None
     for start in range(0, len(images), batch_size):
-        batch = as_float(images[order[start:start + batch_size]])
+        batch = as_float(images.index_select(0, order[start:start + batch_size]))  # uint8: row copies, 20x indexing's speed
         with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
             x_mean, mu, logvar, z = model(batch)
         terms = vae_loss(batch, x_mean.float(), mu.float(), logvar.float(), z.float(), objective, sigma2_x,
@@ -157,10 +157,16 @@ def train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Te
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
-        names = logged_terms(terms)
-        values = torch.stack([terms[name] for name in names]).detach().double() / batches
-        sums = values if sums is None else sums + values
-    return dict(zip(names, sums.tolist()))
+        sums = _add_weighted_terms(sums, terms, 1, batches)
+    return dict(zip(logged_terms(terms), sums.tolist()))
+
+
+def _add_weighted_terms(sums: torch.Tensor | None, terms: dict[str, torch.Tensor], count: int,
+                        total: int) -> torch.Tensor:
+    """`sums` plus a batch's logged terms times count / total, in float64 on their device (read back once, after
+    the last batch)."""
+    values = torch.stack([terms[name] for name in logged_terms(terms)]).detach().double() * count / total
+    return values if sums is None else sums + values
 
 
 def logged_terms(terms: dict[str, torch.Tensor]) -> list[str]:
@@ -229,16 +235,15 @@ def _checkpoint_problem(state, keys: tuple[str, ...]) -> str | None:
     return None
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def evaluate(model: BetaVAE, images: torch.Tensor, objective: Objective, sigma2_x: float,
              batch_size: int) -> dict[str, float]:
     """The objective's mean negative ELBO, SSE, KL and other scalar terms per image over `images` (one
-    posterior sample each)."""
+    posterior sample each), summed on the device and read back once."""
     model.eval()
-    totals = {}
+    sums = None
     for start in range(0, len(images), batch_size):
         batch = as_float(images[start:start + batch_size])
         terms = vae_loss(batch, *model(batch), objective, sigma2_x, model.noise)
-        for name in logged_terms(terms):
-            totals[name] = totals.get(name, 0.0) + terms[name].item() * len(batch) / len(images)
-    return totals
+        sums = _add_weighted_terms(sums, terms, len(batch), len(images))
+    return dict(zip(logged_terms(terms), sums.tolist()))
