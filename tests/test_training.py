@@ -4,6 +4,7 @@ logged means checked against a plain reference loop."""
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -160,6 +161,24 @@ def test_evaluation_is_the_image_weighted_mean_of_its_batches():
             for name in expected:
                 expected[name] += terms[name].item() * len(batch) / 50
     assert means == pytest.approx(expected, rel=1e-12) and list(means) == ["loss", "sse", "kl"]
+
+
+def test_cpu_training_reuses_the_memory_a_step_frees_instead_of_faulting_in_fresh_pages():
+    """Without it an MNIST-sized step faulted in 300-1,400 fresh pages (glibc returned the freed activations to
+    the kernel; 11% of the step); with it 0-11."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc's malloc settings")
+    torch.manual_seed(0)
+    model = BetaVAE((1, 28, 28), [32, 32], hidden=256, latents=128)
+    objective = build_objective("beta_vae", {}, beta=4.0, latents=128, dataset_size=0)
+    optimizer = prepare_training(model, objective, 1e-3, torch.device("cpu"))
+    images = torch.randint(0, 256, (256, 1, 28, 28), dtype=torch.uint8)
+    for _ in range(2):  # the heap grows to a step's working set
+        train_epoch(model, optimizer, images, torch.randperm(256), objective, 0.0112, 64)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(2):
+        train_epoch(model, optimizer, images, torch.randperm(256), objective, 0.0112, 64)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 8 < 100  # per step: 0-11 measured
 
 
 def test_a_killed_run_resumes_to_the_bytes_of_an_uninterrupted_one(digits, tmp_path, capsys):

@@ -11,7 +11,8 @@ pixels; DEAP's maps are float32):
   with bf16 autocast and with torch.compile.
 The loops alternate, one epoch each per round, in one process, so load from other work on the machine hits
 both alike: images per second is the median over the rounds, the ratio to the baseline the median of the
-rounds' ratios. Each loop's fraction of the device's float32 peak: the FLOPs of a training step (forward and
+rounds' ratios. The ratio leaves out what prepare_training sets for the whole process on the CPU (glibc
+keeping freed memory: no page faults on each step's activations), which the baseline then gets too. Each loop's fraction of the device's float32 peak: the FLOPs of a training step (forward and
 backward, counted by torch.utils.flop_counter) times steps per second, over the best FLOP/s of a large
 square torch.mm. On the CPU at 1 thread (the workflow may run 1-thread jobs side by side) and at the
 default thread count.
