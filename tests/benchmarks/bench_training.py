@@ -12,10 +12,12 @@ pixels; DEAP's maps are float32):
 The loops alternate, one epoch each per round, in one process, so load from other work on the machine hits
 both alike: images per second is the median over the rounds, the ratio to the baseline the median of the
 rounds' ratios. The ratio leaves out what prepare_training sets for the whole process on the CPU (glibc
-keeping freed memory: no page faults on each step's activations), which the baseline then gets too. Each loop's fraction of the device's float32 peak: the FLOPs of a training step (forward and
-backward, counted by torch.utils.flop_counter) times steps per second, over the best FLOP/s of a large
-square torch.mm. On the CPU at 1 thread (the workflow may run 1-thread jobs side by side) and at the
-default thread count.
+keeping freed memory, so no page faults on each step's activations), which the baseline then gets too.
+Each loop's fraction of the device's float32 peak: the FLOPs of a training step (forward and backward,
+counted by torch.utils.flop_counter) times steps per second, over the best FLOP/s of a 2048^2 torch.mm
+(ten before the loops, one per round). On the CPU at 1 thread (the workflow may run 1-thread jobs side by
+side) and at the default thread count; "cores busy" (CPU over wall seconds) under the thread count means
+other work on the machine took the rest, and the run is worth repeating.
 
     python tests/benchmarks/bench_training.py                  # CPU here; CUDA where there is one
     python tests/benchmarks/bench_training.py --images 8192 --rounds 3 --device cuda
@@ -75,19 +77,19 @@ def synchronise(device):
         torch.cuda.synchronize(device)
 
 
-def seconds(run, device):
+def timed(run, device):
+    """Wall-clock and process CPU seconds of `run()`."""
     synchronise(device)
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     run()
     synchronise(device)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def matmul_peak(device, size=2048, repeats=10):
-    """The best float32 FLOP/s of a size x size torch.mm on `device`."""
+def matmul_rate(device, size=2048):
+    """FLOP/s of one size x size float32 torch.mm on `device`; the best of many is the peak."""
     a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
-    torch.mm(a, b)  # warm-up
-    return 2 * size ** 3 / min(seconds(lambda: torch.mm(a, b), device) for _ in range(repeats))
+    return 2 * size ** 3 / timed(lambda: torch.mm(a, b), device)[0]
 
 
 def step_flops(shape, channels, batch_size):
@@ -132,23 +134,33 @@ def loops(model_name, args, device):
     return epochs
 
 
-def measure(model_name, args, device, peak):
-    """Print each loop's median images/s, its median ratio to the baseline and its fraction of `peak`."""
+def measure(model_name, args, device, matmul_rates):
+    """Each loop's (wall, CPU) seconds per epoch, the loops alternating over the rounds; each round also
+    adds a matmul rate to `matmul_rates`, so that the peak is taken over the whole run's quietest moment."""
     epochs = loops(model_name, args, device)
     for run in epochs.values():
         run()  # warm-up (and compilation) outside the timing
     times = {name: [] for name in epochs}
     for _ in range(args.rounds):
+        matmul_rates.append(matmul_rate(device))
         for name, run in epochs.items():
-            times[name].append(seconds(run, device))
+            times[name].append(timed(run, device))
+    return times
+
+
+def report(model_name, times, args, peak):
+    """One table row per loop: median images/s, median ratio to the baseline, GFLOP/s and fraction of `peak`,
+    the cores it kept busy (CPU over wall seconds: under the thread count, other work took the rest)."""
     shape, channels, _ = MODELS[model_name]
     flops_per_image = step_flops(shape, channels, args.batch_size) / args.batch_size
-    baseline = next(iter(times.values()))
+    baseline = [wall for wall, _ in next(iter(times.values()))]
     for name, measured in times.items():
-        rate = args.images / statistics.median(measured)
-        ratio = statistics.median(base / own for base, own in zip(baseline, measured))
+        walls = [wall for wall, _ in measured]
+        rate = args.images / statistics.median(walls)
+        ratio = statistics.median(base / own for base, own in zip(baseline, walls))
+        busy = statistics.median(cpu / wall for wall, cpu in measured)
         print(f"| {torch.get_num_threads()} | {model_name} | {name} | {rate:.0f} | {ratio:.2f}x | "
-              f"{rate * flops_per_image / 1e9:.1f} | {rate * flops_per_image / peak:.0%} | "
+              f"{rate * flops_per_image / 1e9:.1f} | {rate * flops_per_image / peak:.0%} | {busy:.2f} | "
               f"{PAPER_SIZE[model_name] / rate / 60:.0f} |")
 
 
@@ -167,13 +179,14 @@ def main():
           "paper run: the paper's images x epochs at the loop's rate")
     for threads in thread_counts:
         torch.set_num_threads(threads)
-        peak = matmul_peak(device)
+        matmul_rates = [matmul_rate(device) for _ in range(10)]
+        measured = {model_name: measure(model_name, args, device, matmul_rates) for model_name in args.models}
+        peak = max(matmul_rates)
         print(f"\n{threads} thread(s): float32 matmul peak {peak / 1e9:.0f} GFLOP/s\n")
-        print("| threads | model | loop | images/s | vs baseline | GFLOP/s | of peak | paper run, min |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for model_name in args.models:
-            measure(model_name, args, device, peak)
-
+        print("| threads | model | loop | images/s | vs baseline | GFLOP/s | of peak | cores busy | paper run, min |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for model_name, times in measured.items():
+            report(model_name, times, args, peak)
 
 if __name__ == "__main__":
     main()
