@@ -142,12 +142,14 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
 
 def prepare_training(model: BetaVAE, objective: Objective, lr: float, device: torch.device) -> torch.optim.Adam:
     """Move `model` and `objective` to `device` as training runs fastest there, and return their Adam: fused,
-    one kernel over all parameters instead of a dozen foreach passes (0.5 ms a step instead of 2 on the CPU).
+    one kernel over all parameters instead of a dozen foreach passes (0.5 ms a step instead of 2 on the CPU:
+    3-10% of a step).
 
-    The one place where the CPU and a GPU differ (measured at 1 thread, tests/benchmarks/bench_training.py):
-    - on the CPU the convolution weights, and so the activations, are channels-last: oneDNN computes in
-      that layout, and NCHW costs a reorder in and out of every call (a CelebA step 17% faster, MNIST 8%,
-      DEAP 5%), and glibc keeps the memory a step frees for the next (`_keep_freed_memory`, process-wide);
+    The one place where the CPU and a GPU differ (measured at 1 and 2 threads, bench_training.py):
+    - the CPU: glibc keeps the memory a step frees for the next (`_keep_freed_memory`, process-wide; 10-15%
+      of a step), and the convolution weights, and so the activations, are channels-last, the layout
+      oneDNN computes in (NCHW costs a reorder in and out of every call: 5-8% of a CelebA step, up to 4%
+      of MNIST's and DEAP's);
     - a GPU keeps NCHW (cuDNN's float32 path as before; not measured here).
     On both the data stay in their stored dtype on the device (`models.images_on_device`); on the CPU that
     is the host memory they were read into, so the device-resident path is also the copy-free one.
@@ -165,9 +167,10 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc'
 
 
 def _keep_freed_memory() -> None:
-    """Let glibc's malloc keep the blocks a training step frees for the next step (up to 32 MB each, 1 GB in
-    all) instead of returning them to the kernel: otherwise every step's activations (8 MB each for CelebA)
-    land on fresh pages, and faulting them in took 13% of a CPU step (11% for MNIST). A no-op elsewhere."""
+    """Let glibc's malloc keep the blocks a training step frees for the next step instead of returning them to
+    the kernel (blocks up to 32 MB come from the heap, trimmed only past 1 GB free): otherwise every step's
+    activations (8 MB each for CelebA) land on fresh pages, and faulting them in took 13% of a CPU step (11%
+    for MNIST). A no-op elsewhere."""
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None) if sys.platform.startswith("linux") else None
     if mallopt is not None:
         mallopt(M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest; setting it also stops its dynamic adjustment
