@@ -50,8 +50,9 @@ def reproduce(cores: str = "all") -> None:
         left = stale_beyond_snakemake(repo)
     if left:
         subprocess.run(["dvc", "repro", "--single-item", *left], check=True)
-    with Repo() as repo:
-        recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo their consumers
+    with Repo() as repo:  # twice: the first pass writes DVC's .gitignore entries into output folders that
+        for _ in range(2):  # later stages read as deps; the second records those folders as they end up
+            recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo them
     print(f"dvc.lock: {len(recorded)} stages recorded ({', '.join(left) or 'none'} run by `dvc repro`)")
 
 
