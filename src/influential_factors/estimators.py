@@ -41,6 +41,8 @@ CHEBYSHEV_NODES = 32  # interpolation nodes per panel
 CRAMER = 1.086435  # Cramer's inequality: |He_k(x)| exp(-x^2 / 4) <= CRAMER sqrt(k!) for every k and x
 BLOCK_ELEMENTS = 1 << 22  # the most density evaluations held at once (32 MB of float64)
 TILE = 64  # queries summed together over one run of sorted means
+FLOOR_QUERIES = 9  # the error budget is sized to the least mixture density at this many of a factor's queries
+SUM_ROUNDING = 64  # a float64 sum of Gaussian densities is within this many eps of its value, relative
 OCTAVES = 8  # sigma groups per factor; the last holds every sigma above sigma_min 2^(OCTAVES - 1)
 LEBESGUE = 2 / math.pi * math.log(CHEBYSHEV_NODES) + 1  # Chebyshev interpolation amplifies errors at most this much
 SCREENED = 16  # factors whose partial quadratic form screens the joint mixture's posteriors
@@ -230,14 +232,16 @@ def approximate_mixture(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
     inequality |He_K(x)| exp(-x^2/4) <= 1.0865 sqrt(K!) the K-th derivative of N(.; mu_n, sigma_n^2) is at most
     1.0865 sqrt(K!) / (sqrt(2 pi) sigma_n^(K+1)), so an octave's interpolant is off by at most
         2.173 / sqrt(2 pi K!) (w/4)^K 1/M sum_n sigma_n^-(K+1),
-    plus Clenshaw's rounding, under 4 K^2 eps sum_k |c_k|. E is the sum of these bounds; octave_plan picks the
-    split for the fewest density evaluations, and T and w for an E within `tolerance` / 2 times q at the extreme
-    queries.
+    plus Clenshaw's rounding, under 4 K^2 eps sum_k |c_k|. E is the sum of these bounds and of the sums' own
+    rounding, SUM_ROUNDING eps q (each term's exponent, exp and the pairwise sum); octave_plan picks the split for
+    the fewest density evaluations, and T and w for an E within `tolerance` / 2 times the least q at FLOOR_QUERIES
+    queries evenly spaced by rank (the extreme ones among them).
     """
     factors, count = mu.shape
     queries, device = z.shape[1], z.device
     factor = torch.arange(factors, device=device)
-    floor = run_sums(z[:, [0, -1]], factor * count, torch.full_like(factor, count), mu.flatten(),
+    sampled = z[:, torch.linspace(0, queries - 1, FLOOR_QUERIES, device=device).long()]  # evenly by rank
+    floor = run_sums(sampled, factor * count, torch.full_like(factor, count), mu.flatten(),
                      logvar.flatten()).amin(1) / count
     octave = torch.clamp(((logvar - logvar.amin(1, keepdim=True)) / (2 * math.log(2))).long(), max=OCTAVES - 1)
     plan = octave_plan(z, mu, logvar, octave, torch.log(tolerance * floor / 4)[:, None])
@@ -266,7 +270,8 @@ def approximate_mixture(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
         0, tile[used], run_sums(tiles.flatten(0, 1)[tile[used]], first[used], span[used], mu, logvar))
 
     interpolated, rounding = nested_chebyshev(z, plan, runs, mu, logvar)
-    return windowed.view(factors, -1)[:, :queries] / count + interpolated, plan["bound"][:, None] + rounding
+    density = windowed.view(factors, -1)[:, :queries] / count + interpolated
+    return density, plan["bound"][:, None] + rounding + SUM_ROUNDING * torch.finfo(z.dtype).eps * density
 
 
 def factor_log_mixtures(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
