@@ -131,7 +131,8 @@ def approximate(z, mu, logvar, tolerance, monkeypatch):
     of sigma it interpolated (the sharper ones are summed in windows)."""
     plan, plans = estimators.octave_plan, []
     monkeypatch.setattr(estimators, "octave_plan", lambda *args: plans.append(plan(*args)) or plans[-1])
-    density, bound = approximate_mixture(*(torch.tensor(array).contiguous() for array in (z, mu.T, logvar.T)), tolerance)
+    z, mu, logvar = (torch.tensor(array).contiguous() for array in (z, mu.T, logvar.T))
+    density, bound = approximate_mixture(z, mu, logvar, tolerance)
     return density.numpy(), bound.numpy(), plans[0]["first"].numpy()
 
 

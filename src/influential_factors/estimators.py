@@ -42,7 +42,7 @@ CRAMER = 1.086435  # Cramer's inequality: |He_k(x)| exp(-x^2 / 4) <= CRAMER sqrt
 BLOCK_ELEMENTS = 1 << 22  # the most density evaluations held at once (32 MB of float64)
 TILE = 64  # queries summed together over one run of sorted means
 FLOOR_QUERIES = 9  # the error budget is sized to the least mixture density at this many of a factor's queries
-SUM_ROUNDING = 64  # a float64 sum of Gaussian densities is within this many eps of its value, relative
+SUM_ROUNDING = 256  # eps, relative: float64 rounding of a sum of densities (exponents under ~100, each within 2 eps)
 OCTAVES = 8  # sigma groups per factor; the last holds every sigma above sigma_min 2^(OCTAVES - 1)
 LEBESGUE = 2 / math.pi * math.log(CHEBYSHEV_NODES) + 1  # Chebyshev interpolation amplifies errors at most this much
 SCREENED = 16  # factors whose partial quadratic form screens the joint mixture's posteriors
@@ -118,7 +118,7 @@ def octave_plan(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, octave:
                 log_budget: torch.Tensor, nodes: int = CHEBYSHEV_NODES) -> dict[str, torch.Tensor]:
     """Per factor (rows, z sorted), the first octave of sigma to interpolate (the sharper ones are summed at the
     queries) for the fewest density evaluations; the finest panels; each octave's window reach T sigma_max; and
-    the error bound (factor_log_mixtures' docstring), each part within exp(log_budget)."""
+    the error bound (approximate_mixture's docstring), each part within exp(log_budget)."""
     factors, count = mu.shape
     device = z.device
 
@@ -309,12 +309,12 @@ def joint_log_mixture(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, l
         weights = torch.cat([-0.5 * precision[:, columns], (mu * precision)[:, columns]], dim=1).T
         return weights, log_norm - 0.5 * (mu[:, columns] ** 2 * precision[:, columns]).sum(1)
 
-    spread = (mu.var(0) * precision.mean(0)).argsort(descending=True)[:SCREENED]
-    (screen, screen_offset), (full, full_offset) = quadratic_form(spread), quadratic_form(slice(None))
+    screened = (mu.var(0) * precision.mean(0)).argsort(descending=True)[:SCREENED]  # spread in sigmas
+    (screen, screen_offset), (full, full_offset) = quadratic_form(screened), quadratic_form(slice(None))
     rows = max(1, BLOCK_ELEMENTS // count)
     results = []
     for block, floor in zip(z.split(rows), (lower - math.log(count) - 40).split(rows)):
-        upper = torch.addmm(screen_offset, torch.cat([block[:, spread] ** 2, block[:, spread]], dim=1), screen)
+        upper = torch.addmm(screen_offset, torch.cat([block[:, screened] ** 2, block[:, screened]], dim=1), screen)
         query, posterior = torch.nonzero(upper >= floor[:, None], as_tuple=True)
         if len(query) * DENSE_SHARE > upper.numel():
             results.append(torch.logsumexp(torch.addmm(full_offset, torch.cat([block**2, block], dim=1), full), dim=1))
