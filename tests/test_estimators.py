@@ -107,7 +107,6 @@ def test_kl_to_prior_matches_the_closed_form_per_dimension():
     np.testing.assert_allclose(kl_to_prior(mu, logvar), [0.5, 0.5 * (4 - 1 - np.log(4))])
 
 
-
 def factor_kinds(samples, seed=0):
     """Factors as a trained VAE has them, and harder: active (means over +-3, sigma 0.02..0.3), inactive (about
     N(0, 1) each), sigmas spread over 6 orders of magnitude, half sharp (sigma 1e-3) and half N(mu, 1), all sharp."""
@@ -188,6 +187,7 @@ def test_mixture_estimator_keeps_the_draws_of_its_float32_version():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_mixture_estimator_on_the_gpu_matches_the_cpu():
+    """The same torch code on the GPU, with the same draws (they come from the CPU generator)."""
     mu, logvar = factor_kinds(300, seed=4)
     on_cpu, on_gpu = mixture_information(mu, logvar), mixture_information(mu, logvar, device="cuda")
     np.testing.assert_allclose(on_gpu[0], on_cpu[0], rtol=0, atol=1e-9)
