@@ -97,19 +97,19 @@ def run_sums(points: torch.Tensor, first: torch.Tensor, span: torch.Tensor, mu: 
     if len(by_span) == 0:
         return sums
     longest = span[by_span].tolist()
-    padding = torch.zeros(longest[0], dtype=mu.dtype, device=mu.device)  # runs near the end read past it, masked
-    parameters = [torch.cat([value, padding]) for value in (mu, -0.5 * torch.exp(-logvar), -0.5 * (LOG_2PI + logvar))]
+    parameters = torch.stack([mu, -0.5 * torch.exp(-logvar), -0.5 * (LOG_2PI + logvar)])
+    parameters = torch.cat([parameters, parameters.new_zeros(3, longest[0])], 1)  # runs may read past the end
     workspace = torch.empty(max(BLOCK_ELEMENTS, points.shape[1] * longest[0]), dtype=mu.dtype, device=mu.device)
     start = 0
     while start < len(longest):  # a block of rows holds runs as long as its first one
         length = longest[start]
         rows = by_span[start:start + max(1, BLOCK_ELEMENTS // (points.shape[1] * length))]
         start += len(rows)
-        mean, neg_half_precision, log_norm = (value.unfold(0, length, 1)[first[rows]] for value in parameters)
-        outside = torch.arange(length, device=mu.device) >= span[rows, None]
+        mean, neg_half_precision, log_norm = parameters.unfold(1, length, 1)[:, first[rows]]
+        log_norm = log_norm.masked_fill(torch.arange(length, device=mu.device) >= span[rows, None], -math.inf)
         terms = workspace[:len(rows) * points.shape[1] * length].view(len(rows), points.shape[1], length)
         torch.sub(points.index_select(0, rows)[:, :, None], mean[:, None, :], out=terms).square_()
-        terms.mul_(neg_half_precision[:, None, :]).add_(log_norm.masked_fill_(outside, -math.inf)[:, None, :]).exp_()
+        torch.addcmul(log_norm[:, None, :], neg_half_precision[:, None, :], terms, out=terms).exp_()
         sums[rows] = terms.sum(2)
     return sums
 
