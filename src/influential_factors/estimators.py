@@ -207,10 +207,10 @@ def nested_chebyshev(z: torch.Tensor, plan: dict[str, torch.Tensor],
     local = torch.minimum(torch.floor(position), (panels[:, None] - 1).clamp(min=0))
     panel = (offsets[:, None] + local.long()).clamp(max=len(coefficients) - 1)
     t = torch.clamp(2 * (position - local) - 1, -1, 1)
-    series = coefficients.T.contiguous()
+    series, twice_t = coefficients.T.contiguous(), 2 * t
     later, latest = torch.zeros_like(z), torch.zeros_like(z)  # Clenshaw: b_k = c_k + 2 t b_(k+1) - b_(k+2)
     for coefficient in series.flip(0)[:-1]:
-        later, latest = torch.addcmul(torch.take(coefficient, panel) - latest, 2 * t, later), later
+        later, latest = torch.addcmul(torch.take(coefficient, panel) - latest, twice_t, later), later
     interpolated = (depth > 0)[:, None]
     value = torch.addcmul(torch.take(series[0], panel) - latest, t, later)
     rounding = 4 * nodes**2 * torch.finfo(z.dtype).eps * torch.take(coefficients.abs().sum(1), panel)
