@@ -170,11 +170,11 @@ def nested_chebyshev(z: torch.Tensor, plan: dict[str, torch.Tensor],
                      runs: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
                      mu: torch.Tensor, logvar: torch.Tensor,
                      nodes: int = CHEBYSHEV_NODES) -> tuple[torch.Tensor, torch.Tensor]:
-    """The interpolated octaves' 1/M sum_n N(z; mu_n, sigma_n^2) per factor (rows of sorted z), and Clenshaw's
-    rounding bound: octave first + level on panels 2^level times the finest, from windowed sums at K Chebyshev
-    nodes each, coarsest first, each level adding the coarser ones restricted to its panels (exact: a
-    polynomial of degree < K); `runs(band, low, high)` finds the posteriors of an octave band with means in
-    [low, high]."""
+    """The interpolated octaves' 1/M sum_n N(z; mu_n, sigma_n^2) per factor (rows of sorted z), and the bound on
+    Clenshaw's rounding. Octave plan["first"] + l is interpolated on panels 2^l times the finest, from windowed
+    sums at K Chebyshev nodes per panel (`runs(band, low, high)` finds an octave's posteriors with means in
+    [low, high]); from the coarsest level down, each adds the coarser interpolants restricted to its panels,
+    exactly: a polynomial of degree < K on half its panel is one of degree < K there."""
     count = len(mu) // len(z)
     factor = torch.arange(len(z), device=z.device)
     depth, panels, width, reach = plan["depth"], plan["panels"], plan["panel_width"], plan["reach"]
@@ -211,10 +211,10 @@ def nested_chebyshev(z: torch.Tensor, plan: dict[str, torch.Tensor],
     later, latest = torch.zeros_like(z), torch.zeros_like(z)  # Clenshaw: b_k = c_k + 2 t b_(k+1) - b_(k+2)
     for coefficient in series.flip(0)[:-1]:
         later, latest = torch.addcmul(torch.take(coefficient, panel) - latest, twice_t, later), later
-    interpolated = (depth > 0)[:, None]
     value = torch.addcmul(torch.take(series[0], panel) - latest, t, later)
     rounding = 4 * nodes**2 * torch.finfo(z.dtype).eps * torch.take(coefficients.abs().sum(1), panel)
-    return torch.where(interpolated, value, 0), torch.where(interpolated, rounding, 0)
+    has_levels = (depth > 0)[:, None]
+    return torch.where(has_levels, value, 0), torch.where(has_levels, rounding, 0)
 
 
 def approximate_mixture(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
