@@ -23,5 +23,9 @@ def test_every_part_runs_at_a_tiny_size_on_the_cpu(tmp_path):
         rows = [line for line in training.splitlines() if f"| {network} |" in line]
         assert any("baseline" in row for row in rows) and any("| project |" in row for row in rows), network
         assert all(re.search(r"\| \d+\.\d\dx \|", row) for row in rows), rows
+    mixture = text.split("## ")[2]  # both posterior sets, the current way against the new, same draws
+    for posteriors in ("random posteriors", "beta-VAE-like"):
+        row = re.search(rf"mixture, {posteriors}.*ratio [\d.]+x; max \|difference\| per factor ([\d.e-]+)", mixture)
+        assert row and float(row.group(1)) < 1e-6, mixture
     epoch = re.search(r"one epoch of 256 digits: ([\d.]+) s; at this rate an epoch of 42,000 takes ([\d.]+) s", text)
     assert epoch and float(epoch.group(2)) > float(epoch.group(1)) > 0

@@ -40,7 +40,7 @@ def parts(device: str, tiny: bool) -> dict[str, list[str]]:
     return {
         "Training throughput, three networks": training + (["--images", "128", "--rounds", "1"] if tiny
                                                            else ["--images", "8192", "--rounds", "3"]),
-        "Mixture estimator": estimators + (["--samples", "400", "--factors", "8", "--baseline-samples", "200"]
+        "Mixture estimator": estimators + (["--samples", "400", "--factors", "8", "--active", "2", "--repeats", "1"]
                                            if tiny else []),
     }
 
