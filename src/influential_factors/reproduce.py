@@ -22,18 +22,10 @@ import sys
 from . import dvc_stages
 
 
-def stale_targets(repo) -> list[str]:
-    """The files Snakemake must rebuild because DVC calls their stage stale (every stage of a fresh clone)."""
+def stale_stages(repo) -> list:
+    """The stages DVC calls stale (`dvc status`): every stage of a fresh clone."""
     stale = repo.status()
-    return [target for stage in repo.index.stages if stage.addressing in stale
-            for target in dvc_stages.snakemake_targets(stage.cmd)]
-
-
-def stale_beyond_snakemake(repo) -> list[str]:
-    """After Snakemake: the stale stages whose command does more than Snakemake's jobs (the report)."""
-    stale = repo.status()
-    return [stage.addressing for stage in repo.index.stages
-            if stage.addressing in stale and dvc_stages.beyond_snakemake_jobs(stage.cmd)]
+    return [stage for stage in repo.index.stages if stage.addressing in stale]
 
 
 def reproduce(cores: str = "all") -> None:
@@ -42,12 +34,12 @@ def reproduce(cores: str = "all") -> None:
 
     if dvc_stages.main([]):
         raise SystemExit(1)
-    with Repo() as repo:
-        forced = stale_targets(repo)
+    with Repo() as repo:  # what Snakemake must rebuild: the files each stale stage's command names
+        forced = [target for stage in stale_stages(repo) for target in dvc_stages.snakemake_targets(stage.cmd)]
     subprocess.run(["snakemake", "--cores", cores, "--rerun-incomplete",
                     *(["--forcerun", *forced] if forced else []), "--", "all"], check=True)
-    with Repo() as repo:
-        left = stale_beyond_snakemake(repo)
+    with Repo() as repo:  # after Snakemake: the stale stages that do more than its jobs (the report)
+        left = [stage.addressing for stage in stale_stages(repo) if dvc_stages.beyond_snakemake_jobs(stage.cmd)]
     if left:
         subprocess.run(["dvc", "repro", "--single-item", *left], check=True)
     with Repo() as repo:  # twice: the first pass writes DVC's .gitignore entries into output folders that
