@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from influential_factors.ablation import keep_factors, reconstruction_table, top_k_count, top_k_factors
+from influential_factors.ablation import keep_factors, reconstruction_table
+from influential_factors.mi import top_k_count, top_k_factors
 
 
 @pytest.mark.parametrize("percent, expected", [(100, 128), (20, 26), (10, 13), (7, 9), (5, 7), (4, 6),

@@ -90,7 +90,7 @@ def test_compare_estimators_writes_what_algorithm_1_computes(tmp_path):
     import json
 
     from influential_factors.comparison import compare_estimators
-    from influential_factors.encoding import Posteriors
+    from influential_factors.posteriors import Posteriors
     from influential_factors.mi import information_per_factor
 
     rng = np.random.default_rng(0)

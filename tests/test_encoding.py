@@ -10,7 +10,8 @@ from influential_factors.deap import BANDS
 from influential_factors.deap_simulator import simulate_deap
 from influential_factors.deap_videos import load_videos, prepare_deap
 from influential_factors.deap_encoding import encode_videos
-from influential_factors.encoding import Posteriors, encode_images, load_posteriors, posteriors_of_test_set
+from influential_factors.encoding import encode_images
+from influential_factors.posteriors import Posteriors, load_posteriors
 from influential_factors.models import images_to_tensor, load_model
 from influential_factors.training import split_images, train_vae
 
@@ -46,7 +47,7 @@ def test_encoded_videos_keep_frames_labels_and_split(videos_and_model):
     np.testing.assert_array_equal(posteriors["test"], meta["test"])
     mu, _ = encode_images(load_model(root / "model.pt", torch.device("cpu")), np.array(videos[4]))
     np.testing.assert_allclose(posteriors["mu"][4], mu, atol=1e-6)  # batching videos changes nothing
-    test_mu, test_logvar = posteriors_of_test_set(posteriors)
+    test_mu, test_logvar = posteriors.test_codes()
     assert test_mu.shape == test_logvar.shape == (len(meta["test"]) * 63, 5)
     np.testing.assert_array_equal(test_mu[:63], posteriors["mu"][meta["test"][0]])
 

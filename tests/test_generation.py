@@ -11,7 +11,8 @@ from scipy.stats import norm
 
 from influential_factors import generation
 from influential_factors.cli import main
-from influential_factors.encoding import Posteriors, encode_images
+from influential_factors.encoding import encode_images
+from influential_factors.posteriors import Posteriors
 from influential_factors.models import BetaVAE, save_torch
 from influential_factors.objectives import build_objective
 from influential_factors.objectives.base import Objective

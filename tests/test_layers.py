@@ -69,3 +69,29 @@ def test_readers_of_models_and_posteriors_do_not_import_training_or_deap_code(mo
 
 def test_models_import_nothing_above_them():
     assert set(import_closure("models")) <= {"models", "artifacts", "gaussian"}
+
+
+def imports_torch(module: str) -> bool:
+    """Whether `module`'s source imports torch anywhere (module level or in functions)."""
+    for node in ast.walk(ast.parse((SOURCE / f"{module}.py").read_text())):
+        names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+        if any(name.split(".")[0] == "torch" for name in names):
+            return True
+    return False
+
+
+# The table-only jobs (Algorithm 1, the MIG, each dataset's summary, the paper comparison, the tables page)
+# start in a fraction of a second without torch, whose import takes ~2 s of every job that loads it.
+TORCH_FREE = ("posteriors", "mi", "mig", "run_summary", "paper", "report")
+
+
+def test_the_analysis_sees_torch_imports():
+    assert imports_torch("models") and imports_torch("encoding") and not imports_torch("posteriors")
+
+
+@pytest.mark.parametrize("module", TORCH_FREE)
+def test_table_jobs_do_not_import_torch(module):
+    chains = import_closure(module)
+    reached = [" -> ".join(chains[name]) for name in sorted(chains) if imports_torch(name)]
+    assert not reached, f"{module} reaches torch through {'; '.join(reached)}"

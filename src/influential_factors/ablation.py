@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .mi import rank_order, read_information
+from .mi import read_information, top_k_factors
 from .models import images_to_tensor
-
-
-def top_k_count(percent: float, n_factors: int) -> int:
-    """Number of factors in the top `percent`%: ceil(percent / 100 * n_factors)."""
-    if not 0 <= percent <= 100:
-        raise ValueError(f"top-k percentage must lie in [0, 100], got {percent}")
-    return min(n_factors, math.ceil(round(percent * n_factors / 100, 9)))
-
-
-def top_k_factors(information: np.ndarray, percent: float) -> np.ndarray:
-    """Indices of the top `percent`% factors by information (ties: lower index first)."""
-    return rank_order(information)[: top_k_count(percent, len(information))]
 
 
 def keep_factors(codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
@@ -91,7 +78,7 @@ def ablate_topk(model: str | Path, data: str | Path, posteriors: str | Path, inf
                 output_stem: str | Path, metrics: str | Path, *, percents: list[float]) -> pd.DataFrame:
     """Table 1 (`ablate-topk`) on the test images, saved with its metrics (`save_topk_results`)."""
     from .datasets import load_split
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .models import load_model
 
     factors = read_information(information)

@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .ablation import keep_factors, top_k_factors
+from .ablation import keep_factors
+from .mi import top_k_factors
 from .models import default_device
 
 
@@ -130,7 +131,7 @@ def classify_topk(posteriors: str | Path, information: str | Path, output_stem: 
                   lr: float) -> pd.DataFrame:
     """Table 2 (`classify-topk`) on encoded videos, saved with its metrics (`ablation.save_topk_results`)."""
     from .ablation import save_topk_results
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .mi import read_information
 
     factors = read_information(information)

@@ -130,7 +130,7 @@ def compare_estimators(posteriors: str | Path, output_stem: str | Path, agreemen
     """`compare-estimators`: every estimator of I(x; z_h) on a model's test posteriors, saved as a table
     with ranks, the rankings' Spearman agreement and a summary (returned, and saved as `metrics`)."""
     from .artifacts import save_json, save_table
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .models import default_device
 
     mu, logvar = load_posteriors(posteriors).test_codes()

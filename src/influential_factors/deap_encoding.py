@@ -9,7 +9,8 @@ import numpy as np
 
 from .datasets import SPLITS
 from .deap_videos import load_videos
-from .encoding import Posteriors, encode_images
+from .encoding import encode_images
+from .posteriors import Posteriors
 from .models import load_model
 
 

@@ -134,7 +134,7 @@ def emotion_factors(model: str | Path, posteriors: str | Path, information: str 
     from .artifacts import save_json, save_table
     from .classifier import accuracy, train_classifier, video_splits
     from .deap_videos import load_videos
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .figures import Scalp, plot_emotion_factors
     from .mi import read_information
     from .models import load_model

@@ -138,7 +138,7 @@ def generate(model_path: str | Path, posteriors_path: str | Path, figure_paths: 
     """`generate`: `samples` codes from the model's prior and from q* (s^2 from all test posteriors),
     decoded and drawn side by side to every figure path; `score_samplers` written as the metrics JSON."""
     from .artifacts import save_json
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .models import load_trained
 
     model, objective = load_trained(model_path)

@@ -16,6 +16,7 @@ leaves every value a VAE produces unchanged; the ceiling keeps exp() from overfl
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -91,13 +92,25 @@ def rank_order(information: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(information), kind="stable")
 
 
+def top_k_count(percent: float, n_factors: int) -> int:
+    """Number of factors in the top `percent`%: ceil(percent / 100 * n_factors)."""
+    if not 0 <= percent <= 100:
+        raise ValueError(f"top-k percentage must lie in [0, 100], got {percent}")
+    return min(n_factors, math.ceil(round(percent * n_factors / 100, 9)))
+
+
+def top_k_factors(information: np.ndarray, percent: float) -> np.ndarray:
+    """Indices of the top `percent`% factors by information (ties: lower index first)."""
+    return rank_order(information)[: top_k_count(percent, len(information))]
+
+
 def estimate_information(posteriors: str | Path, output_stem: str | Path, *, threshold: float) -> pd.DataFrame:
     """Algorithm 1 on the test posteriors of an encode file: the information table, saved as
     STEM.csv, .parquet and .md (`estimate-mi`)."""
     from .artifacts import save_table
-    from .encoding import load_posteriors, posteriors_of_test_set
+    from .posteriors import load_posteriors
 
-    table = information_table(*posteriors_of_test_set(load_posteriors(posteriors)), threshold)
+    table = information_table(*load_posteriors(posteriors).test_codes(), threshold)
     save_table(table, output_stem)
     return table
 

@@ -90,7 +90,7 @@ def write_mig(posteriors: str | Path, information: str | Path, data: str | Path,
     STEM.csv, .parquet and .md, the metrics as JSON; both returned."""
     from .artifacts import save_json, save_table
     from .datasets import load_split
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .mi import read_information
     from .shapes import FACTOR_NAMES
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .ablation import top_k_count
 from .figures import plt, save_figure
-from .mi import rank_order, read_information
+from .mi import rank_order, read_information, top_k_count
 
 FIRST_OBJECTIVE = "beta_vae"  # the paper's model leads the table
 ANCHORED = "anchor_vae"  # the objective whose runs --anchors describes

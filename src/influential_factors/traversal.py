@@ -57,7 +57,7 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
     """Figures 1, 3, 5-8 (`plot-traversals`): the `traversal_factors` swept from the first `seed_images`
     codes, drawn to every output path (DEAP, with `topomap_meta`: as scalp maps). Returns the number of
     factors above the threshold and of seed images."""
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .figures import Scalp, plot_traversals
     from .mi import read_information
     from .models import load_model
@@ -83,7 +83,7 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
 
 def topk_labels(percents: list[float], n_factors: int) -> list[str]:
     """Figure 4's column labels: each top-k% and the number of factors it keeps."""
-    from .ablation import top_k_count
+    from .mi import top_k_count
 
     return [f"{percent:g}%\n({top_k_count(percent, n_factors)})" for percent in percents]
 
@@ -94,7 +94,7 @@ def plot_topk_generation(model: str | Path, data: str | Path, posteriors: str | 
     top-k% factors, k descending, drawn to every output path."""
     from .ablation import topk_reconstructions
     from .datasets import load_split
-    from .encoding import load_posteriors
+    from .posteriors import load_posteriors
     from .figures import plot_topk_generation as draw
     from .mi import read_information
     from .models import load_model
