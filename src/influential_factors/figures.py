@@ -18,7 +18,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .artifacts import atomic_paths  # noqa: E402
-from .topomap import TopomapInterpolator, head_outline  # noqa: E402
 
 INFLUENTIAL_COLOUR = "tab:red"
 OTHER_COLOUR = "tab:grey"
@@ -77,6 +76,8 @@ class Scalp:
     @classmethod
     def from_layout(cls, positions: np.ndarray, inside: np.ndarray) -> "Scalp":
         """From the projected electrode positions (n, 2) and the grid's inside mask (meta.npz of DEAP's videos)."""
+        from .topomap import TopomapInterpolator, head_outline  # scipy's triangulation: only scalp maps need it
+
         grid = TopomapInterpolator(positions, inside.shape[0])
         outline = [grid.to_pixels(line) for line in head_outline(positions)]
         reach = np.concatenate(outline)

@@ -17,7 +17,6 @@ import torch
 from tqdm import tqdm
 
 from .datasets import load_split
-from .deap_videos import load_videos
 from .models import BetaVAE, as_float, default_device, first_line, images_on_device, save_torch, vae_loss
 from .objectives import DEFAULT, Objective, build_objective
 
@@ -26,6 +25,8 @@ def split_images(data_path: str | Path, split: str) -> np.ndarray:
     """The images of one split: a processed .npz's uint8 images, or for a DEAP video folder the
     frames of every video in the split (the frame-wise VAE), read once from the memory map."""
     if Path(data_path).is_dir():
+        from .deap_videos import load_videos  # topomap's scipy and MNE: only DEAP's training needs them
+
         videos, meta = load_videos(data_path)
         frames = np.asarray(videos[np.sort(meta[split])])
         return frames.reshape(-1, *videos.shape[2:])
