@@ -7,10 +7,11 @@ faster, and DVC only has to record the results:
 2. What DVC calls stale (`dvc status`: changed data, params, or code that a stage's command imports) goes
    to Snakemake as --forcerun: Snakemake alone would not see a changed module under src/.
 3. `snakemake --cores N all` runs those jobs, everything downstream of them and whatever is missing.
-4. `dvc repro --single-item` runs the stale stages that do more than Snakemake's jobs: the report (its
-   --report is not a job of the DAG).
-5. `dvc commit` records every stage in dvc.lock and the cache, so `dvc status` agrees and a later
-   `dvc repro` re-runs only what a change touches.
+4. `dvc repro --single-item` runs the stages that do more than Snakemake's jobs (the report: its --report
+   is not a job of the DAG) where they, or a stage upstream of them in DVC's graph, were stale, rewritten
+   by Snakemake or miss an output.
+5. `dvc commit` records every stage in dvc.lock and the cache, in one pass (DVC's .gitignore entries are
+   written first), so `dvc status` agrees and a later `dvc repro` re-runs only what a change touches.
 """
 
 from __future__ import annotations
@@ -18,14 +19,54 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import dvc_stages
 
+if TYPE_CHECKING:
+    from networkx import DiGraph
 
-def stale_stages(repo) -> list:
-    """The stages DVC calls stale (`dvc status`): every stage of a fresh clone."""
-    stale = repo.status()
-    return [stage for stage in repo.index.stages if stage.addressing in stale]
+
+def stale_stages(repo) -> tuple[list, DiGraph]:
+    """The stages DVC calls stale (`dvc status`: every stage of a fresh clone), and DVC's stage graph (an
+    edge runs from a stage to each stage whose outputs it reads)."""
+    from dvc.repo import lock_repo
+
+    with lock_repo(repo):  # one read of dvc.yaml and dvc.lock for both (each locked call reads them anew)
+        stale = repo.status()
+        return [stage for stage in repo.index.stages if stage.addressing in stale], repo.index.graph
+
+
+def written_since(stages, since: float) -> set[str]:
+    """The stages with an output (or a file in an output folder) modified at or after `since` (time.time())."""
+    def paths(out) -> list[Path]:
+        path = Path(out.fs_path)
+        return [path, *path.rglob("*")] if path.is_dir() else [path]
+
+    return {stage.addressing for stage in stages
+            if any(path.exists() and path.stat().st_mtime >= since for out in stage.outs for path in paths(out))}
+
+
+def run_by_dvc(graph: DiGraph, changed: set[str]) -> list[str]:
+    """The stages whose command does more than Snakemake's jobs (the report) that must run, upstream first:
+    those that are, or are downstream of (in DVC's `graph`), a stage in `changed` or one with an output missing."""
+    import networkx as nx
+
+    changed = changed | {stage.addressing for stage in graph if not all(out.exists for out in stage.outs)}
+    return [stage.addressing for stage in reversed(list(nx.topological_sort(graph)))
+            if dvc_stages.beyond_snakemake_jobs(stage.cmd)
+            and {stage.addressing, *(upstream.addressing for upstream in nx.descendants(graph, stage))} & changed]
+
+
+def ignore_outputs(stages) -> None:
+    """DVC's .gitignore entries for every output, written before `dvc commit` hashes the folders they land in
+    (the deps of the stages over the whole grid), so that one commit pass records every stage as it ends up.
+    The commit must read the .gitignore files anew: a later locked call of DVC's API does (under one
+    `lock_repo` with this, DVC would add each entry a second time)."""
+    for stage in stages:
+        stage.ignore_outs()
 
 
 def reproduce(cores: str = "all") -> None:
@@ -34,17 +75,18 @@ def reproduce(cores: str = "all") -> None:
 
     if dvc_stages.main([]):
         raise SystemExit(1)
-    with Repo() as repo:  # what Snakemake must rebuild: the files each stale stage's command names
-        forced = [target for stage in stale_stages(repo) for target in dvc_stages.snakemake_targets(stage.cmd)]
-    subprocess.run(["snakemake", "--cores", cores, "--rerun-incomplete",
-                    *(["--forcerun", *forced] if forced else []), "--", "all"], check=True)
-    with Repo() as repo:  # after Snakemake: the stale stages that do more than its jobs (the report)
-        left = [stage.addressing for stage in stale_stages(repo) if dvc_stages.beyond_snakemake_jobs(stage.cmd)]
+    with Repo() as repo:
+        stale, graph = stale_stages(repo)
+        forced = [target for stage in stale for target in dvc_stages.snakemake_targets(stage.cmd)]
+        started = time.time()
+        subprocess.run(["snakemake", "--cores", cores, "--rerun-incomplete",
+                        *(["--forcerun", *forced] if forced else []), "--", "all"], check=True)
+        left = run_by_dvc(graph, {stage.addressing for stage in stale} | written_since(graph, started))
+        ignore_outputs(graph)
     if left:
         subprocess.run(["dvc", "repro", "--single-item", *left], check=True)
-    with Repo() as repo:  # twice: the first pass writes DVC's .gitignore entries into output folders that
-        for _ in range(2):  # later stages read as deps; the second records those folders as they end up
-            recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo them
+    with Repo() as repo:
+        recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo them
     print(f"dvc.lock: {len(recorded)} stages recorded ({', '.join(left) or 'none'} run by `dvc repro`)")
 
 

@@ -1,0 +1,82 @@
+"""reproduce.py on tiny DVC projects: what `dvc repro` runs after Snakemake (a stage whose command does more
+than Snakemake's jobs runs when it, or a stage upstream of it, changed or misses an output; otherwise not),
+and the one commit pass that leaves `dvc status` clean."""
+
+import os
+import subprocess
+import time
+
+import pytest
+import yaml
+from dvc.repo import Repo
+
+from influential_factors.reproduce import ignore_outputs, run_by_dvc, written_since
+
+STAGES = {  # prepare -> train -> report -> publish; bench on its own. report and publish do more than Snakemake
+    "prepare": {"cmd": "snakemake --allowed-rules prepare -- prepare.txt", "outs": ["prepare.txt"]},
+    "train": {"cmd": "snakemake --allowed-rules train -- train.txt", "deps": ["prepare.txt"], "outs": ["train.txt"]},
+    "report": {"cmd": ["snakemake --allowed-rules tables -- tables.txt", "snakemake --report report.html"],
+               "deps": ["train.txt"], "outs": ["tables.txt", "report.html"]},
+    "publish": {"cmd": "cp report.html public.html", "deps": ["report.html"], "outs": ["public.html"]},
+    "bench": {"cmd": "snakemake --allowed-rules bench -- bench/runs.txt", "outs": ["bench"]},
+}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """The tiny DVC project, every output present and written an hour ago; the working folder is its root, as
+    for `make reproduce` (stages are addressed relative to it)."""
+    monkeypatch.chdir(tmp_path)
+    Repo.init(str(tmp_path), no_scm=True).close()
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": STAGES}))
+    (tmp_path / "bench").mkdir()
+    for name in ("prepare.txt", "train.txt", "tables.txt", "report.html", "public.html", "bench/runs.txt"):
+        (tmp_path / name).write_text(name)
+        os.utime(tmp_path / name, (time.time() - 3600,) * 2)
+    with Repo(str(tmp_path)) as repo:
+        yield tmp_path, repo.index.graph
+
+
+def test_a_stage_beyond_snakemake_runs_when_it_or_a_stage_upstream_changed(project):
+    _, graph = project
+    assert run_by_dvc(graph, set()) == []
+    assert run_by_dvc(graph, {"bench"}) == []  # upstream of neither
+    assert run_by_dvc(graph, {"publish"}) == ["publish"]
+    for changed in ({"report"}, {"train"}, {"prepare"}, {"prepare", "bench"}):
+        assert run_by_dvc(graph, changed) == ["report", "publish"], changed  # upstream first
+
+
+def test_a_missing_output_runs_its_stage_and_those_downstream(project):
+    root, graph = project
+    (root / "public.html").unlink()
+    assert run_by_dvc(graph, set()) == ["publish"]
+    (root / "report.html").unlink()
+    assert run_by_dvc(graph, set()) == ["report", "publish"]
+
+
+def test_stages_written_since_a_time_are_those_with_an_output_or_a_file_in_an_output_folder_newer(project):
+    root, graph = project
+    since = time.time()
+    assert written_since(graph, since) == set()
+    (root / "train.txt").write_text("again")
+    (root / "bench/runs.txt").write_text("again")
+    assert written_since(graph, since) == {"train", "bench"}
+
+
+def test_one_commit_records_a_stage_reading_a_folder_that_a_later_stage_writes_into(tmp_path, monkeypatch):
+    """`summary` (first in dvc.yaml) reads the folder where `mig` writes its table and DVC its .gitignore: with
+    the .gitignore entries written first, one commit pass leaves nothing stale."""
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    Repo.init(str(tmp_path)).close()
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {
+        "summary": {"cmd": "snakemake -- summary.txt", "deps": ["tables"], "outs": ["summary.txt"]},
+        "mig": {"cmd": "snakemake -- tables/mig.txt", "outs": ["tables/mig.txt"]}}}, sort_keys=False))
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables/mig.txt").write_text("mig")
+    (tmp_path / "summary.txt").write_text("summary")
+    with Repo() as repo:
+        ignore_outputs(repo.index.stages)
+    with Repo() as repo:
+        assert [stage.addressing for stage in repo.commit(force=True, relink=False)] == ["summary", "mig"]
+        assert repo.status() == {}
