@@ -1,5 +1,6 @@
-"""Every registered objective: it trains (a few Adam steps on a toy set lower its loss), round-trips through a
-saved model, and its settings are checked against the dataset's latents before any job."""
+"""Every registered objective: it trains (a few Adam steps on a toy set lower its loss; a supervised one's
+critics step between), round-trips through a saved model, and its settings are checked against the dataset's
+latents before any job."""
 
 import copy
 import subprocess
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from conftest import REPO
+from influential_factors.attributes import Attribute
 from influential_factors.config import relation_errors
 from influential_factors.models import BetaVAE, load_objective, vae_loss
 from influential_factors.objective_settings import CHECKS
@@ -19,6 +21,15 @@ LATENTS = 4
 SETTINGS = {"beta_vae": {}, "anchor_vae": {"anchors": [0, 1], "anchor_weight": 0.5},
             "beta_tcvae": {"alpha": 1.0, "gamma": 1.0},
             "isa_vae": {"layout": [2, 2], "p0": 2.1, "p1": 2.2, "learn_exponents": True}}
+MMVAE = {"attributes": {"mnist": "digit>=5"}, "attribute_dims": 1, "prior_radius": 2.0, "prior_sigma": 0.5,
+         "weights": {"c_y": 1.0, "z_y": 1.0, "z_c": 1.0}, "mine": {"hidden": 8, "lr": 1e-3, "ema_rate": 0.1}}
+SETTINGS |= {name: MMVAE for name in ("mmvae", "r_cvae", "csvae")}
+CLASSES = {"mmvae": 2, "r_cvae": 2, "csvae": 2}  # the supervised objectives: an attribute of 2 values
+
+
+def build(name, dataset_size):
+    return build_objective(name, SETTINGS[name], beta=2.0, latents=LATENTS, dataset_size=dataset_size,
+                           classes=CLASSES.get(name))
 
 
 def test_every_registered_objective_is_exercised_here():
@@ -39,15 +50,18 @@ def test_a_few_steps_lower_the_loss_on_a_toy_set(name):
     torch.manual_seed(0)
     images = torch.rand(64, 1, 8, 8).round()  # 64 binary 8x8 images
     model = BetaVAE((1, 8, 8), [8], hidden=32, latents=LATENTS, sigma2_x=0.05)
-    objective = build_objective(name, SETTINGS[name], beta=2.0, latents=LATENTS, dataset_size=len(images))
-    optimizer = torch.optim.Adam([*model.parameters(), *objective.parameters()], lr=3e-3)
+    labels = (images.mean((1, 2, 3)) > 0.5).long() if name in CLASSES else None
+    objective = build(name, len(images))
+    optimizer = torch.optim.Adam([*model.parameters(), *objective.trained_parameters()], lr=3e-3)
 
     def loss():
         torch.manual_seed(1)  # the same posterior draws before and after: only the weights differ
-        return vae_loss(images, *model(images), objective, 0.05)["loss"]
+        return vae_loss(images, *model(images), objective, 0.05, labels=labels)["loss"]
 
     before = loss().item()
     for _ in range(100):
+        if labels is not None:
+            objective.critic_step(model(images)[3], labels)
         optimizer.zero_grad()
         loss().backward()
         optimizer.step()
@@ -62,14 +76,15 @@ def test_a_saved_model_rebuilds_its_objective(name, tmp_path):
     prepare_mnist(tmp_path / "d.npz", None, (0.6, 0.2, 0.2), seed=0, limit=60)
     train_vae(tmp_path / "d.npz", tmp_path / "m.pt", tmp_path / "live", objective=name, objective_settings=SETTINGS[name],
               beta=2.0, sigma2_x=0.05, channels=[4], hidden=8, latents=LATENTS, epochs=1, batch_size=12, lr=1e-2,
-              seed=0)
+              seed=0, attribute=Attribute("mnist", "digit>=5") if name in CLASSES else None)
     saved = torch.load(tmp_path / "m.pt", weights_only=True)
     assert ("objective" in saved) == (name != "beta_vae")
     objective = load_objective(tmp_path / "m.pt")
     assert objective.name == name and objective.beta == 2.0
-    fresh = build_objective(name, SETTINGS[name], beta=2.0, latents=LATENTS, dataset_size=36)
-    for key, value in objective.state_dict().items():  # learned exponents moved in training, and were saved
-        assert not torch.equal(value, fresh.state_dict()[key]) or not value.requires_grad
+    fresh = build(name, 36)
+    for key, value in objective.state_dict().items():  # learned exponents and critics moved in training, and were saved
+        if isinstance(value, torch.Tensor):
+            assert not torch.equal(value, fresh.state_dict()[key]) or not value.requires_grad
     codes = objective.sample_prior(5, torch.Generator().manual_seed(0))
     assert codes.shape == (5, LATENTS) and torch.isfinite(codes).all()
 

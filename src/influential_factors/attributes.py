@@ -13,22 +13,37 @@ The embedded ORL faces (data.celeba.root null) and DEAP carry no attributes: see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .datasets import N_CLASSES
+from .datasets import N_CLASSES, load_split
 from .faces import find_celeba
+from .objective_settings import ATTRIBUTE_DATASETS
 from .shapes import FACTOR_NAMES, SHAPES
 
 ATTRIBUTE_FILE = "list_attr_celeba"  # + the partition file's suffix: .txt (official layout) or .csv (Kaggle's)
 DIGIT_ATTRIBUTES = ["digit"] + [f"digit>={k}" for k in range(1, N_CLASSES)]
 
 
+@dataclass(frozen=True)
+class Attribute:
+    """The attribute y that labels a dataset's images (`name`, the spec above), and real CelebA's folder."""
+
+    dataset: str
+    name: str
+    celeba_root: str | Path | None = None
+
+    def split_labels(self, data_path: str | Path, split: str) -> tuple[np.ndarray, list[str]]:
+        """The class index of every image of one split of the processed data set, and the class names."""
+        return attribute_labels(self.dataset, load_split(data_path, split)[1], self.name, self.celeba_root)
+
+
 def has_attributes(dataset: str, celeba_root: str | Path | None) -> bool:
     """Whether `attribute_labels` can label `dataset`: MNIST, shapes, and CelebA when real (a root is given)."""
-    return dataset in ("mnist", "shapes") or (dataset == "celeba" and celeba_root is not None)
+    return dataset in ATTRIBUTE_DATASETS and (dataset != "celeba" or celeba_root is not None)
 
 
 def attribute_labels(dataset: str, labels: np.ndarray, attribute: str,
@@ -75,10 +90,9 @@ def _shape_labels(labels: np.ndarray, attribute: str) -> tuple[np.ndarray, list[
 def _celeba_labels(labels: np.ndarray, attribute: str, root: str | Path) -> tuple[np.ndarray, list[str]]:
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"celeba: labels must be image numbers of shape (N,), got {labels.dtype} {labels.shape}")
-    partition = find_celeba(root).partition
-    path = partition.with_name(ATTRIBUTE_FILE + partition.suffix)
+    path = celeba_attribute_file(root)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: CelebA attribute file missing (expected next to {partition.name})")
+        raise FileNotFoundError(f"{path}: CelebA attribute file missing (expected next to the partition file)")
     table = read_celeba_attributes(path)
     if attribute not in table.columns:
         raise ValueError(f"{path}: unknown attribute {attribute!r}, valid: {', '.join(table.columns)}")
@@ -88,6 +102,12 @@ def _celeba_labels(labels: np.ndarray, attribute: str, root: str | Path) -> tupl
         raise ValueError(f"{path}: {len(missing)} of the {len(labels)} labelled images are not in the file, first "
                          f"image numbers {missing[:3].tolist()}")
     return (table[attribute].to_numpy()[rows] == 1).astype(np.int64), [f"not {attribute}", attribute]
+
+
+def celeba_attribute_file(root: str | Path) -> Path:
+    """Where real CelebA's attribute file lies: beside the partition file of the layout `find_celeba` finds."""
+    partition = find_celeba(root).partition
+    return partition.with_name(ATTRIBUTE_FILE + partition.suffix)
 
 
 def read_celeba_attributes(path: str | Path) -> pd.DataFrame:

@@ -80,14 +80,18 @@ def _prepare_deap(args) -> None:
 
 
 def _train_vae(args) -> None:
+    from .attributes import Attribute
     from .training import train_vae
 
+    if args.attribute and not args.dataset:
+        raise ValueError("train-vae: --attribute needs --dataset (how the data's labels read)")
+    attribute = Attribute(args.dataset, args.attribute, args.celeba_root) if args.attribute else None
     summary = train_vae(args.data, args.model, args.live_dir, objective=args.objective,
                         objective_settings=args.objective_settings, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood,
                         checkpoint_every=args.checkpoint_every, precision=args.precision,
-                        compile_model=args.compile)
+                        compile_model=args.compile, attribute=attribute)
     print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
 
 
@@ -436,6 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bf16: the network under bfloat16 autocast (GPUs), the loss in float32"
                               " (params.yaml: training.precision)")
     command.add_argument("--compile", action="store_true", help="train through torch.compile (GPUs)")
+    command.add_argument("--attribute", default=None,
+                         help="the attribute whose labels a supervised objective (mmvae, r_cvae, csvae) trains on"
+                              " (params.yaml: objectives.mmvae.attributes.<dataset>; default: none)")
+    command.add_argument("--dataset", default=None, help="which dataset --data holds (how its labels read; with --attribute)")
+    command.add_argument("--celeba-root", default=None,
+                         help="real CelebA's folder, where its attribute file lies (with --attribute on celeba)")
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("encode", help="posterior mean and log-variance of every sample of a split")

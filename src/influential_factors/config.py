@@ -17,7 +17,7 @@ import yaml
 
 from .artifacts import path_relation
 from .layout import OUTPUT_FOLDERS
-from .objective_settings import settings_problem
+from .objective_settings import ATTRIBUTE_DATASETS, SUPERVISED, settings_problem, settings_section
 from .registry import DATASETS  # a real-data root equal to, inside or containing one could be overwritten
 
 DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
@@ -274,10 +274,27 @@ def objective_errors(params: dict) -> list[str]:
         return []
     errors = []
     for dataset, objective, latents in chosen:
-        problem = isinstance(latents, int) and settings_problem(objective, settings.get(objective) or {}, latents)
+        section = settings.get(settings_section(objective)) or {}
+        problem = isinstance(latents, int) and settings_problem(objective, section, latents)
         if problem:
             errors.append(f"vae.{dataset}.objectives.{objective}: {problem} (vae.{dataset}.latents is {latents})")
+        elif objective in SUPERVISED:
+            errors += _attribute_errors(params, dataset, objective, section)
     return errors
+
+
+def _attribute_errors(params: dict, dataset: str, objective: str, settings: dict) -> list[str]:
+    """A supervised objective needs an attribute of its dataset (objectives.mmvae.attributes.<dataset>), and
+    real CelebA for faces: the embedded ORL faces and DEAP's maps carry no attribute labels."""
+    root = (params.get("data", {}).get("celeba") or {}).get("root") if dataset == "celeba" else None
+    if dataset not in ATTRIBUTE_DATASETS or (dataset == "celeba" and root is None):
+        carrier = "the embedded ORL faces (data.celeba.root null)" if dataset == "celeba" else dataset
+        return [f"vae.{dataset}.objectives.{objective}: {carrier} carry no attribute labels; supervised objectives "
+                f"train on {', '.join(ATTRIBUTE_DATASETS)} (CelebA with data.celeba.root set)"]
+    if dataset not in settings.get("attributes", {}):
+        return [f"vae.{dataset}.objectives.{objective}: objectives.{settings_section(objective)}.attributes has no "
+                f"attribute for {dataset}"]
+    return []
 
 
 def data_root_errors(params: dict) -> list[str]:

@@ -30,6 +30,7 @@ from . import layout
 from .artifacts import atomic_path
 from .code_deps import import_closure, module_file, subcommand_modules
 from .config import ParamsError
+from .objective_settings import settings_section
 from .registry import DATASETS
 
 DVC_YAML = "dvc.yaml"
@@ -186,7 +187,8 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
         inputs += rule_inputs
         outputs += rule_outputs
         code += _code(rule, base, dataset)
-        keys += [key.format(dataset=dataset, objective=objective) for key in workflow.globals["PARAMS_READ"][rule.name]]
+        keys += [key.format(dataset=dataset, objective=objective, objective_settings=settings_section(objective or ""))
+                 for key in workflow.globals["PARAMS_READ"][rule.name]]
     keys = [key for key in keys if _in_params(key, params)]
     produced, consumed = set(outputs), set(inputs)
     deps = [path for path in inputs if path not in produced]

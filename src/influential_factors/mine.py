@@ -28,7 +28,6 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .models import default_device
 from .neural_mi import DEFAULT_HIDDEN, DEFAULT_LAYERS, ConcatCritic, split_samples
 
 DEFAULT_STEPS = 1000
@@ -138,6 +137,8 @@ def mine_information(a: np.ndarray, b: np.ndarray, *, steps: int = DEFAULT_STEPS
     if steps < 0 or batch_size < 2 or repeats < 1:
         raise ValueError("steps must be >= 0, batch_size >= 2 and repeats >= 1")
     train, held_out = split_samples(len(a64), train_fraction, seed)
+    from .models import default_device  # at call time: models imports the objectives, MMVAE's imports this
+
     device = torch.device(device) if device is not None else default_device()
     generator = torch.Generator().manual_seed(int(np.random.SeedSequence(seed).generate_state(1)[0]))
     a_all, b_all = (torch.as_tensor(_standardise_columns(array, train), dtype=torch.float32, device=device)

@@ -101,17 +101,19 @@ class BetaVAE(nn.Module):
 
 
 def vae_loss(x: torch.Tensor, x_mean: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
-             objective: Objective, sigma2_x: float, noise: MixtureNoise | None = None) -> dict[str, torch.Tensor]:
+             objective: Objective, sigma2_x: float, noise: MixtureNoise | None = None,
+             labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The objective's negative ELBO per image, averaged over the batch: -log p(x|z) + its penalty on the codes
     (beta-VAE: beta * KL(q(z|x) || N(0, I)), objectives/).
 
     Gaussian (`noise` None): -log p(x|z) = SSE / (2 sigma_x^2), its constant D/2 log 2 pi sigma_x^2
     dropped. Mixture: the full negative log-likelihood of `noise`. `sse` is the plain per-image
-    sum of squared errors either way; `kl` and the objective's other terms come from its penalty.
+    sum of squared errors either way; `kl` and the objective's other terms come from its penalty, which for a
+    supervised objective also reads the batch's attribute `labels`.
     """
     sse = (x_mean - x).pow(2).flatten(1).sum(1).mean()
     reconstruction = sse / (2 * sigma2_x) if noise is None else noise.negative_log_likelihood(x, x_mean).mean()
-    terms = objective.penalty(mu, logvar, z)
+    terms = objective.penalty(mu, logvar, z, labels) if objective.supervised else objective.penalty(mu, logvar, z)
     return {"loss": reconstruction + terms.pop("penalty"), "sse": sse, **terms}
 
 

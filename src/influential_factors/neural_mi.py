@@ -40,7 +40,6 @@ from torch import nn
 from tqdm import tqdm
 
 from .mi import check_posteriors
-from .models import default_device
 
 DEFAULT_BATCH = 512  # evaluation batch: the cap log 512 = 6.24 nats
 DEFAULT_TRAIN_BATCH = 64  # per factor: a third of 128's time, bounds within ~0.03 nats of it on MNIST and shapes
@@ -122,6 +121,8 @@ def infonce_information(mu: np.ndarray, logvar: np.ndarray, factors: list[int] |
         if not 0 <= factor < mu64.shape[1]:
             raise IndexError(f"factor {factor} out of range for {mu64.shape[1]} factors")
     train, held_out = split_samples(len(mu64), train_fraction, seed)
+    from .models import default_device  # at call time: models imports the objectives, MMVAE's imports this
+
     device = torch.device(device) if device is not None else default_device()
     bounds = np.full(mu64.shape[1], np.nan)
     cap = infonce_cap(len(mu64), batch_size, train_fraction)
@@ -145,6 +146,8 @@ def infonce_joint_information(mu: np.ndarray, logvar: np.ndarray, *, steps: int 
     often reaches: a value near the cap says only that I(x; z) is at least that large."""
     mu64, logvar64 = check_posteriors(mu, logvar)
     train, held_out = split_samples(len(mu64), train_fraction, seed)
+    from .models import default_device  # at call time: models imports the objectives, MMVAE's imports this
+
     device = torch.device(device) if device is not None else default_device()
     return _fit_and_bound(mu64, logvar64, train, held_out, steps=steps, batch_size=batch_size,
                           train_batch_size=train_batch_size, hidden=hidden, layers=layers, lr=lr,

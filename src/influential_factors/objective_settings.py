@@ -88,7 +88,49 @@ def isa_vae(settings: dict, latents: int) -> None:
                          f"got {settings['learn_exponents']!r}")
 
 
-CHECKS = {check.__name__: check for check in (beta_vae, anchor_vae, beta_tcvae, isa_vae)}
+MMVAE_KEYS = ("attributes", "attribute_dims", "prior_radius", "prior_sigma", "weights", "mine")
+MMVAE_WEIGHTS = ("c_y", "z_y", "z_c")
+MINE_KEYS = ("hidden", "lr", "ema_rate")
+
+
+def mmvae(settings: dict, latents: int) -> None:
+    """`attributes`, a mapping dataset -> attribute (attributes.py checks the names against the data);
+    `attribute_dims`, c's size, in [1, latents); `prior_radius` >= 0 and `prior_sigma` > 0; `weights` c_y, z_y,
+    z_c >= 0; `mine`: the critics' `hidden` width (a positive integer), `lr` > 0, `ema_rate` in (0, 1]."""
+    check_keys("mmvae", settings, MMVAE_KEYS)
+    attributes = settings["attributes"]
+    if not isinstance(attributes, dict) or not all(isinstance(value, str) for value in attributes.values()):
+        raise ValueError(f"objectives.mmvae.attributes: expected a mapping of dataset to attribute name, got {attributes!r}")
+    dims = settings["attribute_dims"]
+    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims < latents:
+        raise ValueError(f"objectives.mmvae.attribute_dims: expected an integer in [1, {latents}) (the model's latents "
+                         f"hold c and the rest z), got {dims!r}")
+    check_number("mmvae", settings, "prior_radius")
+    check_number("mmvae", settings, "prior_sigma", positive=True)
+    for section, keys in (("weights", MMVAE_WEIGHTS), ("mine", MINE_KEYS)):
+        check_keys(f"mmvae.{section}", settings[section], keys)
+    for key in MMVAE_WEIGHTS:
+        check_number("mmvae.weights", settings["weights"], key)
+    mine = settings["mine"]
+    if isinstance(mine["hidden"], bool) or not isinstance(mine["hidden"], int) or mine["hidden"] < 1:
+        raise ValueError(f"objectives.mmvae.mine.hidden: expected a positive integer, got {mine['hidden']!r}")
+    check_number("mmvae.mine", mine, "lr", positive=True)
+    check_number("mmvae.mine", mine, "ema_rate", positive=True)
+    if mine["ema_rate"] > 1:
+        raise ValueError(f"objectives.mmvae.mine.ema_rate: expected a rate in (0, 1], got {mine['ema_rate']!r}")
+
+
+# The baselines of MMVAE (objectives/mmvae.py) read its settings: params.yaml has one section for the three.
+SETTINGS_SECTION = {"r_cvae": "mmvae", "csvae": "mmvae"}
+SUPERVISED = ("mmvae", *SETTINGS_SECTION)  # the objectives that train on attribute labels
+ATTRIBUTE_DATASETS = ("mnist", "shapes", "celeba")  # the datasets with attribute labels (CelebA: real only)
+CHECKS = {check.__name__: check for check in (beta_vae, anchor_vae, beta_tcvae, isa_vae, mmvae)}
+CHECKS |= {name: CHECKS[section] for name, section in SETTINGS_SECTION.items()}
+
+
+def settings_section(name: str) -> str:
+    """The params.yaml section `objectives.<section>` that holds objective `name`'s settings."""
+    return SETTINGS_SECTION.get(name, name)
 
 
 def check_settings(name: str, settings: dict, latents: int) -> None:

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .datasets import load_split
 from .models import BetaVAE, as_float, default_device, first_line, images_on_device, save_torch, vae_loss
+from .attributes import Attribute
 from .objectives import DEFAULT, Objective, build_objective
 
 
@@ -51,7 +52,7 @@ def data_fingerprint(*arrays: np.ndarray) -> str:
 def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, objective: str,
               objective_settings: dict, beta: float, sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
               batch_size: int, lr: float, seed: int, likelihood: str = "gaussian", checkpoint_every: int = 1,
-              precision: str = "float32", compile_model: bool = False,
+              precision: str = "float32", compile_model: bool = False, attribute: Attribute | None = None,
               device: torch.device | None = None) -> dict[str, float]:
     """Train a BetaVAE by Adam on the negative ELBO of `objective` (objectives/: its params.yaml settings
     `objective_settings`, its weight `beta`); save weights and architecture to `model_path`, and for an
@@ -66,6 +67,8 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     and ends with the same bytes as an uninterrupted run. It is removed once `model_path` is written,
     and kept when training stops early (killed, or a non-finite loss). `precision="bf16"` trains under
     bfloat16 autocast and `compile_model` through torch.compile (both for GPUs; neither gives float32's bytes).
+    A supervised objective (MMVAE) reads each image's label of `attribute` (attributes.py) and steps its MINE
+    critics before each step of the VAE.
     """
     from dvclive import Live
 
@@ -76,12 +79,20 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
                         likelihood=likelihood, sigma2_x=sigma2_x)
     model = BetaVAE(**architecture)
-    loss = build_objective(objective, objective_settings, beta=beta, latents=latents, dataset_size=len(train_images))
+    y_train = y_val = classes = None
+    label_arrays = []  # in the data's fingerprint: other labels, another run
+    if attribute is not None:
+        (train_labels, names), (val_labels, _) = (attribute.split_labels(data_path, split) for split in ("train", "val"))
+        label_arrays = [train_labels, val_labels]
+        y_train, y_val = (torch.from_numpy(array).to(device) for array in label_arrays)
+        classes = len(names)
+    loss = build_objective(objective, objective_settings, beta=beta, latents=latents, dataset_size=len(train_images),
+                           classes=classes)
     optimizer = prepare_training(model, loss, lr, device)
     network = torch.compile(model) if compile_model else model  # shares the parameters saved below
     generator = torch.Generator(device="cpu").manual_seed(seed)
     settings = dict(architecture, image_shape=list(architecture["image_shape"]), beta=beta, batch_size=batch_size, precision=precision,
-                    lr=lr, seed=seed, objective=loss.description(), data=data_fingerprint(train_images, val_images))
+                    lr=lr, seed=seed, objective=loss.description(), data=data_fingerprint(train_images, val_images, *label_arrays))
     checkpoint = checkpoint_path(model_path)
     state = _resumable_state(checkpoint, settings, epochs)
     history = []  # per epoch: the metrics logged to DVCLive, replayed on resume so the curves are whole
@@ -109,14 +120,14 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
                         initial=len(history), total=epochs)
         for epoch in progress:
             totals = train_epoch(network, optimizer, x_train, torch.randperm(len(x_train), generator=generator),
-                                 loss, sigma2_x, batch_size, precision)
+                                 loss, sigma2_x, batch_size, precision, y_train)
             if not all(math.isfinite(value) for value in totals.values()):
                 kept = (f"the last good checkpoint {checkpoint} (epoch {saved_epoch}) is kept" if saved_epoch
                         else "no checkpoint was written yet")
                 raise FloatingPointError(f"{model_path}: training diverged at epoch {epoch + 1} (loss "
                                          f"{totals['loss']}); nothing written, {kept}; lower the learning rate "
                                          "or raise sigma2_x")
-            validation = evaluate(model, x_val, loss, sigma2_x, batch_size)
+            validation = evaluate(model, x_val, loss, sigma2_x, batch_size, y_val)
             metrics = {f"train/{name}": value for name, value in totals.items()}
             metrics |= {f"val/{name}": value for name, value in validation.items()}
             history.append(metrics)
@@ -161,7 +172,7 @@ def prepare_training(model: BetaVAE, objective: Objective, lr: float, device: to
     else:
         model.to(device)
     objective.to(device)
-    return torch.optim.Adam([*model.parameters(), *objective.parameters()], lr=lr, fused=True)
+    return torch.optim.Adam([*model.parameters(), *objective.trained_parameters()], lr=lr, fused=True)
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
@@ -179,21 +190,27 @@ def _keep_freed_memory() -> None:
 
 
 def train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Tensor, objective: Objective,
-                sigma2_x: float, batch_size: int, precision: str = "float32") -> dict[str, float]:
+                sigma2_x: float, batch_size: int, precision: str = "float32",
+                labels: torch.Tensor | None = None) -> dict[str, float]:
     """One pass of Adam over `images` (on the model's device, any dtype) in the given order; the mean loss,
     SSE, KL and the objective's other scalar terms per batch. The sums stay on the device (one
     synchronisation per epoch, not per batch); `precision="bf16"` runs the network under bfloat16
-    autocast, the loss in float32."""
+    autocast, the loss in float32. With attribute `labels` (a supervised objective), its critics step up their
+    bounds on each batch's codes before the VAE steps down (the thesis's Algorithm 1)."""
     model.train()
     order = order.to(images.device)
     batches = math.ceil(len(images) / batch_size)
     sums = None
     for start in range(0, len(images), batch_size):
-        batch = as_float(images.index_select(0, order[start:start + batch_size]))  # whole rows: 20x indexing
+        rows = order[start:start + batch_size]
+        batch = as_float(images.index_select(0, rows))  # whole rows: 20x indexing
+        batch_labels = None if labels is None else labels.index_select(0, rows)
         with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
             x_mean, mu, logvar, z = model(batch)
+        if batch_labels is not None:
+            objective.critic_step(z.float(), batch_labels)
         terms = vae_loss(batch, x_mean.float(), mu.float(), logvar.float(), z.float(), objective, sigma2_x,
-                         model.noise)
+                         model.noise, batch_labels)
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
@@ -277,13 +294,14 @@ def _checkpoint_problem(state, keys: tuple[str, ...]) -> str | None:
 
 @torch.inference_mode()
 def evaluate(model: BetaVAE, images: torch.Tensor, objective: Objective, sigma2_x: float,
-             batch_size: int) -> dict[str, float]:
+             batch_size: int, labels: torch.Tensor | None = None) -> dict[str, float]:
     """The objective's mean negative ELBO, SSE, KL and other scalar terms per image over `images` (one
     posterior sample each), summed on the device and read back once."""
     model.eval()
     sums = None
     for start in range(0, len(images), batch_size):
         batch = as_float(images[start:start + batch_size])
-        terms = vae_loss(batch, *model(batch), objective, sigma2_x, model.noise)
+        batch_labels = None if labels is None else labels[start:start + batch_size]
+        terms = vae_loss(batch, *model(batch), objective, sigma2_x, model.noise, batch_labels)
         sums = _add_weighted_terms(sums, terms, len(batch), len(images))
     return dict(zip(logged_terms(terms), sums.tolist()))

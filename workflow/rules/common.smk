@@ -15,6 +15,7 @@ if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_loc
 
 from influential_factors.deap import subject_path
 from influential_factors.layout import *  # every path pattern of the DAG
+from influential_factors.objective_settings import SUPERVISED, settings_section
 from influential_factors.registry import DATASETS
 
 wildcard_constraints:
@@ -74,8 +75,29 @@ def run_title(wildcards):
 
 
 def objective_settings(wildcards):
-    """The run's objective settings (params.yaml objectives.<objective>; none for the beta-VAE) as JSON."""
-    return json.dumps(config.get("objectives", {}).get(wildcards.objective, {}), sort_keys=True)
+    """The run's objective settings (params.yaml objectives.<objective>, MMVAE's for its baselines; none for the
+    beta-VAE) as JSON."""
+    return json.dumps(config.get("objectives", {}).get(settings_section(wildcards.objective), {}), sort_keys=True)
+
+
+def attribute_files(wildcards):
+    """Real CelebA's attribute file, an input of a supervised objective's jobs on celeba; else none."""
+    from influential_factors.attributes import celeba_attribute_file
+
+    root = config["data"]["celeba"]["root"]
+    if wildcards.objective not in SUPERVISED or wildcards.dataset != "celeba" or not root:
+        return []
+    return [str(celeba_attribute_file(root))]
+
+
+def attribute_options(wildcards):
+    """For a supervised objective (MMVAE and its baselines), train-vae's words naming the dataset's attribute
+    (objectives.mmvae.attributes.<dataset>) and, for real CelebA, where its attribute file lies; else none."""
+    if wildcards.objective not in SUPERVISED:
+        return []
+    root = config["data"]["celeba"]["root"] if wildcards.dataset == "celeba" else None
+    attribute = config["objectives"][settings_section(wildcards.objective)]["attributes"][wildcards.dataset]
+    return ["--dataset", wildcards.dataset, "--attribute", attribute, *(["--celeba-root", root] if root else [])]
 
 
 def objectives(dataset):

@@ -5,12 +5,13 @@
 # Every value reaches the shell quoted ({...:q}; a list: one quoted word per element).
 
 
-PARAMS_READ["train_vae"] = ["seed", "objectives.{objective}", "vae.{dataset}.sigma2_x", "vae.{dataset}.channels", "vae.{dataset}.hidden", "vae.{dataset}.latents", "vae.{dataset}.epochs", "vae.{dataset}.batch_size", "vae.{dataset}.lr", "vae.{dataset}.likelihood", "training.precision", "training.compile"]
+PARAMS_READ["train_vae"] = ["seed", "objectives.{objective_settings}", "vae.{dataset}.sigma2_x", "vae.{dataset}.channels", "vae.{dataset}.hidden", "vae.{dataset}.latents", "vae.{dataset}.epochs", "vae.{dataset}.batch_size", "vae.{dataset}.lr", "vae.{dataset}.likelihood", "training.precision", "training.compile"]
 
 
 rule train_vae:
     input:
         processed_data,
+        attribute_files,
     output:
         model=MODEL,
         summary=TRAINING_SUMMARY,
@@ -23,6 +24,7 @@ rule train_vae:
         live_dir=lambda w, output: Path(output.summary).parent,
         precision=config["training"]["precision"],
         compile="--compile" if config["training"]["compile"] else "",
+        attribute=attribute_options,
     log:
         job_log("train_vae", "{dataset}_{objective}_beta{beta}"),
     shell:
@@ -32,4 +34,5 @@ rule train_vae:
         " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
         " --epochs {params.vae[epochs]:q} --batch-size {params.vae[batch_size]:q} --lr {params.vae[lr]:q}"
         " --likelihood {params.vae[likelihood]:q} --seed {params.seed:q}"
-        " --checkpoint-every {config[training][checkpoint_every]:q} --precision {params.precision:q} {params.compile:q} 2>&1 | tee {log:q}"
+        " --checkpoint-every {config[training][checkpoint_every]:q} --precision {params.precision:q} {params.compile:q}"
+        " {params.attribute:q} 2>&1 | tee {log:q}"

@@ -7,12 +7,13 @@ estimator (Algorithm 1, mi.py), whatever their prior.
 
 from __future__ import annotations
 
-from . import anchor_vae, beta_tcvae, beta_vae, isa_vae
+from . import anchor_vae, beta_tcvae, beta_vae, isa_vae, mmvae
 from .base import Objective
 
-# One entry per objective: its module's OBJECTIVE class, by name. Imported statically, so that the code
-# dependencies DVC tracks (code_deps.py) see every objective.
-OBJECTIVES = {module.OBJECTIVE.name: module.OBJECTIVE for module in (beta_vae, anchor_vae, beta_tcvae, isa_vae)}
+# One entry per objective: its module's OBJECTIVE class (mmvae.py: the model and its two baselines), by name.
+# Imported statically, so that the code dependencies DVC tracks (code_deps.py) see every objective.
+OBJECTIVES = {objective.name: objective for objective in (beta_vae.OBJECTIVE, anchor_vae.OBJECTIVE,
+                                                          beta_tcvae.OBJECTIVE, isa_vae.OBJECTIVE, *mmvae.OBJECTIVES)}
 DEFAULT = "beta_vae"  # a model saved without an objective entry (every model before objectives existed)
 
 
@@ -23,10 +24,16 @@ def objective_class(name: str) -> type[Objective]:
     return OBJECTIVES[name]
 
 
-def build_objective(name: str, settings: dict, *, beta: float, latents: int, dataset_size: int) -> Objective:
+def build_objective(name: str, settings: dict, *, beta: float, latents: int, dataset_size: int,
+                    classes: int | None = None) -> Objective:
     """The objective `name` with its params.yaml settings (`objectives.<name>`), for a model of `latents`
-    factors trained on `dataset_size` samples; bad settings raise ValueError naming the key."""
-    return objective_class(name)(settings, beta=beta, latents=latents, dataset_size=dataset_size)
+    factors trained on `dataset_size` samples, and for a supervised one an attribute of `classes` values; bad
+    settings raise ValueError naming the key."""
+    objective = objective_class(name)
+    if objective.supervised != (classes is not None):
+        raise ValueError(f"objective {name} {'needs' if objective.supervised else 'takes no'} attribute labels")
+    extra = {"classes": classes} if objective.supervised else {}
+    return objective(settings, beta=beta, latents=latents, dataset_size=dataset_size, **extra)
 
 
 def objective_of(checkpoint: dict) -> Objective:
@@ -37,6 +44,6 @@ def objective_of(checkpoint: dict) -> Objective:
         return build_objective(DEFAULT, {}, beta=checkpoint["beta"], latents=checkpoint["architecture"]["latents"],
                                dataset_size=0)
     objective = build_objective(entry["name"], entry["settings"], beta=entry["beta"], latents=entry["latents"],
-                                dataset_size=entry["dataset_size"])
+                                dataset_size=entry["dataset_size"], classes=entry.get("classes"))
     objective.load_state_dict(checkpoint.get("objective_state", {}))
     return objective

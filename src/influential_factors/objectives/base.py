@@ -13,9 +13,13 @@ class Objective(nn.Module):
 
     A module, so that learned prior parameters (ISA-VAE's exponents) train with the network and are saved
     with it. Subclasses set `name`, implement `penalty` and, for a prior other than N(0, I), `sample_prior`.
+    A `supervised` objective (MMVAE) also reads each sample's attribute label: its `penalty` takes the
+    batch's labels, training calls its `critic_step` before each step of the VAE, and it is built with the
+    attribute's number of values (`classes`).
     """
 
     name = ""
+    supervised = False
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__()
@@ -30,6 +34,10 @@ class Objective(nn.Module):
         what the loss adds to -log p(x|z); `kl`, the batch mean KL(q(z|x) || p(z)) (closed form or an
         estimate); optionally more named scalar terms (logged)."""
         raise NotImplementedError
+
+    def trained_parameters(self) -> list[nn.Parameter]:
+        """The parameters the VAE's optimiser trains with the network (a learned prior's)."""
+        return list(self.parameters())
 
     def sample_prior(self, count: int, generator: torch.Generator) -> torch.Tensor:
         """`count` codes from the prior p(z), (count, latents), on the CPU; N(0, I) unless overridden."""
