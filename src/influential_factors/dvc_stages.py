@@ -30,7 +30,7 @@ from . import layout
 from .artifacts import atomic_path
 from .code_deps import import_closure, module_file, subcommand_modules
 from .config import ParamsError
-from .objective_settings import settings_section
+from .objective_settings import SUPERVISED, settings_section
 from .registry import DATASETS
 
 DVC_YAML = "dvc.yaml"
@@ -62,6 +62,7 @@ class Stage:
     extra_plots: dict = field(default_factory=dict)
     extra_deps: tuple[str, ...] = ()
     extra_commands: tuple[str, ...] = ()
+    supervised: bool = False  # only for the supervised objectives (MMVAE and its baselines) of a dataset
 
 
 DVCLIVE = str(Path(layout.TRAINING_SUMMARY).parent)
@@ -80,6 +81,11 @@ IMAGE_STAGES = (
     Stage("generation_{dataset}", ("generate",), comment=(
         "Decoded from the prior and from q*, and how near each sampler's codes lie to the held-out aggregate\n"
         "posterior (Gao et al. section 6.3).")),
+    Stage("attribute_classifier_{dataset}", ("train_attribute_classifier",), per_beta=False, supervised=True,
+          comment="The CNN that judges the attribute of decoded images (the supervised runs' attribute swap)."),
+    Stage("supervised_{dataset}", ("evaluate_supervised",), supervised=True, comment=(
+        "A supervised run's MINE estimates of I(z; y), I(z; c), I(c; y), Algorithm 1's information in z and c,\n"
+        "and the attribute swap (the thesis's Tables 2, 3 and Figure 10).")),
     Stage("summary_{dataset}", ("summarize_runs",), per_beta=False, comment=(
         "Every objective and beta side by side: information, its share in the top 10% of factors, reconstruction\n"
         "error, generation, MIG (known factors), anchored factors.")),
@@ -237,10 +243,12 @@ def dvc_stages(workflow, params: dict) -> dict:
     stages = {}
     for dataset in params["datasets"]:
         objectives = [DEFAULT_OBJECTIVE, *(params["vae"][dataset].get("objectives") or {})]
+        supervised = [objective for objective in objectives if objective in SUPERVISED]
         for stage in _dataset_stages(dataset):
             if stage.name == "prepare_deap" and params["data"]["deap"]["root"]:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate
-            for objective in objectives if stage.per_beta else [None]:
+            chosen = supervised if stage.supervised else objectives
+            for objective in chosen if stage.per_beta else [None] * bool(chosen):
                 name = stage.name.format(dataset=dataset)
                 if objective not in (None, DEFAULT_OBJECTIVE):
                     name += f"_{objective}"

@@ -80,24 +80,30 @@ def objective_settings(wildcards):
     return json.dumps(config.get("objectives", {}).get(settings_section(wildcards.objective), {}), sort_keys=True)
 
 
-def attribute_files(wildcards):
-    """Real CelebA's attribute file, an input of a supervised objective's jobs on celeba; else none."""
+def supervised_attribute_files(dataset):
+    """Real CelebA's attribute file, an input of the supervised objectives' jobs on celeba; else none."""
     from influential_factors.attributes import celeba_attribute_file
 
     root = config["data"]["celeba"]["root"]
-    if wildcards.objective not in SUPERVISED or wildcards.dataset != "celeba" or not root:
-        return []
-    return [str(celeba_attribute_file(root))]
+    return [str(celeba_attribute_file(root))] if dataset == "celeba" and root else []
+
+
+def supervised_attribute_options(dataset):
+    """The CLI's words naming a dataset's attribute (objectives.mmvae.attributes.<dataset>, shared by MMVAE's
+    baselines) and, for real CelebA, where its attribute file lies."""
+    root = config["data"]["celeba"]["root"] if dataset == "celeba" else None
+    attribute = config["objectives"]["mmvae"]["attributes"][dataset]
+    return ["--dataset", dataset, "--attribute", attribute, *(["--celeba-root", root] if root else [])]
+
+
+def attribute_files(wildcards):
+    """A run's attribute file inputs: those of its dataset under a supervised objective, else none."""
+    return supervised_attribute_files(wildcards.dataset) if wildcards.objective in SUPERVISED else []
 
 
 def attribute_options(wildcards):
-    """For a supervised objective (MMVAE and its baselines), train-vae's words naming the dataset's attribute
-    (objectives.mmvae.attributes.<dataset>) and, for real CelebA, where its attribute file lies; else none."""
-    if wildcards.objective not in SUPERVISED:
-        return []
-    root = config["data"]["celeba"]["root"] if wildcards.dataset == "celeba" else None
-    attribute = config["objectives"][settings_section(wildcards.objective)]["attributes"][wildcards.dataset]
-    return ["--dataset", wildcards.dataset, "--attribute", attribute, *(["--celeba-root", root] if root else [])]
+    """train-vae's words naming the attribute of a supervised run, else none."""
+    return supervised_attribute_options(wildcards.dataset) if wildcards.objective in SUPERVISED else []
 
 
 def objectives(dataset):
@@ -123,9 +129,17 @@ def phase_targets(dataset, phases):
 
 
 def dataset_targets(dataset):
-    """What `rule all` builds for a dataset: every phase of every run, and for image data the runs side by side."""
+    """What `rule all` builds for a dataset: every phase of every run, for image data the runs side by side,
+    and the evaluation of each supervised run."""
     summary = [RUN_SUMMARY + ".csv", RUN_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
-    return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset)
+    return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset) + supervised_targets(dataset)
+
+
+def supervised_targets(dataset):
+    """The evaluation files of every supervised run of a dataset (MMVAE and its baselines)."""
+    patterns = [SUPERVISED_TABLE + ".csv", SUPERVISED_METRICS, ATTRIBUTE_SWAP + ".png"]
+    return [pattern.format(dataset=dataset, objective=objective, beta=beta)
+            for objective, beta in runs(dataset) if objective in SUPERVISED for pattern in patterns]
 
 
 def report_tables():
@@ -136,6 +150,7 @@ def report_tables():
         stems = [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
         tables += expand([RUN_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
         tables += run_paths(stems + [AGREEMENT], dataset)
+        tables += [path.removesuffix(".csv") for path in supervised_targets(dataset) if path.endswith(".csv")]
     return [stem + ".md" for stem in tables]
 
 
