@@ -16,7 +16,7 @@ from influential_factors.deap import DEAP_EEG_CHANNELS
 from influential_factors.models import BetaVAE
 from influential_factors.paper import PAPER_TABLE1, closest_beta, side_by_side
 from influential_factors.report import tables_page
-from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions
+from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions, scalp_layout
 from influential_factors.traversal import TRAVERSAL_VALUES, seed_codes
 
 
@@ -30,7 +30,7 @@ def assert_drawn(path, min_height, min_width):
 @pytest.fixture(scope="module")
 def scalp():
     positions = azimuthal_equidistant(electrode_positions("biosemi32", DEAP_EEG_CHANNELS))
-    return figures.Scalp.from_layout(positions, TopomapInterpolator(positions, 32).inside)
+    return scalp_layout(positions, TopomapInterpolator(positions, 32).inside)
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ SOURCE = Path(influential_factors.__file__).resolve().parent
 MODULES = {path.stem for path in SOURCE.glob("*.py")}
 
 # Modules that read models or posteriors, and what none of them may import, directly or through others.
-LAYERED = ("models", "encoding", "mi", "estimators", "comparison", "neural_mi", "mine", "classifier", "ablation")
+LAYERED = ("models", "encoding", "mi", "estimators", "comparison", "neural_mi", "mine", "classifier", "ablation",
+           "attribute_classifier", "supervised_evaluation")
 FORBIDDEN = ("training", "deap_videos", "deap", "topomap", "deap_simulator")
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .classifier import EmotionLSTM, factor_drop
 from .mi import rank_order
-from .topomap import TopomapInterpolator
+from .topomap import TopomapInterpolator, scalp_layout
 from .traversal import traverse
 
 PLANTED_PATTERNS = ("valence", "arousal")  # keys of the simulator's ground truth, rating columns 0 and 1
@@ -135,7 +135,7 @@ def emotion_factors(model: str | Path, posteriors: str | Path, information: str 
     from .classifier import accuracy, train_classifier, video_splits
     from .deap_videos import load_videos
     from .posteriors import load_posteriors
-    from .figures import Scalp, plot_emotion_factors
+    from .figures import plot_emotion_factors
     from .mi import read_information
     from .models import load_model
     from .traversal import TRAVERSAL_VALUES
@@ -156,7 +156,7 @@ def emotion_factors(model: str | Path, posteriors: str | Path, information: str 
         load_model(model), mu, labels, meta["ratings"], codes, values, classifiers, interpolator,
         band_names, channels, n_factors=n_factors, min_loss_increase=min_loss_increase, truth=truth)
     save_table(table, output_stem)
-    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, Scalp.from_layout(meta["positions"], meta["inside"]),
+    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, scalp_layout(meta["positions"], meta["inside"]),
                          band_names, title, *figure)
     save_json(metrics, emotion_metrics(table, [accuracy(classifier, *split["test"]) for classifier in classifiers], truth,
                                        pattern_threshold))

@@ -1,12 +1,12 @@
 """Figures: information per factor against the variance indicator (the paper's Figures 1 and 2), traversals
-of the influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4) and the
-emotion-relevant factors of DEAP (Figure 5), and the helpers that draw mosaics of images and save figures
-(generation.py and run_summary.py draw with them too). DEAP's maps are drawn as scalp maps: white outside
-the electrodes' hull, with the head outline, nose, ears and electrodes."""
+of the influential factors (Figures 1, 3, 5-8), generation from the top-k% factors (Figure 4), the
+emotion-relevant factors of DEAP (Figure 5) and attribute swaps (the thesis 004's Figure 10), and the helpers
+that draw mosaics of images and save figures (generation.py and run_summary.py draw with them too). DEAP's maps
+are drawn as scalp maps: white outside the electrodes' hull, with the head outline, nose, ears and electrodes
+(their layout from topomap.scalp_layout)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,23 +66,13 @@ def plot_information(table: pd.DataFrame, threshold: float, title: str, *paths: 
 class Scalp:
     """How a topographic map of the grid is drawn: the inside of the electrodes' hull, and the
     electrodes and head outline in grid units (column, row; row 0 the front), with the padding in
-    pixels that a tile needs around the grid for the outline to fit."""
+    pixels that a tile needs around the grid for the outline to fit. Built from the electrodes by
+    `topomap.scalp_layout` (MNE and scipy's triangulation stay out of the figures of images)."""
 
     inside: np.ndarray
     electrodes: np.ndarray
     outline: list[np.ndarray]
     pad: int
-
-    @classmethod
-    def from_layout(cls, positions: np.ndarray, inside: np.ndarray) -> "Scalp":
-        """From the projected electrode positions (n, 2) and the grid's inside mask (meta.npz of DEAP's videos)."""
-        from .topomap import TopomapInterpolator, head_outline  # scipy's triangulation: only scalp maps need it
-
-        grid = TopomapInterpolator(positions, inside.shape[0])
-        outline = [grid.to_pixels(line) for line in head_outline(positions)]
-        reach = np.concatenate(outline)
-        pad = math.ceil(max(-reach.min(), reach.max() - (inside.shape[0] - 1))) + 1
-        return cls(inside, grid.pixel_coordinates(), outline, pad)
 
     def draw(self, axis, origin: tuple[float, float] = (0.0, 0.0)) -> None:
         """The head outline and electrodes over a map whose grid starts at pixel `origin` (column, row)."""
@@ -179,7 +169,15 @@ def plot_topk_generation(originals: np.ndarray, reconstructions: np.ndarray, col
                          *paths: str | Path) -> None:
     """Figure 4: each row a test image, then its reconstruction from the top k% factors (the rest at 0),
     one column per k. `originals` (images, C, H, W) and `reconstructions` (k, images, C, H, W) in [0, 1]."""
-    tiles = np.concatenate([originals[None], reconstructions]).swapaxes(0, 1)
+    plot_input_columns(originals, reconstructions, column_labels,
+                       "top k% of the factors by $I_{est}$ kept, the others set to 0 (factors kept)", title, *paths)
+
+
+def plot_input_columns(originals: np.ndarray, columns: np.ndarray, column_labels: list[str], xlabel: str, title: str,
+                       *paths: str | Path) -> None:
+    """One row per test image: the image ("input"), then one decoded image per column (Figure 4; the thesis's
+    Figure 10). `originals` (images, C, H, W) and `columns` (columns, images, C, H, W) in [0, 1]."""
+    tiles = np.concatenate([originals[None], columns]).swapaxes(0, 1)
     n_images, n_columns = tiles.shape[:2]
     figure, axis = plt.subplots(figsize=(0.75 * n_columns + 0.6, 0.75 * n_images * tiles.shape[3] / tiles.shape[4] + 0.9))
     step = show_tiles(axis, tiles)
@@ -188,7 +186,7 @@ def plot_topk_generation(originals: np.ndarray, reconstructions: np.ndarray, col
     axis.xaxis.tick_top()
     axis.tick_params(length=0)
     axis.set_ylabel("test images", fontsize=8)
-    axis.set_xlabel("top k% of the factors by $I_{est}$ kept, the others set to 0 (factors kept)", fontsize=8)
+    axis.set_xlabel(xlabel, fontsize=8)
     axis.set_title(title, fontsize=9)
     save_figure(figure, *paths)
 

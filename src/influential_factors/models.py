@@ -51,6 +51,16 @@ class MixtureNoise(nn.Module):
         return -torch.logsumexp(log_components, dim=-1).flatten(1).sum(1)
 
 
+def conv_stack(in_channels: int, channels: list[int]) -> list[nn.Module]:
+    """The encoder's convolutions: per entry of `channels` a 4x4 stride-2 convolution (padding 1, halving the
+    image's side) and a ReLU."""
+    layers, previous = [], in_channels
+    for out in channels:
+        layers += [nn.Conv2d(previous, out, 4, stride=2, padding=1), nn.ReLU()]
+        previous = out
+    return layers
+
+
 class BetaVAE(nn.Module):
     """q(z|x) = N(mu(x), diag exp(logvar(x))); p(x|z) centred on decoder(z), Gaussian or mixture noise."""
 
@@ -69,12 +79,8 @@ class BetaVAE(nn.Module):
         self.feature_shape = (channels[-1], height // scale, width // scale)
         features = channels[-1] * (height // scale) * (width // scale)
 
-        encoder, previous = [], in_channels
-        for out in channels:
-            encoder += [nn.Conv2d(previous, out, 4, stride=2, padding=1), nn.ReLU()]
-            previous = out
-        self.encoder = nn.Sequential(*encoder, nn.Flatten(), nn.Linear(features, hidden), nn.ReLU(),
-                                     nn.Linear(hidden, 2 * latents))
+        self.encoder = nn.Sequential(*conv_stack(in_channels, channels), nn.Flatten(), nn.Linear(features, hidden),
+                                     nn.ReLU(), nn.Linear(hidden, 2 * latents))
 
         decoder = [nn.Linear(latents, hidden), nn.ReLU(), nn.Linear(hidden, features), nn.ReLU(),
                    nn.Unflatten(1, self.feature_shape)]

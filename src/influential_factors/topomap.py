@@ -9,6 +9,7 @@ channels. The interpolant is linear in the electrode values, so it is built once
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import mne
@@ -154,3 +155,16 @@ def head_outline(points: np.ndarray, samples: int = 120) -> list[np.ndarray]:
     ear_angles = np.linspace(-np.pi / 2, np.pi / 2, samples // 4)
     right_ear = np.column_stack([radius + 0.08 * radius * np.cos(ear_angles), 0.2 * radius * np.sin(ear_angles)])
     return [circle, nose, right_ear * [-1, 1], right_ear]
+
+
+def scalp_layout(positions: np.ndarray, inside: np.ndarray):
+    """How figures draw maps of this grid (figures.Scalp), from the projected electrode positions (n, 2) and
+    the grid's inside mask (meta.npz of DEAP's videos): electrodes and head outline in grid units, and the
+    padding a tile needs for the outline to fit."""
+    from .figures import Scalp  # matplotlib: only figures need it, not the preparation of the videos
+
+    grid = TopomapInterpolator(positions, inside.shape[0])
+    outline = [grid.to_pixels(line) for line in head_outline(positions)]
+    reach = np.concatenate(outline)
+    pad = math.ceil(max(-reach.min(), reach.max() - (inside.shape[0] - 1))) + 1
+    return Scalp(inside, grid.pixel_coordinates(), outline, pad)

@@ -58,7 +58,7 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
     codes, drawn to every output path (DEAP, with `topomap_meta`: as scalp maps). Returns the number of
     factors above the threshold and of seed images."""
     from .posteriors import load_posteriors
-    from .figures import Scalp, plot_traversals
+    from .figures import plot_traversals
     from .mi import read_information
     from .models import load_model
 
@@ -73,9 +73,10 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
     scalp = None
     if topomap_meta is not None:
         from .artifacts import load_arrays
+        from .topomap import scalp_layout
 
         meta = load_arrays(topomap_meta, required=("positions", "inside"))
-        scalp = Scalp.from_layout(meta["positions"], meta["inside"])
+        scalp = scalp_layout(meta["positions"], meta["inside"])
     traversals = traversal_grid(load_model(model), seed_codes(codes, seed_images), factors)
     plot_traversals(traversals, labels, TRAVERSAL_VALUES, title, *output, scalp=scalp)
     return above, traversals.shape[1]
