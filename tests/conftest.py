@@ -29,3 +29,15 @@ def snakemake_run(tmp_path_factory, venv_bin):
     project.run("snakemake", "--cores", "2", "all")
     project.run("snakemake", "--cores", "1", "--report", "results/report.html")  # the documented report command
     return project
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """For a module of tiny models (`pytestmark = pytest.mark.usefixtures("one_thread")`): extra threads only
+    add contention."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -22,13 +22,7 @@ ZERO_MARGIN = 0.02  # independent variables: |bound| at most 0.004 measured (0.0
 LABEL_MARGIN = 0.08  # separated clusters, H(y) = log 4 = 1.39 nats: at most 0.027 below it measured
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small critics: extra threads only add contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 def correlated_gaussians(samples, dims, rho, seed=0):

@@ -26,9 +26,8 @@ import math
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from .neural_mi import DEFAULT_HIDDEN, DEFAULT_LAYERS, ConcatCritic, split_samples
+from .neural_mi import DEFAULT_HIDDEN, DEFAULT_LAYERS, ConcatCritic, fit_critic, split_samples
 
 DEFAULT_STEPS = 1000
 DEFAULT_BATCH = 256
@@ -147,20 +146,15 @@ def mine_information(a: np.ndarray, b: np.ndarray, *, steps: int = DEFAULT_STEPS
     critic.reset_parameters(generator)
     critic.to(device)
     estimator = MineEstimator(critic, ema_rate)
-    optimiser = torch.optim.Adam(critic.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, max(steps, 1))
     train_rows = torch.as_tensor(train, device=device)
     size = min(batch_size, len(train))
-    critic.train()
-    for _ in tqdm(range(steps), desc="MINE", unit="step", disable=not progress):
+
+    def batch_loss() -> torch.Tensor:
         rows, marginal_rows = (train_rows[torch.randperm(len(train), generator=generator)[:size].to(device)]
                                for _ in range(2))
-        loss = estimator.critic_loss(a_all[rows], b_all[rows], b_all[marginal_rows])
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-    critic.eval()
+        return estimator.critic_loss(a_all[rows], b_all[rows], b_all[marginal_rows])
+
+    fit_critic(critic, batch_loss, steps=steps, lr=lr, progress=progress)
     held_rows = torch.as_tensor(held_out, device=device)
     with torch.no_grad():
         joint = torch.cat([critic(a_all[rows], b_all[rows]) for rows in held_rows.split(EVAL_CHUNK)])

@@ -154,6 +154,21 @@ def infonce_joint_information(mu: np.ndarray, logvar: np.ndarray, *, steps: int 
                           repeats=repeats, seed=(seed,), device=device)
 
 
+def fit_critic(critic: nn.Module, batch_loss, *, steps: int, lr: float, progress: bool = False) -> None:
+    """`steps` Adam steps with a cosine learning-rate schedule, each on `batch_loss()` (a fresh batch per call);
+    the critic is left in evaluation mode."""
+    optimiser = torch.optim.Adam(critic.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, max(steps, 1))
+    critic.train()
+    for _ in tqdm(range(steps), desc="critic", unit="step", disable=not progress):
+        loss = batch_loss()
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+    critic.eval()
+
+
 def _standardise(mu: np.ndarray, logvar: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(context [mu, logvar], mean, sigma) standardised with the training part's statistics; mu and z share
     one affine map (centre mean mu, scale the spread of z), so the critic sees z - mu at one scale."""
@@ -180,21 +195,16 @@ def _fit_and_bound(mu: np.ndarray, logvar: np.ndarray, train: np.ndarray, held_o
     critic = ConcatCritic(context.shape[1], dims, hidden, layers)
     critic.reset_parameters(generator)
     critic.to(device)
-    optimiser = torch.optim.Adam(critic.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, max(steps, 1))
     train_rows = torch.as_tensor(train, device=device)
     size = min(train_batch_size, len(train))
-    critic.train()
-    for _ in range(steps):
+
+    def batch_loss() -> torch.Tensor:
         rows = train_rows[torch.randperm(len(train), generator=generator)[:size].to(device)]
         noise = torch.randn(size, dims, generator=generator).to(device)
         code = mean[rows] + sigma[rows] * noise
-        loss = -infonce_from_scores(critic(context[rows], code))
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-    critic.eval()
+        return -infonce_from_scores(critic(context[rows], code))
+
+    fit_critic(critic, batch_loss, steps=steps, lr=lr)
     held_rows = torch.as_tensor(held_out, device=device)
     size = min(batch_size, len(held_out))
     total, batches = 0.0, 0
