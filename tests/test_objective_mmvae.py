@@ -128,3 +128,30 @@ def test_validation_refuses_supervised_objectives_without_attributes(default_par
     params["objectives"]["mmvae"]["attributes"].pop("shapes")
     errors = relation_errors(params)
     assert any(error.startswith(f"vae.{dataset}.objectives.csvae:") and problem in error for error in errors), errors
+
+
+def test_an_interrupted_run_resumes_to_the_bytes_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    """The checkpoint keeps the critics, their Adam and moving averages (the objective's extra state)."""
+    from influential_factors import training
+    from influential_factors.attributes import Attribute
+    from influential_factors.datasets import prepare_mnist
+
+    prepare_mnist(tmp_path / "d.npz", None, (0.6, 0.2, 0.2), seed=0, limit=60)
+    run = dict(objective="mmvae", objective_settings=SETTINGS, beta=1.0, sigma2_x=0.05, channels=[4], hidden=8,
+               latents=LATENTS, epochs=3, batch_size=12, lr=1e-2, seed=0, checkpoint_every=1,
+               attribute=Attribute("mnist", "digit"))
+    training.train_vae(tmp_path / "d.npz", tmp_path / "whole.pt", tmp_path / "whole", **run)
+    real, calls = training.train_epoch, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # in the third epoch: the checkpoint of epoch 2 stays
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        training.train_vae(tmp_path / "d.npz", tmp_path / "resumed.pt", tmp_path / "resumed", **run)
+    monkeypatch.setattr(training, "train_epoch", real)
+    training.train_vae(tmp_path / "d.npz", tmp_path / "resumed.pt", tmp_path / "resumed", **run)
+    assert (tmp_path / "resumed.pt").read_bytes() == (tmp_path / "whole.pt").read_bytes()
