@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from influential_factors.attributes import attribute_labels, has_attributes, read_celeba_attributes
+from influential_factors.attributes import attribute_labels, read_celeba_attributes
+from influential_factors.objective_settings import has_attributes
 from influential_factors.datasets import load_split
 from influential_factors.faces import prepare_faces
 from influential_factors.shapes import prepare_shapes
@@ -153,7 +154,7 @@ def test_shapes_take_the_shape_factor_of_the_stored_labels(tmp_path):
 
 
 def test_the_embedded_faces_and_deap_carry_no_attributes(tmp_path):
-    assert has_attributes("mnist", None) and has_attributes("shapes", None) and has_attributes("celeba", tmp_path)
+    assert has_attributes("mnist", None) and has_attributes("shapes", None) and has_attributes("celeba", str(tmp_path))
     assert not has_attributes("celeba", None) and not has_attributes("deap", None)
     with pytest.raises(ValueError, match="the embedded ORL faces .* carry no attributes"):
         attribute_labels("celeba", np.arange(1, 41), "Eyeglasses", None)

@@ -18,8 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from .attributes import Attribute, attribute_labels
-from .datasets import load_split
+from .attributes import Attribute
 from .models import UNREADABLE, as_float, conv_stack, default_device, first_line, images_on_device, save_torch
 
 PREDICT_BATCH = 1024  # images classified at once
@@ -39,12 +38,6 @@ class AttributeCNN(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)
-
-
-def labelled_split(data_path: str | Path, attribute: Attribute, split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The uint8 images of one split, their attribute's class indices and the class names (the file read once)."""
-    images, labels = load_split(data_path, split)
-    return (images, *attribute_labels(attribute.dataset, labels, attribute.name, attribute.celeba_root))
 
 
 @torch.no_grad()
@@ -71,8 +64,8 @@ def train_attribute_classifier(data_path: str | Path, attribute: Attribute, outp
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be at least 1, got {epochs} and {batch_size}")
     device = default_device()
-    train_images, train_labels, classes = labelled_split(data_path, attribute, "train")
-    test_images, test_labels, _ = labelled_split(data_path, attribute, "test")
+    train_images, train_labels, classes = attribute.labelled_split(data_path, "train")
+    test_images, test_labels, _ = attribute.labelled_split(data_path, "test")
     torch.manual_seed(seed)
     architecture = {"image_shape": tuple(train_images.shape[1:]), "channels": list(channels), "classes": len(classes)}
     classifier = AttributeCNN(**architecture).to(device)

@@ -8,7 +8,8 @@ The attribute spec, per dataset (the split's labels y_<split> are what each data
 The attribute file lies next to the partition file of the layout `faces.find_celeba` finds: official
 list_attr_celeba.txt (line 1: the image count; line 2: the names; then "000001.jpg -1  1 ...", separated by
 whitespace) or Kaggle's list_attr_celeba.csv (header image_id and the names; rows "000001.jpg,-1,1,...").
-The embedded ORL faces (data.celeba.root null) and DEAP carry no attributes: see `has_attributes`.
+The embedded ORL faces (data.celeba.root null) and DEAP carry no attributes: see
+objective_settings.has_attributes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import pandas as pd
 
 from .datasets import N_CLASSES, load_split
 from .faces import find_celeba
-from .objective_settings import ATTRIBUTE_DATASETS
 from .shapes import FACTOR_NAMES, SHAPES
 
 ATTRIBUTE_FILE = "list_attr_celeba"  # + the partition file's suffix: .txt (official layout) or .csv (Kaggle's)
@@ -36,14 +36,11 @@ class Attribute:
     name: str
     celeba_root: str | Path | None = None
 
-    def split_labels(self, data_path: str | Path, split: str) -> tuple[np.ndarray, list[str]]:
-        """The class index of every image of one split of the processed data set, and the class names."""
-        return attribute_labels(self.dataset, load_split(data_path, split)[1], self.name, self.celeba_root)
-
-
-def has_attributes(dataset: str, celeba_root: str | Path | None) -> bool:
-    """Whether `attribute_labels` can label `dataset`: MNIST, shapes, and CelebA when real (a root is given)."""
-    return dataset in ATTRIBUTE_DATASETS and (dataset != "celeba" or celeba_root is not None)
+    def labelled_split(self, data_path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The uint8 images of one split of the processed data set, their class indices and the class names
+        (the file read once)."""
+        images, labels = load_split(data_path, split)
+        return (images, *attribute_labels(self.dataset, labels, self.name, self.celeba_root))
 
 
 def attribute_labels(dataset: str, labels: np.ndarray, attribute: str,
@@ -57,7 +54,7 @@ def attribute_labels(dataset: str, labels: np.ndarray, attribute: str,
     if dataset == "celeba":
         if celeba_root is None:
             raise ValueError("celeba: the embedded ORL faces (data.celeba.root null) carry no attributes, only the "
-                             "person's number: skip them (has_attributes) or set data.celeba.root to real CelebA")
+                             "person's number: skip them (objective_settings.has_attributes) or set data.celeba.root to real CelebA")
         return _celeba_labels(labels, attribute, celeba_root)
     raise ValueError(f"{dataset}: no attributes (datasets with attributes: mnist, shapes, celeba)")
 

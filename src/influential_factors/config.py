@@ -17,7 +17,7 @@ import yaml
 
 from .artifacts import path_relation
 from .layout import OUTPUT_FOLDERS
-from .objective_settings import ATTRIBUTE_DATASETS, SUPERVISED, settings_problem, settings_section
+from .objective_settings import ATTRIBUTE_DATASETS, SUPERVISED, has_attributes, settings_problem, settings_section
 from .registry import DATASETS  # a real-data root equal to, inside or containing one could be overwritten
 
 DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
@@ -287,7 +287,7 @@ def _attribute_errors(params: dict, dataset: str, objective: str, settings: dict
     """A supervised objective needs an attribute of its dataset (objectives.mmvae.attributes.<dataset>), and
     real CelebA for faces: the embedded ORL faces and DEAP's maps carry no attribute labels."""
     root = (params.get("data", {}).get("celeba") or {}).get("root") if dataset == "celeba" else None
-    if dataset not in ATTRIBUTE_DATASETS or (dataset == "celeba" and root is None):
+    if not has_attributes(dataset, root):
         carrier = "the embedded ORL faces (data.celeba.root null)" if dataset == "celeba" else dataset
         return [f"vae.{dataset}.objectives.{objective}: {carrier} carry no attribute labels; supervised objectives "
                 f"train on {', '.join(ATTRIBUTE_DATASETS)} (CelebA with data.celeba.root set)"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -145,11 +146,28 @@ def as_float(batch: torch.Tensor) -> torch.Tensor:
 
 
 def save_torch(payload: dict, path: str | Path) -> None:
-    """torch.save, atomically and byte-reproducibly (via a buffer: torch names the archive after the file)."""
+    """torch.save, atomically and byte-reproducibly (via a buffer: torch names the archive after the file; its
+    strings interned, `_interned`)."""
     buffer = io.BytesIO()
-    torch.save(payload, buffer)
+    torch.save(_interned(payload), buffer)
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
+
+
+def _interned(value):
+    """`value` with every string interned (dicts, lists and tuples rebuilt, a state dict's metadata kept): pickle
+    shares equal strings by identity, so strings a resumed run loaded from its checkpoint (an optimiser's state)
+    would otherwise pickle to other bytes than the same strings of an uninterrupted run."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, dict):
+        rebuilt = type(value)((_interned(key), _interned(item)) for key, item in value.items())
+        if hasattr(value, "_metadata"):
+            rebuilt._metadata = _interned(value._metadata)
+        return rebuilt
+    if type(value) in (list, tuple):
+        return type(value)(_interned(item) for item in value)
+    return value
 
 
 UNREADABLE = (OSError, RuntimeError, KeyError, EOFError, TypeError, ValueError, AttributeError, MemoryError,

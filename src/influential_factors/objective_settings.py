@@ -128,6 +128,12 @@ CHECKS = {check.__name__: check for check in (beta_vae, anchor_vae, beta_tcvae, 
 CHECKS |= {name: CHECKS[section] for name, section in SETTINGS_SECTION.items()}
 
 
+def has_attributes(dataset: str, celeba_root: str | None) -> bool:
+    """Whether a dataset's images carry attribute labels (attributes.py): MNIST, shapes, and CelebA when real
+    (a root is given; the embedded ORL faces carry none)."""
+    return dataset in ATTRIBUTE_DATASETS and (dataset != "celeba" or celeba_root is not None)
+
+
 def settings_section(name: str) -> str:
     """The params.yaml section `objectives.<section>` that holds objective `name`'s settings."""
     return SETTINGS_SECTION.get(name, name)

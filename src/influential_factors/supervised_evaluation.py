@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .attribute_classifier import accuracy, labelled_split, load_attribute_classifier, predict
+from .attribute_classifier import accuracy, load_attribute_classifier, predict
 from .attributes import Attribute
 from .mi import check_posteriors
 from .mine import label_entropy, mine_information, one_hot_labels
@@ -31,7 +31,6 @@ from .models import load_trained
 from .objectives.base import Objective
 
 FIGURE_ROWS = 8  # the figure shows the first swapped images, at most this many
-DECODE_BATCH = 1024  # codes decoded at once
 TABLE_COLUMNS = ("objective", "beta", "I_z_y", "I_z_c", "I_c_y", "H_y", "I_est_z", "I_est_c", "swap_accuracy",
                  "swap_accuracy_other", "classifier_test_accuracy")
 TABLE_NOTE = ("MINE lower bounds and H(y) in nats (bits: / ln 2); I_est_z, I_est_c: Algorithm 1's I_est summed over "
@@ -63,15 +62,6 @@ def swap_codes(z: torch.Tensor, means: torch.Tensor) -> torch.Tensor:
     return torch.cat([z.expand(len(means), *z.shape), means[:, None].expand(-1, len(z), -1)], dim=2)
 
 
-@torch.no_grad()
-def decode_codes(model, codes: torch.Tensor) -> torch.Tensor:
-    """The decoder's means (..., C, H, W) of codes (..., latents), decoded in batches on the model's device."""
-    device = next(model.parameters()).device
-    flat = codes.reshape(-1, codes.shape[-1]).float()
-    images = torch.cat([model.decode(batch.to(device)) for batch in flat.split(DECODE_BATCH)])
-    return images.reshape(*codes.shape[:-1], *images.shape[1:])
-
-
 def swap_accuracies(predictions: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
     """Table 3 from the judged classes (classes, N) of the images swapped to each class and the images' own
     labels (N,): the share judged to be the class asked for, over all, over the other classes, and per class."""
@@ -91,6 +81,7 @@ def evaluate_supervised(model_path: str | Path, data_path: str | Path, posterior
     .parquet, .md), Figure 10 at every figure path and the metrics JSON (also per target class). Returns it."""
     from .artifacts import save_json, save_table
     from .figures import plot_input_columns
+    from .generation import decode
     from .mi import read_information
     from .posteriors import load_posteriors
 
@@ -100,7 +91,7 @@ def evaluate_supervised(model_path: str | Path, data_path: str | Path, posterior
     if not objective.supervised:
         raise ValueError(f"{model_path}: trained as {objective.name}, not a supervised objective (mmvae, r_cvae, "
                          "csvae): it has no attribute code c to evaluate")
-    images, labels, classes = labelled_split(data_path, attribute, "test")
+    images, labels, classes = attribute.labelled_split(data_path, "test")
     classifier, judged = load_attribute_classifier(classifier_path)
     if len(classes) != objective.classes or judged != classes:
         raise ValueError(f"{attribute.name} of {data_path} has the classes {classes}; {model_path} was trained on "
@@ -113,15 +104,16 @@ def evaluate_supervised(model_path: str | Path, data_path: str | Path, posterior
                          f"the {model.latents} latents of {model_path}")
 
     count = min(swap_images, len(images))
-    codes = swap_codes(objective.split(torch.from_numpy(mu[:count]))[0], objective.prior_means)
-    predictions = torch.stack([predict(classifier, decode_codes(model, row)) for row in codes]).cpu().numpy()
+    codes = swap_codes(objective.split(torch.from_numpy(mu[:count]))[0], objective.prior_means.cpu())
+    swapped = decode(model, codes.reshape(-1, model.latents).numpy()).reshape(*codes.shape[:2], *images.shape[1:])
+    predictions = predict(classifier, torch.from_numpy(swapped).flatten(0, 1)).reshape(codes.shape[:2]).cpu().numpy()
     metrics = {"objective": objective.name, "beta": objective.beta,
                **code_information(objective, mu, logvar, labels, seed=seed, steps=mine_steps),
                **block_information(objective, information), **swap_accuracies(predictions, labels[:count], classes),
                "classifier_test_accuracy": accuracy(classifier, torch.from_numpy(images), labels), "classes": classes}
     save_table(pd.DataFrame([{column: metrics[column] for column in TABLE_COLUMNS}]), output_stem, note=TABLE_NOTE)
     rows = min(FIGURE_ROWS, count)
-    plot_input_columns(images[:rows] / 255.0, decode_codes(model, codes[:, :rows]).cpu().numpy(), classes,
+    plot_input_columns(images[:rows] / 255.0, swapped[:, :rows], classes,
                        "c set to the prior mean $m_j$ of each class, z kept at the test image's posterior mean",
                        f"{attribute.dataset} {objective.name} (beta {objective.beta:g}): attribute {attribute.name}",
                        *figure_paths)

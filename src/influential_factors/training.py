@@ -74,18 +74,18 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
 
     device = device or default_device()
     torch.manual_seed(seed)
-    train_images, val_images = split_images(data_path, "train"), split_images(data_path, "val")
+    label_arrays, classes = [], None  # a supervised objective's attribute labels, in the data's fingerprint too
+    if attribute is None:
+        train_images, val_images = split_images(data_path, "train"), split_images(data_path, "val")
+    else:
+        (train_images, train_labels, names), (val_images, val_labels, _) = (
+            attribute.labelled_split(data_path, split) for split in ("train", "val"))
+        label_arrays, classes = [train_labels, val_labels], len(names)
     x_train, x_val = images_on_device(train_images, device), images_on_device(val_images, device)
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
                         likelihood=likelihood, sigma2_x=sigma2_x)
     model = BetaVAE(**architecture)
-    y_train = y_val = classes = None
-    label_arrays = []  # in the data's fingerprint: other labels, another run
-    if attribute is not None:
-        (train_labels, names), (val_labels, _) = (attribute.split_labels(data_path, split) for split in ("train", "val"))
-        label_arrays = [train_labels, val_labels]
-        y_train, y_val = (torch.from_numpy(array).to(device) for array in label_arrays)
-        classes = len(names)
+    y_train, y_val = (torch.from_numpy(array).to(device) for array in label_arrays) if label_arrays else (None, None)
     loss = build_objective(objective, objective_settings, beta=beta, latents=latents, dataset_size=len(train_images),
                            classes=classes)
     optimizer = prepare_training(model, loss, lr, device)

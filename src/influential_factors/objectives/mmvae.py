@@ -18,7 +18,6 @@ the same model with fewer regularisers: `r_cvae` none, `csvae` only I(z; y).
 from __future__ import annotations
 
 import math
-import sys
 
 import torch
 from torch import nn
@@ -123,25 +122,15 @@ class MMVAE(Objective):
         return {**super().description(), "classes": self.classes}
 
     def get_extra_state(self) -> dict:
-        """What a resumed run needs beyond the critics' weights: their Adam and moving averages (keys interned:
-        pickle shares equal strings by identity, and a resumed run's Adam holds the keys it loaded)."""
-        return _interned({"optimizer": self.critic_optimizer.state_dict() if self.critic_optimizer else {},
-                          "log_ema": {pair: estimator.log_ema for pair, estimator in self.estimators.items()}})
+        """What a resumed run needs beyond the critics' weights: their Adam and moving averages."""
+        return {"optimizer": self.critic_optimizer.state_dict() if self.critic_optimizer else {},
+                "log_ema": {pair: estimator.log_ema for pair, estimator in self.estimators.items()}}
 
     def set_extra_state(self, state: dict) -> None:
         if self.critic_optimizer:
             self.critic_optimizer.load_state_dict(state["optimizer"])
         for pair, value in state["log_ema"].items():
             self.estimators[pair].log_ema = value
-
-
-def _interned(value):
-    """`value` with every string key of its dicts interned (lists and dicts rebuilt, the rest kept)."""
-    if isinstance(value, dict):
-        return {sys.intern(key) if isinstance(key, str) else key: _interned(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_interned(item) for item in value]
-    return value
 
 
 class RCVAE(MMVAE):
