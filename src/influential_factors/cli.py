@@ -356,12 +356,15 @@ def _classifier_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--lr", required=True, type=_positive_float, help="Adam's learning rate (params.yaml: classifier.lr)")
 
 
-def _attribute_options(command: argparse.ArgumentParser) -> None:
-    """Which attribute labels the images of --data (attributes.py), for the supervised objectives' evaluation."""
-    command.add_argument("--dataset", required=True, help="which dataset --data holds (how its labels read)")
-    command.add_argument("--attribute", required=True,
+def _attribute_options(command: argparse.ArgumentParser, required: bool = True) -> None:
+    """Which attribute labels the images of --data (attributes.py), for the supervised objectives (optional for
+    train-vae: only they read labels)."""
+    default = "" if required else "; default: none, an objective without labels"
+    command.add_argument("--dataset", required=required, default=None,
+                         help="which dataset --data holds (how its labels read)")
+    command.add_argument("--attribute", required=required, default=None,
                          help="the attribute labelling the images (attributes.py; params.yaml:"
-                              " objectives.mmvae.attributes.<dataset>)")
+                              f" objectives.mmvae.attributes.<dataset>{default})")
     command.add_argument("--celeba-root", default=None,
                          help="real CelebA's folder, where its attribute file lies (celeba only; default: none)")
 
@@ -475,12 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bf16: the network under bfloat16 autocast (GPUs), the loss in float32"
                               " (params.yaml: training.precision)")
     command.add_argument("--compile", action="store_true", help="train through torch.compile (GPUs)")
-    command.add_argument("--attribute", default=None,
-                         help="the attribute whose labels a supervised objective (mmvae, r_cvae, csvae) trains on"
-                              " (params.yaml: objectives.mmvae.attributes.<dataset>; default: none)")
-    command.add_argument("--dataset", default=None, help="which dataset --data holds (how its labels read; with --attribute)")
-    command.add_argument("--celeba-root", default=None,
-                         help="real CelebA's folder, where its attribute file lies (with --attribute on celeba)")
+    _attribute_options(command, required=False)
     command.set_defaults(run=_train_vae)
 
     command = commands.add_parser("train-attribute-classifier",

@@ -247,8 +247,9 @@ def dvc_stages(workflow, params: dict) -> dict:
         for stage in _dataset_stages(dataset):
             if stage.name == "prepare_deap" and params["data"]["deap"]["root"]:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate
-            chosen = supervised if stage.supervised else objectives
-            for objective in chosen if stage.per_beta else [None] * bool(chosen):
+            if stage.supervised and not supervised:
+                continue
+            for objective in (supervised if stage.supervised else objectives) if stage.per_beta else [None]:
                 name = stage.name.format(dataset=dataset)
                 if objective not in (None, DEFAULT_OBJECTIVE):
                     name += f"_{objective}"

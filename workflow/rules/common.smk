@@ -116,10 +116,11 @@ def runs(dataset):
     return [(objective, beta) for objective in objectives(dataset) for beta in betas(dataset, objective)]
 
 
-def run_paths(patterns, dataset):
-    """`patterns` for every run of a dataset, run by run."""
+def run_paths(patterns, dataset, supervised_only=False):
+    """`patterns` for every run of a dataset (or only its supervised runs: MMVAE and its baselines), run by run."""
     return [pattern.format(dataset=dataset, objective=objective, beta=beta)
-            for objective, beta in runs(dataset) for pattern in patterns]
+            for objective, beta in runs(dataset) if objective in SUPERVISED or not supervised_only
+            for pattern in patterns]
 
 
 def phase_targets(dataset, phases):
@@ -132,14 +133,9 @@ def dataset_targets(dataset):
     """What `rule all` builds for a dataset: every phase of every run, for image data the runs side by side,
     and the evaluation of each supervised run."""
     summary = [RUN_SUMMARY + ".csv", RUN_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
-    return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset) + supervised_targets(dataset)
-
-
-def supervised_targets(dataset):
-    """The evaluation files of every supervised run of a dataset (MMVAE and its baselines)."""
-    patterns = [SUPERVISED_TABLE + ".csv", SUPERVISED_METRICS, ATTRIBUTE_SWAP + ".png"]
-    return [pattern.format(dataset=dataset, objective=objective, beta=beta)
-            for objective, beta in runs(dataset) if objective in SUPERVISED for pattern in patterns]
+    supervised = run_paths([SUPERVISED_TABLE + ".csv", SUPERVISED_METRICS, ATTRIBUTE_SWAP + ".png"], dataset,
+                           supervised_only=True)
+    return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset) + supervised
 
 
 def report_tables():
@@ -150,7 +146,7 @@ def report_tables():
         stems = [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
         tables += expand([RUN_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
         tables += run_paths(stems + [AGREEMENT], dataset)
-        tables += [path.removesuffix(".csv") for path in supervised_targets(dataset) if path.endswith(".csv")]
+        tables += run_paths([SUPERVISED_TABLE], dataset, supervised_only=True)
     return [stem + ".md" for stem in tables]
 
 

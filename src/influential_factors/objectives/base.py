@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..objective_settings import check_settings
+from ..objective_settings import SUPERVISED, check_settings
 
 
 class Objective(nn.Module):
@@ -19,7 +19,11 @@ class Objective(nn.Module):
     """
 
     name = ""
-    supervised = False
+    supervised = False  # set from objective_settings.SUPERVISED, the one list of them
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.supervised = cls.name in SUPERVISED
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__()

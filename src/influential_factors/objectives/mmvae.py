@@ -48,7 +48,6 @@ class MMVAE(Objective):
     moving-average rate). `classes` is the attribute's number of values."""
 
     name = "mmvae"
-    supervised = True
     regularised = PAIRS  # the pairs whose weight applies; the baselines keep fewer
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int, classes: int):
