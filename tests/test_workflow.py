@@ -262,7 +262,7 @@ def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
 
 
 SUMMARIES = {"summary_mnist", "summary_celeba", "summary_shapes"}  # over each image dataset's runs
-IMAGE_FIGURES = "information traversals topk_generation"  # one stage per figure rule reading the factors' table
+IMAGE_FIGURES = "information traversals"  # one stage per figure rule reading the factors' table
 GENERATION = "generation"  # from the prior and q*: reads the model and the posteriors only
 
 
@@ -367,9 +367,8 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate topk_generation")  # the stages reading it
-                                                        | _faces("ablate topk_generation")
-                                                        | _shapes("ablate topk_generation") | SUMMARIES
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate")  # the stages reading it
+                                                        | _faces("ablate") | _shapes("ablate") | SUMMARIES
                                                         | {"compare_paper", "report"})
     table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]

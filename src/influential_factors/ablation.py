@@ -74,18 +74,32 @@ def save_topk_results(table: pd.DataFrame, information: pd.DataFrame, output_ste
     save_json(metrics, topk_metrics(table, information, column))
 
 
+def topk_labels(percents: list[float], n_factors: int) -> list[str]:
+    """Figure 4's column labels: each top-k% and the number of factors it keeps."""
+    from .mi import top_k_count
+
+    return [f"{percent:g}%\n({top_k_count(percent, n_factors)})" for percent in percents]
+
+
 def ablate_topk(model: str | Path, data: str | Path, posteriors: str | Path, information: str | Path,
-                output_stem: str | Path, metrics: str | Path, *, percents: list[float]) -> pd.DataFrame:
-    """Table 1 (`ablate-topk`) on the test images, saved with its metrics (`save_topk_results`)."""
+                output_stem: str | Path, metrics: str | Path, figure: list[str | Path], *, percents: list[float],
+                images: int, title: str) -> pd.DataFrame:
+    """Table 1 (`ablate-topk`) on the test images, saved with its metrics (`save_topk_results`), and Figure 4
+    from the same model and codes: the first `images` test images and their reconstructions from the top-k%
+    factors, k descending, drawn to every `figure` path."""
     from .datasets import load_split
-    from .posteriors import load_posteriors
+    from .figures import plot_topk_generation
     from .models import load_model
+    from .posteriors import load_posteriors
 
     factors = read_information(information)
-    codes = load_posteriors(posteriors)
-    images, _ = load_split(data, "test")
-    if len(images) != len(codes["mu"]) or len(factors) != codes["mu"].shape[1]:
+    mu = load_posteriors(posteriors)["mu"]
+    originals, _ = load_split(data, "test")
+    if mu.ndim != 2 or len(originals) != len(mu) or len(factors) != mu.shape[1]:
         raise ValueError(f"{posteriors}: does not match {data} (test images) or {information} (factors)")
-    table = reconstruction_table(load_model(model), images, codes["mu"], factors["I_est"].to_numpy(), percents)
+    decoder, values, percents = load_model(model), factors["I_est"].to_numpy(), sorted(percents, reverse=True)
+    table = reconstruction_table(decoder, originals, mu, values, percents)
     save_topk_results(table, factors, output_stem, metrics, "mse")
+    plot_topk_generation(originals[:images] / 255.0, topk_reconstructions(decoder, mu[:images], values, percents),
+                         topk_labels(percents, len(values)), title, *figure)
     return table

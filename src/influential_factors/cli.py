@@ -142,7 +142,7 @@ def _ablate_topk(args) -> None:
     from .ablation import ablate_topk
 
     table = ablate_topk(args.model, args.data, args.posteriors, args.information, args.output_stem, args.metrics,
-                        percents=args.percents)
+                        args.figure, percents=args.percents, images=args.images, title=args.title)
     print(table.to_string(index=False))
 
 
@@ -182,13 +182,6 @@ def _plot_traversals(args) -> None:
                                                topomap_meta=args.topomap_meta)
     print(f"{args.output[0]}: {above} factors above {args.threshold:g} nats and the least informative"
           f" x {seeds} seed images")
-
-
-def _plot_topk_generation(args) -> None:
-    from .traversal import plot_topk_generation
-
-    plot_topk_generation(args.model, args.data, args.posteriors, args.information, args.output,
-                         percents=args.percents, images=args.images, title=args.title)
 
 
 def _generate(args) -> None:
@@ -554,10 +547,15 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--seed", required=True, type=int, help="params.yaml: seed")
     command.set_defaults(run=_benchmark_estimators)
 
-    command = commands.add_parser("ablate-topk", help="Table 1: reconstruction error with the top-k%% factors")
+    command = commands.add_parser("ablate-topk", help="Table 1 and Figure 4: reconstruction error and images from"
+                                                      " the top-k%% factors")
     _required_paths(command, "model", "data", "posteriors", "information", "output_stem", "metrics")
+    command.add_argument("--figure", required=True, nargs="+", type=Path, help="Figure 4: one or more of .png, .pdf")
     command.add_argument("--percents", required=True, nargs="+", type=_percent,
-                         help="the top-k%% rows (params.yaml: analysis.topk_percent)")
+                         help="the top-k%% rows, one column each in Figure 4 (params.yaml: analysis.topk_percent)")
+    command.add_argument("--images", required=True, type=int,
+                         help="Figure 4's rows: the first test images (params.yaml: analysis.traversals.seed_images)")
+    command.add_argument("--title", default="", help="Figure 4's title")
     command.set_defaults(run=_ablate_topk)
 
     command = commands.add_parser("plot-traversals", help="Figures 1, 3, 5-8: traversals of the influential factors")
@@ -574,16 +572,6 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--topomap-meta", type=Path, default=None,
                          help="DEAP's meta.npz: draw the decoded maps as scalp maps with the head outline")
     command.set_defaults(run=_plot_traversals)
-
-    command = commands.add_parser("plot-topk-generation", help="Figure 4: reconstructions from the top-k%% factors")
-    _required_paths(command, "model", "data", "posteriors", "information")
-    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--percents", required=True, nargs="+", type=_percent,
-                         help="one column per top-k%% (params.yaml: analysis.topk_percent)")
-    command.add_argument("--images", required=True, type=int,
-                         help="the first test images, one row each (params.yaml: analysis.traversals.seed_images)")
-    command.add_argument("--title", default="", help="the figure's title")
-    command.set_defaults(run=_plot_topk_generation)
 
     command = commands.add_parser("generate", help="decode codes from the prior and from q*, scored on held-out posteriors")
     _required_paths(command, "model", "posteriors")

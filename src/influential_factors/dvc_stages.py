@@ -74,10 +74,10 @@ ESTIMATORS = Stage("estimators_{dataset}", ("compare_estimators",),
 IMAGE_STAGES = (
     Stage("prepare_{dataset}", ("prepare_{dataset}",), per_beta=False), TRAIN,
     Stage("encode_{dataset}", ("encode",)), MI, ESTIMATORS,
-    Stage("ablate_{dataset}", ("ablate_topk",), comment="Table 1: reconstruction error with the top-k% factors."),
+    Stage("ablate_{dataset}", ("ablate_topk",),
+          comment="Table 1 and Figure 4: reconstruction error and test images decoded from the top-k% factors."),
     Stage("information_{dataset}", ("plot_information",), comment="Figures 1 and 2: information per factor."),
     Stage("traversals_{dataset}", ("plot_traversals",), comment="Traversals of the influential factors."),
-    Stage("topk_generation_{dataset}", ("plot_topk_generation",), comment="Figure 4: decoded from the top k%."),
     Stage("generation_{dataset}", ("generate",), comment=(
         "Decoded from the prior and from q*, and how near each sampler's codes lie to the held-out aggregate\n"
         "posterior (Gao et al. section 6.3).")),

@@ -81,30 +81,3 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
     plot_traversals(traversals, labels, TRAVERSAL_VALUES, title, *output, scalp=scalp)
     return above, traversals.shape[1]
 
-
-def topk_labels(percents: list[float], n_factors: int) -> list[str]:
-    """Figure 4's column labels: each top-k% and the number of factors it keeps."""
-    from .mi import top_k_count
-
-    return [f"{percent:g}%\n({top_k_count(percent, n_factors)})" for percent in percents]
-
-
-def plot_topk_generation(model: str | Path, data: str | Path, posteriors: str | Path, information: str | Path,
-                         output: list[str | Path], *, percents: list[float], images: int, title: str) -> None:
-    """Figure 4 (`plot-topk-generation`): the first `images` test images and their reconstructions from the
-    top-k% factors, k descending, drawn to every output path."""
-    from .ablation import topk_reconstructions
-    from .datasets import load_split
-    from .posteriors import load_posteriors
-    from .figures import plot_topk_generation as draw
-    from .mi import read_information
-    from .models import load_model
-
-    values = read_information(information)["I_est"].to_numpy()
-    mu = load_posteriors(posteriors)["mu"]
-    originals, _ = load_split(data, "test")
-    if mu.ndim != 2 or len(mu) != len(originals) or mu.shape[1] != len(values):
-        raise ValueError(f"{posteriors}: does not match {data} (test images) or {information} (factors)")
-    percents = sorted(percents, reverse=True)
-    reconstructions = topk_reconstructions(load_model(model), mu[:images], values, percents)
-    draw(originals[:images] / 255.0, reconstructions, topk_labels(percents, len(values)), title, *output)

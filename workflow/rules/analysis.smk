@@ -120,10 +120,11 @@ rule encode_videos:
         "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["ablate_topk"] = ["analysis.topk_percent"]
+PARAMS_READ["ablate_topk"] = ["analysis.topk_percent", "analysis.traversals.seed_images"]
 
 
 rule ablate_topk:
+    """Table 1 and Figure 4 (test images decoded from the top-k% factors) from one load of the model."""
     wildcard_constraints:
         dataset=IMAGE_DATASETS,
     input:
@@ -134,15 +135,21 @@ rule ablate_topk:
     output:
         multiext(TABLE1, ".csv", ".parquet", ".md"),
         metrics=METRICS,
+        figure=[report(TOPK_GENERATION + ".png", caption="../report/topk_generation.rst", category="{dataset}",
+                       subcategory="{objective}, beta {beta}", labels={"figure": "generation from the top k% (Figure 4)"}),
+                TOPK_GENERATION + ".pdf"],
     params:
         stem=TABLE1,
         percents=config["analysis"]["topk_percent"],
+        images=config["analysis"]["traversals"]["seed_images"],
+        title=run_title,
     log:
         job_log("ablate_topk", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors ablate-topk --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q}"
-        " --output-stem {params.stem:q} --metrics {output.metrics:q} --percents {params.percents:q} 2>&1 | tee {log:q}"
+        " --output-stem {params.stem:q} --metrics {output.metrics:q} --figure {output.figure:q}"
+        " --percents {params.percents:q} --images {params.images:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
 PARAMS_READ["classify_topk"] = ["classifier", "analysis.topk_percent_emotion"]

@@ -51,34 +51,6 @@ rule plot_traversals:
         " {params.scalp:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["plot_topk_generation"] = ["analysis.topk_percent", "analysis.traversals.seed_images"]
-
-
-rule plot_topk_generation:
-    """Figure 4: test images decoded from the top-k% factors, for Table 1's k."""
-    wildcard_constraints:
-        dataset=IMAGE_DATASETS,
-    input:
-        model=MODEL,
-        data=PROCESSED,
-        posteriors=POSTERIORS,
-        information=INFORMATION + ".csv",
-    output:
-        report(TOPK_GENERATION + ".png", caption="../report/topk_generation.rst", category="{dataset}",
-               subcategory="{objective}, beta {beta}", labels={"figure": "generation from the top k% (Figure 4)"}),
-        TOPK_GENERATION + ".pdf",
-    params:
-        percents=config["analysis"]["topk_percent"],
-        images=config["analysis"]["traversals"]["seed_images"],
-        title=run_title,
-    log:
-        job_log("plot_topk_generation", "{dataset}_{objective}_beta{beta}"),
-    shell:
-        "influential-factors plot-topk-generation --model {input.model:q} --data {input.data:q}"
-        " --posteriors {input.posteriors:q} --information {input.information:q} --output {output:q}"
-        " --percents {params.percents:q} --images {params.images:q} --title {params.title:q} 2>&1 | tee {log:q}"
-
-
 PARAMS_READ["generate"] = ["seed", "analysis.generation.samples"]
 
 
