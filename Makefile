@@ -1,19 +1,42 @@
 # The commands of the README: `make reproduce`, `make report` and `make test` (dvc.yaml is generated from
 # params.yaml first, so `dvc repro` builds what the parameters select). All create .venv when missing
-# and install the project into it (again only when pyproject.toml changed), so all are idempotent.
+# and install the project into it (again only when pyproject.toml or a lock changed), so all are idempotent.
 PYTHON ?= python3
 VENV ?= .venv
+PIP := $(VENV)/bin/python -m pip --disable-pip-version-check
 INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install reproduce report test
+.PHONY: install reproduce report test lock
 
 install: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e .
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Every package at its locked release, each file checked against its sha256 (matplotlib and pyarrow write
+# their versions into every PNG and Parquet file, so dvc.lock's hashes hold for these releases only);
+# then the project itself, whose dependencies the lock already holds.
+$(INSTALLED): pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
+
+# The `test` extra (pytest), locked the same way on top of the runtime lock.
+$(TEST_INSTALLED): $(INSTALLED) requirements-test.lock
+	$(PIP) install --quiet --require-hashes -r requirements-test.lock
+	touch $@
+
+# The only writer of the locks: pyproject.toml resolved (pip-tools) for Linux x86-64 and this Python,
+# every file's sha256 kept. Pins already in a lock are kept: `make lock LOCK_ARGS=--upgrade` moves them.
+export CUSTOM_COMPILE_COMMAND := make lock
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: | $(VENV)/bin/python
+	$(PIP) install --quiet pip-tools==7.4.1
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test --constraint requirements.lock --output-file requirements-test.lock pyproject.toml
 
 # Snakemake runs every job, one per core side by side; DVC records what they built in dvc.lock, and
 # `dvc repro` adds the report (influential_factors/reproduce.py). Later, `dvc repro` re-runs only what a
@@ -30,5 +53,5 @@ report: install
 	dvc repro report
 	dvc plots show --out dvc_plots
 
-test: install
+test: $(TEST_INSTALLED)
 	pytest
