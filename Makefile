@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 INSTALLED := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# This checkout's code runs, even where $(VENV) is shared with a clone it was installed (editable) from.
+export PYTHONPATH := $(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: install reproduce report test
 

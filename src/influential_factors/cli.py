@@ -729,8 +729,10 @@ def user_error(error: BaseException, args) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .checkout import warn_if_foreign
     from .profiling import profiled
 
+    warn_if_foreign(str(Path.cwd()))
     args = build_parser().parse_args(argv)
     try:
         with profiled(args.command):
