@@ -7,6 +7,8 @@ PIP := $(VENV)/bin/python -m pip --disable-pip-version-check
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# This checkout's code runs, even where $(VENV) is shared with a clone it was installed (editable) from.
+export PYTHONPATH := $(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: install reproduce report test lock
 

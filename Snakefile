@@ -1,6 +1,10 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
+from influential_factors.checkout import warn_if_foreign
 from influential_factors.config import check_config_file
+
+# Two clones sharing one environment: say when the code that runs is not this checkout's.
+warn_if_foreign(workflow.basedir)
 
 # An empty or scalar params.yaml, or a repeated key: one line naming the file, before Snakemake reads it.
 check_config_file("params.yaml")

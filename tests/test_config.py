@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from influential_factors.config import ParamsError, load_params, validate_params
+from influential_factors.config import ParamsError, load_params, validate_params, value_sources
 
 from conftest import REPO, SCHEMA
 
@@ -89,3 +89,29 @@ def test_unreadable_file_names_the_file(tmp_path):
     with pytest.raises(ParamsError, match=str(path)):
         load_params(path, SCHEMA)
     assert yaml.safe_load((REPO / "params.yaml").read_text())  # the real file is untouched
+
+
+def test_value_sources_follow_snakemakes_merge():
+    sources = [("params.yaml", {"seed": 0, "vae": {"mnist": {"betas": [1, 10], "lr": 0.001}}}),
+               ("other.yaml", {"vae": {"mnist": {"betas": [1, -10]}}}), ("--config", {"seed": -1})]
+    assert value_sources(("vae", "mnist", "betas", 1), sources) == ["other.yaml"]
+    assert value_sources(("vae", "mnist", "lr"), sources) == ["params.yaml"]
+    assert value_sources(("vae", "mnist"), sources) == ["params.yaml", "other.yaml"]  # merged key by key
+    assert value_sources(("seed",), sources) == ["--config"]
+    assert value_sources(("data",), sources) == []
+
+
+def test_snakemake_errors_name_where_the_bad_value_came_from(tmp_path, venv_bin):
+    """params.yaml, a --configfile and --config each set a bad value: each line names its value's source."""
+    from workflow_project import ScratchProject
+
+    project = ScratchProject(tmp_path, venv_bin)
+    project.set_param("data", "mnist", dict(project.params["data"]["mnist"], split=[0.5, 0.2, 0.2]))
+    other = tmp_path / "other.yaml"
+    other.write_text("analysis:\n  topk_percent: [100, 150]\n")
+    output = project.run("snakemake", "-n", "--configfile", str(other), "--config", "seed=-1", check=False)
+    assert f"the parameters merged from params.yaml, {other}, --config are invalid:" in output
+    assert "  data.mnist.split: [0.5, 0.2, 0.2] must sum to 1 (from params.yaml)" in output
+    assert f"  analysis.topk_percent[1]: 150 is greater than the maximum of 100 (from {other})" in output
+    assert "  seed: -1 is less than the minimum of 0 (from --config)" in output
+    assert "Building DAG" not in output

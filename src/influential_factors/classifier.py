@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
+from tqdm import tqdm
 
 from .ablation import keep_factors
 from .mi import top_k_factors
@@ -68,7 +69,8 @@ def train_classifier(train_codes: np.ndarray, train_labels: np.ndarray, val_code
     history = {"train_loss": [], "val_accuracy": [], "best_epoch": 0}
     best_correct, best_state = -1, None
 
-    for epoch in range(epochs):
+    progress = tqdm(range(epochs), desc=f"emotion classifier seed {seed}", unit="epoch")
+    for epoch in progress:
         model.train()
         order = torch.randperm(len(x_train), generator=generator).to(device)
         total = 0.0
@@ -84,6 +86,7 @@ def train_classifier(train_codes: np.ndarray, train_labels: np.ndarray, val_code
         correct = _count_correct(model, x_val, y_val, batch_size)
         history["train_loss"].append(total)
         history["val_accuracy"].append(correct / len(x_val))
+        progress.set_postfix(loss=f"{total:.3f}", val_accuracy=f"{correct / len(x_val):.3f}")
         if correct > best_correct:
             best_correct, history["best_epoch"] = correct, epoch
             best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}

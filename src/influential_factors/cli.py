@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import math
 import re
 import sys
@@ -352,19 +353,31 @@ def _classifier_options(command: argparse.ArgumentParser) -> None:
 def _attribute_options(command: argparse.ArgumentParser, required: bool = True) -> None:
     """Which attribute labels the images of --data (attributes.py), for the supervised objectives (optional for
     train-vae: only they read labels)."""
-    default = "" if required else "; default: none, an objective without labels"
+    unlabelled = "" if required else "; none: an objective without labels"
     command.add_argument("--dataset", required=required, default=None,
-                         help="which dataset --data holds (how its labels read)")
+                         help=f"which dataset --data holds (how its labels read; params.yaml: datasets{unlabelled})")
     command.add_argument("--attribute", required=required, default=None,
                          help="the attribute labelling the images (attributes.py; params.yaml:"
-                              f" objectives.mmvae.attributes.<dataset>{default})")
+                              f" objectives.mmvae.attributes.<dataset>{unlabelled})")
     command.add_argument("--celeba-root", default=None,
-                         help="real CelebA's folder, where its attribute file lies (celeba only; default: none)")
+                         help="real CelebA's folder, where its attribute file lies (celeba only; params.yaml:"
+                              " data.celeba.root)")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows the default of every optional option; a required one has none."""
+
+    def _get_help_string(self, action):
+        return action.help if action.required else super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="influential-factors", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    """The subcommands in workflow order: prepare, train, encode, estimate, ablate/classify, figures, summaries."""
+    parser = argparse.ArgumentParser(prog="influential-factors", description=__doc__, formatter_class=_HelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     title="commands, in workflow order",
+                                     parser_class=functools.partial(argparse.ArgumentParser,
+                                                                    formatter_class=_HelpFormatter))
 
     command = commands.add_parser("validate-params", help="check params.yaml against the schema")
     command.add_argument("params", type=Path, help="the params.yaml to check")
@@ -374,25 +387,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("prepare-mnist", help="load MNIST (real or embedded), split, save .npz")
     _required_paths(command, "output")
-    command.add_argument("--root", default=None, help="real MNIST in torchvision's layout; omit for the embedded digits")
-    command.add_argument("--download", action="store_true", help="let torchvision download MNIST into --root")
+    command.add_argument("--root", default=None, help="real MNIST in torchvision's layout; omit for the embedded digits"
+                                                       " (params.yaml: data.mnist.root)")
+    command.add_argument("--download", action="store_true",
+                         help="let torchvision download MNIST into --root (params.yaml: data.mnist.download)")
     command.add_argument("--split", required=True, nargs=3, type=_fraction,
                          help="train, validation, test fractions (params.yaml: data.mnist.split)")
     command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
-    command.add_argument("--limit", type=int, default=None, help="keep only the first N images; omit to keep all")
+    command.add_argument("--limit", type=int, default=None,
+                         help="keep only the first N images; omit to keep all (params.yaml: data.mnist.limit)")
     command.set_defaults(run=_prepare_mnist)
-
-    command = commands.add_parser("prepare-dataset", help="a registered image dataset with its own module -> .npz")
-    _required_paths(command, "output")
-    command.add_argument("--dataset", required=True, help="its name in influential_factors/registry.py")
-    command.add_argument("--settings", required=True, type=_json_mapping,
-                         help="its params.yaml section data.<dataset> as JSON (with `split`)")
-    command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
-    command.set_defaults(run=_prepare_dataset)
 
     command = commands.add_parser("prepare-faces", help="CelebA (or the embedded ORL faces) -> 64x64 RGB .npz")
     _required_paths(command, "output")
-    command.add_argument("--root", default=None, help="CelebA folder, official or Kaggle layout; omit for ORL faces")
+    command.add_argument("--root", default=None, help="CelebA folder, official or Kaggle layout; omit for ORL faces"
+                                                       " (params.yaml: data.celeba.root)")
     command.add_argument("--crop", required=True, type=int,
                          help="side of the centred square crop (CelebA; params.yaml: data.celeba.crop)")
     command.add_argument("--split-mode", required=True, choices=["random", "official"],
@@ -400,9 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--split", required=True, nargs=3, type=_fraction,
                          help="train, validation, test fractions (params.yaml: data.celeba.split)")
     command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
-    command.add_argument("--limit", type=int, default=None, help="keep only the first N images; omit to keep all")
-    command.add_argument("--workers", type=int, default=1, help="processes decoding JPEGs")
-    command.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (count logged)")
+    command.add_argument("--limit", type=int, default=None,
+                         help="keep only the first N images; omit to keep all (params.yaml: data.celeba.limit)")
+    command.add_argument("--workers", type=int, default=1, help="processes decoding JPEGs (the rule's threads)")
+    command.add_argument("--skip-corrupt", action="store_true",
+                         help="leave unreadable images out, counted in the log (params.yaml: data.celeba.skip_corrupt)")
     command.set_defaults(run=_prepare_faces)
 
     command = commands.add_parser("prepare-shapes", help="draw the shapes data set with 5 known factors -> .npz")
@@ -413,13 +424,18 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--seed", required=True, type=int, help="seeds the factors and the split (params.yaml: seed)")
     command.set_defaults(run=_prepare_shapes)
 
-    command = commands.add_parser("mig", help="mutual information gap of the test codes against the true factors")
-    _required_paths(command, "posteriors", "information", "data", "output_stem", "metrics")
-    command.set_defaults(run=_mutual_information_gap)
+    command = commands.add_parser("prepare-dataset", help="a registered image dataset with its own module -> .npz")
+    _required_paths(command, "output")
+    command.add_argument("--dataset", required=True, help="its name in influential_factors/registry.py")
+    command.add_argument("--settings", required=True, type=_json_mapping,
+                         help="its params.yaml section data.<dataset> as JSON (with `split`)")
+    command.add_argument("--seed", required=True, type=int, help="seeds the split (params.yaml: seed)")
+    command.set_defaults(run=_prepare_dataset)
 
     command = commands.add_parser("simulate-deap", help="write simulated EEG in DEAP's exact file format")
     _required_paths(command, "output_dir")
-    command.add_argument("--subjects", required=True, type=int, help="writes s01.dat .. sNN.dat")
+    command.add_argument("--subjects", required=True, type=int,
+                         help="writes s01.dat .. sNN.dat (the highest of params.yaml: data.deap.subjects)")
     command.add_argument("--trials", required=True, type=int,
                          help="trials per subject (params.yaml: data.deap.simulated_trials)")
     command.add_argument("--seed", required=True, type=int, help="params.yaml: seed")
@@ -430,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--subjects", nargs="+", type=int, required=True,
                          help="which sXX.dat files (params.yaml: data.deap.subjects)")
     command.add_argument("--montage", required=True, help="MNE standard montage (params.yaml: data.deap.montage)")
-    command.add_argument("--channels", nargs="+", default=None, help="EEG channels to map; omit for DEAP's 32")
+    command.add_argument("--channels", nargs="+", default=None,
+                         help="EEG channels to map; omit for DEAP's 32 (params.yaml: data.deap.channels)")
     command.add_argument("--band", required=True, nargs=3, action="append", metavar=("NAME", "LOW_HZ", "HIGH_HZ"),
                          help="repeat per band, in colour-channel order (params.yaml: data.deap.bands)")
     command.add_argument("--baseline", required=True, choices=["keep", "drop", "subtract"],
@@ -451,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--objective-settings", required=True, type=_json_mapping,
                          help="the objective's settings as a JSON object (params.yaml: objectives.<objective>; {} for beta_vae)")
     command.add_argument("--beta", required=True, type=_non_negative_float,
-                         help="weight of the KL term (beta_tcvae: of the total correlation)")
+                         help="weight of the KL term, beta_tcvae: of the total correlation (params.yaml:"
+                              " vae.<dataset>.betas or vae.<dataset>.objectives.<objective>)")
     command.add_argument("--sigma2-x", required=True, type=_positive_float,
                          help="likelihood noise variance (params.yaml: vae.<dataset>.sigma2_x)")
     command.add_argument("--likelihood", required=True, choices=["gaussian", "mixture"],
@@ -470,7 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--precision", required=True, choices=["float32", "bf16"],
                          help="bf16: the network under bfloat16 autocast (GPUs), the loss in float32"
                               " (params.yaml: training.precision)")
-    command.add_argument("--compile", action="store_true", help="train through torch.compile (GPUs)")
+    command.add_argument("--compile", action="store_true",
+                         help="train through torch.compile (GPUs; params.yaml: training.compile)")
     _attribute_options(command, required=False)
     command.set_defaults(run=_train_vae)
 
@@ -481,10 +500,14 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--output", required=True, type=Path, help="the classifier written (.pt)")
     _required_paths(command, "metrics")
     command.add_argument("--channels", required=True, nargs="+", type=_positive_int,
-                         help="conv stack channels, one 4x4 stride-2 layer each (as the VAE's encoder)")
-    command.add_argument("--epochs", required=True, type=_positive_int, help="passes over the train split")
-    command.add_argument("--batch-size", required=True, type=_positive_int, help="images per Adam step")
-    command.add_argument("--lr", required=True, type=_positive_float, help="Adam's learning rate")
+                         help="conv stack channels, one 4x4 stride-2 layer each, as the VAE's encoder"
+                              " (params.yaml: vae.<dataset>.channels)")
+    command.add_argument("--epochs", required=True, type=_positive_int,
+                         help="passes over the train split (params.yaml: analysis.supervised.classifier.epochs)")
+    command.add_argument("--batch-size", required=True, type=_positive_int,
+                         help="images per Adam step (params.yaml: analysis.supervised.classifier.batch_size)")
+    command.add_argument("--lr", required=True, type=_positive_float,
+                         help="Adam's learning rate (params.yaml: analysis.supervised.classifier.lr)")
     command.add_argument("--seed", required=True, type=int,
                          help="seeds the weights and the batch order (params.yaml: seed)")
     command.set_defaults(run=_train_attribute_classifier)
@@ -498,35 +521,15 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "model", "data", "output")
     command.set_defaults(run=_encode_videos)
 
-    command = commands.add_parser("classify-topk", help="Table 2: emotion accuracy with the top-k%% factors")
-    _required_paths(command, "posteriors", "information", "output_stem", "metrics")
-    command.add_argument("--percents", required=True, nargs="+", type=_percent,
-                         help="the top-k%% rows (params.yaml: analysis.topk_percent_emotion)")
-    command.add_argument("--retrain", action="store_true", help="train one classifier per k instead of zeroing")
-    _classifier_options(command)
-    command.set_defaults(run=_classify_topk)
-
-    command = commands.add_parser("emotion-factors", help="Figure 5: traversals and accuracy drop of the top factors")
-    _required_paths(command, "model", "posteriors", "information", "data", "output_stem", "metrics")
-    command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--ground-truth", type=Path, default=None, help="the simulator's ground_truth.json, if any")
-    command.add_argument("--n-factors", required=True, type=int,
-                         help="how many of the top factors by I_est (params.yaml: analysis.emotion_factors.count)")
-    command.add_argument("--min-loss-increase", required=True, type=_finite_float,
-                         help="rise of the test cross-entropy (nats) that flags a factor as emotion-relevant"
-                              " (params.yaml: analysis.emotion_factors.min_loss_increase)")
-    command.add_argument("--pattern-threshold", required=True, type=_fraction,
-                         help="|r| with a planted pattern's channel weights that counts as varying it"
-                              " (params.yaml: analysis.emotion_factors.pattern_threshold)")
-    command.add_argument("--title", default="", help="the figure's title")
-    _classifier_options(command)
-    command.set_defaults(run=_emotion_factors)
-
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
     _required_paths(command, "posteriors", "output_stem")
     command.add_argument("--threshold", required=True, type=_finite_float,
                          help="influential above it (nats; params.yaml: analysis.influential_threshold)")
     command.set_defaults(run=_estimate_mi)
+
+    command = commands.add_parser("mig", help="mutual information gap of the test codes against the true factors")
+    _required_paths(command, "posteriors", "information", "data", "output_stem", "metrics")
+    command.set_defaults(run=_mutual_information_gap)
 
     command = commands.add_parser("compare-estimators", help="every estimator of I(x; z_h), ranks and agreement")
     _required_paths(command, "posteriors", "output_stem", "agreement_stem", "metrics")
@@ -557,6 +560,38 @@ def build_parser() -> argparse.ArgumentParser:
                          help="Figure 4's rows: the first test images (params.yaml: analysis.traversals.seed_images)")
     command.add_argument("--title", default="", help="Figure 4's title")
     command.set_defaults(run=_ablate_topk)
+
+    command = commands.add_parser("classify-topk", help="Table 2: emotion accuracy with the top-k%% factors")
+    _required_paths(command, "posteriors", "information", "output_stem", "metrics")
+    command.add_argument("--percents", required=True, nargs="+", type=_percent,
+                         help="the top-k%% rows (params.yaml: analysis.topk_percent_emotion)")
+    command.add_argument("--retrain", action="store_true", help="train one classifier per k instead of zeroing")
+    _classifier_options(command)
+    command.set_defaults(run=_classify_topk)
+
+    command = commands.add_parser("emotion-factors", help="Figure 5: traversals and accuracy drop of the top factors")
+    _required_paths(command, "model", "posteriors", "information", "data", "output_stem", "metrics")
+    command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--ground-truth", type=Path, default=None, help="the simulator's ground_truth.json, if any")
+    command.add_argument("--n-factors", required=True, type=int,
+                         help="how many of the top factors by I_est (params.yaml: analysis.emotion_factors.count)")
+    command.add_argument("--min-loss-increase", required=True, type=_finite_float,
+                         help="rise of the test cross-entropy (nats) that flags a factor as emotion-relevant"
+                              " (params.yaml: analysis.emotion_factors.min_loss_increase)")
+    command.add_argument("--pattern-threshold", required=True, type=_fraction,
+                         help="|r| with a planted pattern's channel weights that counts as varying it"
+                              " (params.yaml: analysis.emotion_factors.pattern_threshold)")
+    command.add_argument("--title", default="", help="the figure's title")
+    _classifier_options(command)
+    command.set_defaults(run=_emotion_factors)
+
+    command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
+    _required_paths(command, "information")
+    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    command.add_argument("--threshold", required=True, type=_finite_float,
+                         help="influential above it (nats; params.yaml: analysis.influential_threshold)")
+    command.add_argument("--title", default="", help="the figure's title")
+    command.set_defaults(run=_plot_information)
 
     command = commands.add_parser("plot-traversals", help="Figures 1, 3, 5-8: traversals of the influential factors")
     _required_paths(command, "model", "posteriors", "information")
@@ -595,10 +630,12 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "metrics")
     command.add_argument("--seed", required=True, type=int,
                          help="seeds the codes drawn from q and the MINE critics (params.yaml: seed)")
-    command.add_argument("--mine-steps", required=True, type=_positive_int, help="Adam steps of each MINE critic")
+    command.add_argument("--mine-steps", required=True, type=_positive_int,
+                         help="Adam steps of each MINE critic (params.yaml: analysis.supervised.mine_steps)")
     command.add_argument("--swap-images", required=True, type=_positive_int,
                          help="the first N test images swapped to every class and judged (the figure shows the first"
-                              " of them, at most supervised_evaluation.FIGURE_ROWS)")
+                              " of them, at most supervised_evaluation.FIGURE_ROWS; params.yaml:"
+                              " analysis.supervised.swap_images)")
     command.set_defaults(run=_evaluate_supervised)
 
     command = commands.add_parser("summarize-runs", help="every run (objective, beta) of a dataset side by side")
@@ -633,14 +670,6 @@ def build_parser() -> argparse.ArgumentParser:
     _required_paths(command, "output")
     command.add_argument("--title", default="Tables", help="the page's title")
     command.set_defaults(run=_tables_page)
-
-    command = commands.add_parser("plot-information", help="Figure 1: I_est (up) and variance (down) per factor")
-    _required_paths(command, "information")
-    command.add_argument("--output", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
-    command.add_argument("--threshold", required=True, type=_finite_float,
-                         help="influential above it (nats; params.yaml: analysis.influential_threshold)")
-    command.add_argument("--title", default="", help="the figure's title")
-    command.set_defaults(run=_plot_information)
     return parser
 
 
@@ -700,8 +729,10 @@ def user_error(error: BaseException, args) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .checkout import warn_if_foreign
     from .profiling import profiled
 
+    warn_if_foreign(str(Path.cwd()))
     args = build_parser().parse_args(argv)
     try:
         with profiled(args.command):

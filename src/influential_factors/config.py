@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import reprlib
 from pathlib import Path
 
@@ -44,9 +45,9 @@ def short(value) -> str:
     return _REPR.repr(value)
 
 
-def _clip(line: str) -> str:
+def _clip(line: str, width: int = LINE_WIDTH) -> str:
     line = " ".join(line.split()) if "\n" in line or "\r" in line else line
-    return line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - 3] + "..."
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def _key_path(path) -> str:
@@ -55,6 +56,30 @@ def _key_path(path) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
+
+
+def _parse_key_path(text: str) -> tuple:
+    """The keys and indices of a key path as _key_path writes it: `vae.mnist.betas[0]` -> ('vae', 'mnist', 'betas', 0)."""
+    return tuple(int(index) if index else key for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text))
+
+
+def value_sources(path: tuple, sources: list[tuple[str, object]]) -> list[str]:
+    """Which of `sources` ((label, mapping), each overriding the ones before, merged key by key as Snakemake merges
+    config files and --config) set the value at `path`: the last one holding it (a list or a scalar replaces what
+    was there), or each holding it where it is a mapping; none when no source holds it."""
+    holders = []
+    for label, content in sources:
+        node, held = content, True
+        for key in path:
+            if not isinstance(node, dict):
+                break  # a list or a scalar above `path` replaced everything below it
+            if key not in node:
+                held = False
+                break
+            node = node[key]
+        if held:
+            holders = holders + [label] if isinstance(node, dict) else [label]
+    return holders
 
 
 # --- reading YAML: duplicate keys are an error, not "the last one wins" --------------------------------------
@@ -344,19 +369,24 @@ def root_overlap_errors(params: dict, project: str | Path | None = None) -> list
 
 
 def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, source: str | None = None,
-                    files: list | tuple = ()) -> dict:
+                    files: list | tuple = (), overrides: dict | None = None) -> dict:
     """Return `params` unchanged if valid, else raise ParamsError listing every violation, one line each.
 
-    `source` names the parameters in the message (default: `files`, else params.yaml); `files` are the
-    config files `params` was read from (Snakemake's workflow.configfiles): each is checked for repeated keys.
+    `files` are the config files `params` was merged from, each overriding the ones before (Snakemake: params.yaml,
+    then each --configfile): each is checked for repeated keys. `overrides` are Snakemake's --config values, applied
+    last. With more than one source, each line names where its value came from. `source` names the parameters in
+    the heading (default: the sources, else params.yaml).
     """
-    source = source or (", ".join(map(str, files)) if files else "params.yaml")
+    sources = []
     errors = []
     for path in files:
         content, duplicates = read_yaml(path)
         if not isinstance(content, dict):
             raise ParamsError(f"{path}: expected a mapping of parameters, got {_describe(content)}")
+        sources.append((str(path), content))
         errors += duplicates
+    sources += [("--config", dict(overrides))] if overrides else []
+    source = source or ", ".join(label for label, _ in sources) or "params.yaml"
     if not isinstance(params, dict):
         raise ParamsError(f"{source}: expected a mapping of parameters, got {_describe(params)}")
     schema, schema_duplicates = read_yaml(schema_path)
@@ -371,8 +401,16 @@ def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, sour
     errors += relation_errors(params) + overlaps
     errors += [line for line in data_root_errors(params) if line.split(":")[0] not in overlapping]
     if errors:
-        raise ParamsError(f"{source} is invalid:\n" + "\n".join(f"  {_clip(line)}" for line in errors))
+        heading = f"the parameters merged from {source} are" if len(sources) > 1 else f"{source} is"
+        raise ParamsError(f"{heading} invalid:\n" + "\n".join(f"  {_attributed(line, sources)}" for line in errors))
     return params
+
+
+def _attributed(line: str, sources: list[tuple[str, object]]) -> str:
+    """`line` (clipped) and, when the parameters come from several sources, the one(s) its key's value came from."""
+    holders = value_sources(_parse_key_path(line.split(": ", 1)[0]), sources) if len(sources) > 1 else []
+    suffix = f" (from {', '.join(holders)})" if holders else ""
+    return _clip(line, LINE_WIDTH - len(suffix)) + suffix
 
 
 def load_params(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> dict:

@@ -7,9 +7,14 @@ from influential_factors.config import validate_params
 from influential_factors.snakemake_locks import release_stale_locks
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
-# Every config file Snakemake read (params.yaml, --configfile) is also checked for repeated keys, which
-# Snakemake would silently resolve to the last.
-validate_params(config, SCHEMA, files=workflow.configfiles)
+# Every config file Snakemake read is also checked for repeated keys, which Snakemake would silently resolve to
+# the last. They are passed in the order Snakemake applies them (params.yaml, unless --replace-workflow-config
+# discarded it, then each --configfile, then --config), so that an error names where its bad value came from.
+CLI_CONFIGFILES = list(workflow.config_settings.configfiles)
+WORKFLOW_CONFIGFILES = [] if workflow.config_settings.replace_workflow_config else [
+    path for path in workflow.configfiles if path not in CLI_CONFIGFILES]
+validate_params(config, SCHEMA, files=WORKFLOW_CONFIGFILES + CLI_CONFIGFILES,
+                overrides=dict(workflow.config_settings.config))
 if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_locks():
     print("Removed the lock of a Snakemake run that is no longer running (killed?).", file=sys.stderr)
 
