@@ -69,9 +69,14 @@ def test_topk_metrics_name_each_row_by_its_percent():
     from influential_factors.ablation import topk_metrics
 
     information = pd.DataFrame({"I_est": [1.5, 0.25, 0.0], "influential": [True, False, False]})
-    table = pd.DataFrame({"top_percent": [100, 33.3, 0], "accuracy_mean": [0.5, 0.4, 0.25]})
+    table = pd.DataFrame({"top_percent": [100, 33.3, 0], "I_used": [1.75, 1.5, 0.0], "accuracy_mean": [0.5, 0.4, 0.25],
+                          "accuracy_std": [0.1, 0.0, 0.05]})
     assert topk_metrics(table, information, "accuracy_mean") == {
-        "I_total": 1.75, "n_influential": 1, "accuracy": {"top100": 0.5, "top33.3": 0.4, "top0": 0.25}}
+        "I_total": 1.75, "n_influential": 1, "I_used": {"top100": 1.75, "top33.3": 1.5, "top0": 0.0},
+        "accuracy": {"top100": 0.5, "top33.3": 0.4, "top0": 0.25},
+        "accuracy_std": {"top100": 0.1, "top33.3": 0.0, "top0": 0.05}}
+    assert set(topk_metrics(table.drop(columns="accuracy_std"), information, "accuracy_mean")) == {
+        "I_total", "n_influential", "I_used", "accuracy"}
 
 
 def test_ablate_topk_writes_table1_and_figure4_from_the_same_decoder(tmp_path, monkeypatch):

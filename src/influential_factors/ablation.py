@@ -56,13 +56,17 @@ def topk_reconstructions(model, mu: np.ndarray, information: np.ndarray, percent
 
 
 def topk_metrics(table: pd.DataFrame, information: pd.DataFrame, column: str) -> dict:
-    """The headline numbers of Table 1 or 2: total I_est, influential factors, and `column` (its `_mean`
-    suffix dropped in the key) per top-k%, keyed `top<k>`."""
-    return {
-        "I_total": float(information["I_est"].sum()),
-        "n_influential": int(information["influential"].sum()),
-        column.removesuffix("_mean"): {f"top{k:g}": value for k, value in zip(table["top_percent"], table[column])},
-    }
+    """The headline numbers of Table 1 or 2: total I_est, influential factors, and per top-k% (keyed `top<k>`)
+    I_used and `column` (its `_mean` suffix dropped in the key; its `_std` beside it when the table has one)."""
+    def per_k(name: str) -> dict:
+        return {f"top{k:g}": float(value) for k, value in zip(table["top_percent"], table[name])}
+
+    metrics = {"I_total": float(information["I_est"].sum()), "n_influential": int(information["influential"].sum()),
+               "I_used": per_k("I_used"), column.removesuffix("_mean"): per_k(column)}
+    spread = column.removesuffix("_mean") + "_std"
+    if column.endswith("_mean") and spread in table:
+        metrics[spread] = per_k(spread)
+    return metrics
 
 
 def save_topk_results(table: pd.DataFrame, information: pd.DataFrame, output_stem: str | Path,
