@@ -168,8 +168,8 @@ def plot_traversals(traversals: np.ndarray, labels: list[str], values: np.ndarra
         axis.tick_params(length=0, pad=1)
         axis.set_title(label, fontsize=10)
     figure.tight_layout()
-    title_above(figure, f"{title}: each block one factor $z_h$ swept over [{values[0]:g}, {values[-1]:g}] (left to right),"
-                " one row per test image,\nthe other factors at that image's posterior mean", fontsize=11)
+    title_above(figure, f"{title}\neach block one factor $z_h$ swept over [{values[0]:g}, {values[-1]:g}] (left to right),"
+                " one row per test image, the other factors at that image's posterior mean", fontsize=10)
     save_figure(figure, *paths)
 
 
