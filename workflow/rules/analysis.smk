@@ -120,7 +120,7 @@ rule encode_videos:
         "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["ablate_topk"] = ["analysis.topk_percent", "analysis.traversals.seed_images"]
+PARAMS_READ["ablate_topk"] = ["analysis.topk_percent", "analysis.traversals.seed_images", "data.{dataset}.root"]
 
 
 rule ablate_topk:

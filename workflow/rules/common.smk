@@ -21,7 +21,7 @@ if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_loc
 from influential_factors.deap import subject_path
 from influential_factors.layout import *  # every path pattern of the DAG
 from influential_factors.objective_settings import SUPERVISED, settings_section
-from influential_factors.registry import DATASETS
+from influential_factors.registry import DATASETS, data_source
 
 wildcard_constraints:
     dataset="[a-z]+",
@@ -74,9 +74,14 @@ def betas(dataset, objective="beta_vae"):
     return [str(beta) for beta in grid]
 
 
+def dataset_title(dataset):
+    """A figure's name for a dataset's data: the real one when data.<dataset>.root is set, else its stand-in."""
+    return data_source(dataset, config["data"].get(dataset, {}).get("root"))
+
+
 def run_title(wildcards):
-    """A figure's title: the run it shows (DEAP's own rules have no dataset wildcard)."""
-    return f"{getattr(wildcards, 'dataset', 'deap')}, {wildcards.objective}, beta={wildcards.beta}"
+    """A figure's title: the data and run it shows (DEAP's own rules have no dataset wildcard)."""
+    return f"{dataset_title(getattr(wildcards, 'dataset', 'deap'))}, {wildcards.objective}, beta={wildcards.beta}"
 
 
 def objective_settings(wildcards):

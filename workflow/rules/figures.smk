@@ -5,7 +5,7 @@
 # Every figure is marked for Snakemake's report (captions in workflow/report/); see report.smk.
 
 
-PARAMS_READ["plot_information"] = ["analysis.influential_threshold"]
+PARAMS_READ["plot_information"] = ["analysis.influential_threshold", "data.{dataset}.root"]  # the root: the title names the data
 
 
 rule plot_information:
@@ -25,7 +25,7 @@ rule plot_information:
         " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["plot_traversals"] = ["analysis.traversals"]
+PARAMS_READ["plot_traversals"] = ["analysis.traversals", "data.{dataset}.root"]  # the root: the title names the data
 
 
 rule plot_traversals:
@@ -51,7 +51,7 @@ rule plot_traversals:
         " {params.scalp:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["generate"] = ["seed", "analysis.generation.samples"]
+PARAMS_READ["generate"] = ["seed", "analysis.generation.samples", "data.{dataset}.root"]  # the root: the title names the data
 
 
 rule generate:
@@ -100,7 +100,7 @@ def run_summary_options(wildcards, input):
 
 
 PARAMS_READ["summarize_runs"] = ["vae.{dataset}.betas", "vae.{dataset}.objectives", "objectives.anchor_vae.anchors",
-                                 "analysis.influential_threshold"]
+                                 "analysis.influential_threshold", "data.{dataset}.root"]
 
 
 rule summarize_runs:
@@ -120,7 +120,7 @@ rule summarize_runs:
         stem=RUN_SUMMARY,
         options=run_summary_options,
         threshold=config["analysis"]["influential_threshold"],
-        title=lambda w: w.dataset,
+        title=lambda w: dataset_title(w.dataset),
     log:
         job_log("summarize_runs", "{dataset}"),
     shell:
@@ -176,7 +176,7 @@ rule compare_paper:
         "influential-factors compare-paper --output-stem {params.stem:q} {params.options:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["emotion_factors"] = ["classifier", "analysis.emotion_factors"]
+PARAMS_READ["emotion_factors"] = ["classifier", "analysis.emotion_factors", "data.deap.root"]
 
 
 rule emotion_factors:
