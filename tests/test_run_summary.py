@@ -65,7 +65,8 @@ def test_command_writes_table_figure_and_metrics_and_names_a_short_list(tmp_path
     arguments = ["summarize-runs", "--runs", "beta_vae:4", "anchor_vae:2", "--tables", str(first[1]), str(second[1]),
                  "--generation", str(first[2]), str(second[2]), "--anchors", "0", "--output-stem",
                  str(tmp_path / "summary"), "--figure", str(tmp_path / "s.png"), str(tmp_path / "s.pdf"),
-                 "--metrics", str(tmp_path / "m.json"), "--threshold", "0.7", "--title", "shapes"]
+                 "--metrics", str(tmp_path / "m.json"), "--threshold", "0.7", "--title", "shapes",
+                 "--headline", str(tmp_path / "headline.json"), "--dataset", "shapes"]
     both = ["--information", str(first[0]), str(second[0])]
     mig = ["--mig", str(tmp_path / "mig_a.json"), str(tmp_path / "mig_b.json")]
     assert main(arguments + mig + ["--information", str(first[0])]) == 1
@@ -80,6 +81,9 @@ def test_command_writes_table_figure_and_metrics_and_names_a_short_list(tmp_path
                            "mse": 7.0, "qstar_gain": 1.5, "mig": 0.4},
         "anchor_vae_beta2": {"I_total": 2.0, "n_influential": 2, "top10_share": 0.5, "mse": 8.0, "qstar_gain": -0.5,
                              "mig": 0.1, "anchors_in_top": 1}}
+    assert json.loads((tmp_path / "headline.json").read_text()) == {"shapes": {  # the few numbers dvc metrics shows
+        "beta_vae_beta4": {"I_total": pytest.approx(3.0), "n_influential": 1},  # its Table 1 has no 10% row
+        "anchor_vae_beta2": {"I_total": 2.0, "n_influential": 2, "mse_top10": 9.0}}}
     table = pd.read_parquet(tmp_path / "summary.parquet")
     assert list(table.columns) == ["objective", "beta", "I_total", "n_influential", "top10_share", "mse", "mse_top10",
                                    "log_q_prior", "log_q_qstar", "qstar_gain", "mig", "anchors_in_top", "anchors_are_top"]

@@ -210,8 +210,16 @@ def _summarize_runs(args) -> None:
     from .run_summary import summarize_runs
 
     summary = summarize_runs(args.runs, args.information, args.tables, args.generation, args.mig, args.anchors,
-                             args.output_stem, args.figure, args.metrics, threshold=args.threshold, title=args.title)
+                             args.output_stem, args.figure, args.metrics, threshold=args.threshold, title=args.title,
+                             headline=args.headline, dataset=args.dataset)
     print(summary.to_string(index=False))
+
+
+def _headline_metrics(args) -> None:
+    from .headline import write_headline
+
+    metrics = write_headline(args.output, args.dataset, args.runs, args.information, args.tables)
+    print(f"{args.output}: the headline numbers of {len(metrics)} runs")
 
 
 def _compare_paper(args) -> None:
@@ -653,7 +661,20 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--threshold", required=True, type=_finite_float,
                          help="influential above it (nats), for the label (params.yaml: analysis.influential_threshold)")
     command.add_argument("--title", default="", help="the figure's title")
+    command.add_argument("--headline", type=Path, default=None,
+                         help="also write the dataset's headline metrics JSON here (as headline-metrics does)")
+    command.add_argument("--dataset", default="dataset", help="the headline metrics' top-level key")
     command.set_defaults(run=_summarize_runs)
+
+    command = commands.add_parser("headline-metrics", help="a dataset's headline numbers per run, for dvc metrics")
+    command.add_argument("--dataset", required=True, help="the dataset, the JSON's top-level key")
+    command.add_argument("--runs", required=True, nargs="+", type=_run, metavar="OBJECTIVE:BETA",
+                         help="one per run (params.yaml: vae.<dataset>.objectives and betas)")
+    command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per run")
+    command.add_argument("--tables", required=True, nargs="+", type=Path,
+                         help="one Table 1 (ablate-topk) or Table 2 (classify-topk) per run")
+    _required_paths(command, "output")
+    command.set_defaults(run=_headline_metrics)
 
     command = commands.add_parser("compare-paper", help="Tables 1 and 2 of this run next to the paper's")
     _required_paths(command, "output_stem")

@@ -150,13 +150,17 @@ def plot_run_summary(summary: pd.DataFrame, threshold: float, title: str, *paths
 def summarize_runs(runs: list[tuple[str, float]], information: list[str | Path], tables: list[str | Path],
                    generation: list[str | Path], mig: list[str | Path] | None, anchors: list[int] | None,
                    output_stem: str | Path, figure: list[str | Path], metrics: str | Path, *, threshold: float,
-                   title: str) -> pd.DataFrame:
+                   title: str, headline: str | Path | None = None, dataset: str = "") -> pd.DataFrame:
     """`summarize-runs`: `run_summary` saved as STEM.csv, .parquet and .md, drawn by `plot_run_summary` to each
-    figure path, and its `summary_metrics` as the metrics JSON."""
+    figure path, its `summary_metrics` as the metrics JSON, and the headline numbers (headline.py) of `dataset`
+    as the JSON at `headline`."""
     from .artifacts import save_json, save_table
+    from .headline import write_headline
 
     summary = run_summary(runs, information, tables, generation, mig, anchors)
     save_table(summary, output_stem)
     plot_run_summary(summary, threshold, title, *figure)
     save_json(metrics, summary_metrics(summary))
+    if headline is not None:
+        write_headline(headline, dataset, runs, information, tables)
     return summary
