@@ -19,6 +19,10 @@ from influential_factors.dvc_stages import (StaleDvcYaml, beyond_snakemake_jobs,
 from workflow_project import ScratchProject
 
 SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
+PARAMS = load_params(REPO / "params.yaml", SCHEMA)
+IMAGE_RUNS = [(dataset, objective) for dataset in ("mnist", "celeba", "shapes")
+              for objective in ["beta_vae", *PARAMS["vae"][dataset].get("objectives", {})]]
+ALL_RUNS = IMAGE_RUNS + [("deap", "beta_vae")]
 
 
 def _stages_of(root, params=None):
@@ -58,7 +62,8 @@ def test_stages_are_read_off_the_rules():
     assert train["deps"][:2] == ["data/processed/mnist.npz", "workflow/rules/train.smk"]
     assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
     assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
-    assert _body(stages["ablate_mnist"])["metrics"] == [{"results/metrics/mnist/beta_vae/beta${item}.json": {"cache": False}}]
+    assert "metrics" not in _body(stages["ablate_mnist"])  # kept in git, but not one of `dvc metrics show`'s files
+    assert {"results/metrics/mnist/beta_vae/beta${item}.json": {"cache": False}} in _body(stages["ablate_mnist"])["outs"]
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
     assert "foreach" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
@@ -75,13 +80,39 @@ def test_each_stage_names_its_own_outputs_to_snakemake():
     more than Snakemake's jobs."""
     for name, entry in _stages_of(REPO).items():
         body = _body(entry)
-        outputs = body["outs"] + [path for item in body.get("metrics", []) + body.get("plots", [])
-                                  for path in ([item] if isinstance(item, str) else item)]
+        outputs = [path for item in body.get("outs", []) + body.get("metrics", []) + body.get("plots", [])
+                   for path in ([item] if isinstance(item, str) else item)]
         targets = snakemake_targets(body["cmd"])
         rules = (body["cmd"] if isinstance(body["cmd"], str) else body["cmd"][0]).split(" -- ")[0].split()
         assert len(targets) == len(rules) - rules.index("--allowed-rules") - 1, name
         assert {path for path in targets if not path.startswith("data/raw/")} <= set(outputs), name
         assert beyond_snakemake_jobs(body["cmd"]) == (name == "report"), name
+
+
+def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the_headlines():
+    """Uncached (`cache: false`, so in git and out of .gitignore): exactly the .csv and .md of Tables 1 and 2, the
+    paper comparison, the runs side by side and the estimators' agreement and benchmark, and every metrics JSON;
+    their Parquet and every other table stay cached. `metrics:` holds one headline.json per dataset."""
+    uncached, cached, metrics = set(), set(), []
+    for entry in _stages_of(REPO).values():
+        body = _body(entry)
+        for item in body.get("outs", []):
+            path, flags = (item, {}) if isinstance(item, str) else next(iter(item.items()))
+            (uncached if flags == {"cache": False} else cached).add(path)
+        metrics += [next(iter(item)) for item in body.get("metrics", [])]
+    assert sorted(metrics) == [f"results/metrics/{dataset}/headline.json" for dataset in sorted(PARAMS["datasets"])]
+    tables = {path for path in uncached if not path.endswith(".json")}
+    assert tables == {stem + suffix for stem in (
+        "results/tables/paper_comparison", "results/estimators/synthetic", "results/tables/deap/beta_vae/table2_beta${item}",
+        *(f"results/tables/{dataset}/runs" for dataset in ("mnist", "celeba", "shapes")),
+        *(f"results/tables/{dataset}/{objective}/table1_beta${{item}}" for dataset, objective in IMAGE_RUNS),
+        *(f"results/estimators/{dataset}/{objective}/agreement_beta${{item}}" for dataset, objective in ALL_RUNS))
+        for suffix in (".csv", ".md")}
+    assert all(path.startswith("results/metrics/") or path.endswith("/live/metrics.json")
+               for path in uncached - tables)
+    assert "results/tables/mnist/beta_vae/table1_beta${item}.parquet" in cached
+    assert "results/estimators/mnist/beta_vae/beta${item}.csv" in cached  # per factor: heavy, stays cached
+    assert "results/tables/shapes/beta_vae/mig_beta${item}.csv" in cached
 
 
 def test_code_deps_are_the_import_closure_of_the_subcommand():
@@ -94,7 +125,8 @@ def test_code_deps_are_the_import_closure_of_the_subcommand():
 
 
 @pytest.mark.parametrize("subcommand", ["prepare-mnist", "train-vae", "encode", "estimate-mi", "compare-estimators",
-                                        "ablate-topk", "plot-traversals", "classify-topk", "emotion-factors"])
+                                        "ablate-topk", "plot-traversals", "classify-topk", "emotion-factors",
+                                        "headline-metrics"])
 def test_static_closure_holds_every_module_a_subcommand_loads(subcommand):
     """Running the subcommand's handler (it fails on the dummy options after its imports) loads only modules
     that the static closure lists."""

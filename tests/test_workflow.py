@@ -347,7 +347,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert _stages_run(project.first_run) == {"report"}
     assert recorded == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
                                    "benchmark_estimators", "summary_mnist", "summary_celeba", "summary_shapes",
-                                   "compare_paper", "report"}
+                                   "summary_deap", "compare_paper", "report"}
                                   | _per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
                                   | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
                                   | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION} mig")
@@ -389,11 +389,24 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                                                         | {"summary_mnist", "compare_paper", "report"})
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
-    shown = json.loads(project.run("dvc", "metrics", "show", "--json"))
-    metrics = json.dumps(shown)
-    for path in ("results/metrics/mnist/beta_vae/beta2.json", "results/models/mnist/beta_vae/beta10/live/metrics.json",
-                 "results/metrics/deap/beta_vae/beta6.json", "results/metrics/deap/beta_vae/emotion_factors_beta6.json"):
-        assert path in metrics
+    # `dvc metrics show` lists one headline file per dataset, each run's numbers as its tables give them
+    shown = json.loads(project.run("dvc", "metrics", "show", "--json"))[""]["data"]
+    assert sorted(shown) == [f"results/metrics/{dataset}/headline.json" for dataset in ("celeba", "deap", "mnist", "shapes")]
+    mnist = shown["results/metrics/mnist/headline.json"]["data"]["mnist"]
+    assert sorted(mnist) == ["beta_vae_beta1", "beta_vae_beta10", "beta_vae_beta2"]
+    information = pd.read_csv(tmp_path / "results/mi/mnist/beta_vae/beta2.csv")
+    assert mnist["beta_vae_beta2"]["I_total"] == pytest.approx(information["I_est"].sum())
+    assert mnist["beta_vae_beta2"]["n_influential"] == int(information["influential"].sum())
+    assert "mse_top10" not in mnist["beta_vae_beta2"]  # topk_percent is [100, 50, 0] now
+    deap = shown["results/metrics/deap/headline.json"]["data"]["deap"]["beta_vae_beta6"]
+    table2 = pd.read_csv(tmp_path / "results/tables/deap/beta_vae/table2_beta6.csv").set_index("top_percent")
+    assert deap["accuracy_top10"] == pytest.approx(table2.loc[10, "accuracy_mean"])
+    # The reader's tables (CSV, Markdown) are for git, not DVC's cache: no .gitignore hides them; the Parquet is
+    ignored = project.run("git", "check-ignore", "results/tables/mnist/beta_vae/table1_beta10.csv",
+                          "results/tables/mnist/beta_vae/table1_beta10.md", "results/tables/paper_comparison.csv",
+                          "results/tables/mnist/runs.md", "results/tables/deap/beta_vae/table2_beta6.csv",
+                          "results/tables/mnist/beta_vae/table1_beta10.parquet", check=False).split()
+    assert ignored == ["results/tables/mnist/beta_vae/table1_beta10.parquet"]
 
 
 def test_a_teammate_pulls_every_result_from_the_remote_and_has_nothing_to_redo(dvc_project, tmp_path):
@@ -431,8 +444,8 @@ def test_experiments_queue_over_a_parameter_and_compare_in_exp_show(dvc_project)
     for experiment in experiments:
         data = experiment["revs"][0]["data"]
         percents = data["params"]["params.yaml"]["data"]["analysis"]["topk_percent"]
-        table1[str(percents)] = data["metrics"]["results/metrics/mnist/beta_vae/beta10.json"]["data"]["mse"]
+        table1[str(percents)] = data["metrics"]["results/metrics/mnist/headline.json"]["data"]["mnist"]["beta_vae_beta10"]
     assert set(table1) == {"[100, 10, 0]", "[100, 1, 0]"}
-    assert set(table1["[100, 10, 0]"]) == {"top100", "top10", "top0"}
-    assert set(table1["[100, 1, 0]"]) == {"top100", "top1", "top0"}
-    assert table1["[100, 10, 0]"]["top100"] == table1["[100, 1, 0]"]["top100"]  # the same model, re-ablated
+    assert set(table1["[100, 10, 0]"]) == {"I_total", "n_influential", "mse_top10"}
+    assert set(table1["[100, 1, 0]"]) == {"I_total", "n_influential"}  # Table 1 has no top 10% row
+    assert table1["[100, 10, 0]"]["I_total"] == table1["[100, 1, 0]"]["I_total"]  # the same model, re-ablated

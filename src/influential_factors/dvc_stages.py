@@ -6,8 +6,10 @@ every command stays defined once, in workflow/rules/*.smk. What a stage lists is
 - deps: the rules' inputs (a real-data root's raw files included) for the stage's dataset and objective,
   with the beta left as DVC's `${item}`, plus the code: the rule's file and the import closure of the CLI
   subcommands its shell command runs (code_deps.py, read statically from the source);
-- outs: the rules' outputs, metrics (results/metrics/*.json, DVCLive's summary) uncached, figures (PNG)
-  as plots;
+- outs: the rules' outputs; uncached (kept in git, `cache: false`): every metrics JSON (results/metrics/*.json,
+  DVCLive's summary) and the .csv and .md of the tables a reader inspects (layout.READER_TABLES); in
+  `metrics:` only each dataset's headline.json, so `dvc metrics show` and `dvc exp show` print a few columns
+  per run; figures (PNG) as plots;
 - params: the keys each rule declares it reads (`PARAMS_READ[rule]`, beside the rule).
 Only the datasets of `datasets` get stages; each objective's beta grid stays a DVC `foreach` over
 params.yaml (stages `train_mnist@10` for the beta-VAE, `train_mnist_isa_vae@10` for another objective), so a
@@ -88,7 +90,7 @@ IMAGE_STAGES = (
         "and the attribute swap (the thesis's Tables 2, 3 and Figure 10).")),
     Stage("summary_{dataset}", ("summarize_runs",), per_beta=False, comment=(
         "Every objective and beta side by side: information, its share in the top 10% of factors, reconstruction\n"
-        "error, generation, MIG (known factors), anchored factors.")),
+        "error, generation, MIG (known factors), anchored factors; and the dataset's headline metrics.")),
 )
 MIG_STAGE = Stage("mig_{dataset}", ("mutual_information_gap",), comment=(
     "How many influential factors the VAE finds for the true ones, and the mutual information gap."))
@@ -106,6 +108,8 @@ STAGES = {  # by the kind of dataset (registry.py)
         Stage("emotion_factors_deap", ("emotion_factors",), comment=(
             "Figure 5: traversals of the top factors, the accuracy each one costs, and on simulated data\n"
             "their agreement with the planted patterns.")),
+        Stage("summary_deap", ("headline_metrics",), per_beta=False,
+              comment="The headline metrics of every run: total information, influential factors, Table 2 at 10%."),
     ),
 }
 GLOBAL_STAGES = (
@@ -177,6 +181,23 @@ def _in_params(key: str, params: dict) -> bool:
     return True
 
 
+READER_FILES = tuple(re.compile(re.escape(pattern + suffix).replace(r"\{dataset\}", "[^/]+")
+                                .replace(r"\{objective\}", "[^/]+").replace(r"\{beta\}", ".+") + "$")
+                     for pattern in layout.READER_TABLES for suffix in layout.READER_SUFFIXES)
+
+
+def in_git(path: str) -> bool:
+    """Whether an output is kept in git rather than DVC's cache (`cache: false`): a metrics JSON, or the .csv or
+    .md of a table a reader inspects (layout.READER_TABLES)."""
+    return (path.startswith("results/metrics/") or path.endswith("live/metrics.json")
+            or any(pattern.match(path) for pattern in READER_FILES))
+
+
+def is_headline(path: str) -> bool:
+    """Whether an output is a dataset's headline metrics, the only files in dvc.yaml's `metrics:`."""
+    return re.fullmatch(re.escape(layout.HEADLINE_METRICS).replace(r"\{dataset\}", "[^/]+"), path) is not None
+
+
 def _unique(items) -> list:
     return list(dict.fromkeys(items))
 
@@ -201,17 +222,20 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
     outputs = [path for path in outputs if path not in consumed]  # intermediates (simulated raw files) stay inside
     if not stage.per_beta:
         deps = [_grid_folder(path) for path in deps]
-    metrics = [path for path in outputs if path.startswith("results/metrics/") or path.endswith("live/metrics.json")]
+    metrics = [path for path in outputs if is_headline(path)]
     plots = [path for path in outputs if path.endswith(".png")]
     information = _concrete(layout.INFORMATION, dataset, objective) + ".csv"
-    outs = [path for path in outputs if path not in metrics and path not in plots and path != information]
+    outs = [{path: {"cache": False}} if in_git(path) else path for path in outputs
+            if path not in metrics and path not in plots and path != information]
     command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)}" \
               + TARGETS + " ".join(targets)
     entry = {"cmd": [command, *stage.extra_commands] if stage.extra_commands else command,
              "deps": _unique(deps + list(stage.extra_deps) + code)}
     if keys:
         entry["params"] = _unique(keys)
-    entry["outs"] = outs + [_concrete(path, dataset, objective) for path in stage.extra_outs]
+    outs += [_concrete(path, dataset, objective) for path in stage.extra_outs]
+    if outs:
+        entry["outs"] = outs
     if metrics:
         entry["metrics"] = [{path: {"cache": False}} for path in metrics]
     title = INFORMATION_PLOT["title"].format(dataset=dataset, objective=objective)

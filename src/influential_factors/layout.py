@@ -9,6 +9,7 @@ as Python's str() of the number (`beta0.1`, `beta10`).
 from .registry import names, wildcard
 
 IMAGE_DATASETS = wildcard(names("image"))  # wildcard constraint: Table 1 (reconstruction); DEAP gets Table 2
+VIDEO_DATASETS = wildcard(names("video"))
 GENERIC_DATASETS = wildcard(names(generic=True))  # prepared by the generic rule prepare_dataset
 
 PROCESSED = "data/processed/{dataset}.npz"
@@ -36,6 +37,7 @@ GENERATION_METRICS = "results/metrics/{dataset}/{objective}/generation_beta{beta
 RUN_SUMMARY = "results/tables/{dataset}/runs"  # every objective and beta side by side
 RUN_SUMMARY_FIGURE = "results/figures/{dataset}/runs"
 RUN_SUMMARY_METRICS = "results/metrics/{dataset}/runs.json"
+HEADLINE_METRICS = "results/metrics/{dataset}/headline.json"  # per run: I_total, n_influential, Table 1/2 at the top 10%
 PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
 TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
 REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
@@ -53,6 +55,11 @@ DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electr
 DEAP_GROUND_TRUTH = f"{DEAP_PROCESSED}/ground_truth.json"  # the simulator's planted patterns; real DEAP has none
 DEAP_SIMULATED = "data/raw/deap_simulated"  # DEAP's format, simulated when data.deap.root is null
 DEAP_SIMULATED_TRUTH = f"{DEAP_SIMULATED}/ground_truth.json"  # the patterns the simulator planted
+
+# The tables a reader inspects: their .csv and .md are kept in git (DVC outputs with `cache: false`), so a clone
+# shows them and `git diff` shows their change; their .parquet and every heavier output stay in DVC's cache.
+READER_TABLES = (TABLE1, TABLE2, PAPER_COMPARISON, RUN_SUMMARY, AGREEMENT, ESTIMATOR_BENCHMARK)
+READER_SUFFIXES = (".csv", ".md")
 
 LOGS = "results/logs"  # one log per job: results/logs/<rule>/<wildcards>.log (what the job printed, also on failure)
 

@@ -143,6 +143,7 @@ def dataset_targets(dataset):
     """What `rule all` builds for a dataset: every phase of every run, for image data the runs side by side,
     and the evaluation of each supervised run."""
     summary = [RUN_SUMMARY + ".csv", RUN_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
+    summary.append(HEADLINE_METRICS)  # summarize_runs writes an image dataset's, headline_metrics a video's
     supervised = run_paths([SUPERVISED_TABLE + ".csv", SUPERVISED_METRICS, ATTRIBUTE_SWAP + ".png"], dataset,
                            supervised_only=True)
     return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset) + supervised

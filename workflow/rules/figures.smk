@@ -116,6 +116,7 @@ rule summarize_runs:
                        subcategory="all runs", labels={"figure": "objectives and betas side by side"}),
                 RUN_SUMMARY_FIGURE + ".pdf"],
         metrics=RUN_SUMMARY_METRICS,
+        headline=HEADLINE_METRICS,
     params:
         stem=RUN_SUMMARY,
         options=run_summary_options,
@@ -126,8 +127,30 @@ rule summarize_runs:
     shell:
         "influential-factors summarize-runs {params.options:q} --information {input.information:q}"
         " --tables {input.tables:q} --generation {input.generation:q} --output-stem {params.stem:q}"
-        " --figure {output.figure:q} --metrics {output.metrics:q} --threshold {params.threshold:q}"
-        " --title {params.title:q} 2>&1 | tee {log:q}"
+        " --figure {output.figure:q} --metrics {output.metrics:q} --headline {output.headline:q} --dataset {wildcards.dataset:q}"
+        " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
+
+
+PARAMS_READ["headline_metrics"] = ["vae.{dataset}.betas", "vae.{dataset}.objectives"]
+
+
+rule headline_metrics:
+    """A video dataset's headline numbers per run (summarize_runs writes an image dataset's): total I_est,
+    influential factors, Table 2's accuracy at the top 10%."""
+    wildcard_constraints:
+        dataset=VIDEO_DATASETS,
+    input:
+        information=lambda w: run_paths([INFORMATION + ".csv"], w.dataset),
+        tables=lambda w: run_paths([TABLE2 + ".csv"], w.dataset),
+    output:
+        HEADLINE_METRICS,
+    params:
+        runs=lambda w: [f"{objective}:{beta}" for objective, beta in runs(w.dataset)],
+    log:
+        job_log("headline_metrics", "{dataset}"),
+    shell:
+        "influential-factors headline-metrics --dataset {wildcards.dataset:q} --runs {params.runs:q} --information {input.information:q}"
+        " --tables {input.tables:q} --output {output:q} 2>&1 | tee {log:q}"
 
 
 def paper_comparison_inputs(wildcards):
