@@ -80,3 +80,27 @@ def test_one_commit_records_a_stage_reading_a_folder_that_a_later_stage_writes_i
     with Repo() as repo:
         assert [stage.addressing for stage in repo.commit(force=True, relink=False)] == ["summary", "mig"]
         assert repo.status() == {}
+
+
+def test_uncached_outputs_stay_out_of_gitignore_and_lose_entries_left_from_when_they_were_cached(tmp_path,
+                                                                                              monkeypatch):
+    """A reader's table (`cache: false`, kept in git) is never gitignored, and an entry left from when it was a
+    cached output goes; the cached Parquet beside it and every other line of the .gitignore stay."""
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    Repo.init(str(tmp_path)).close()
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"ablate": {
+        "cmd": "snakemake -- tables/table1.csv",
+        "outs": [{"tables/table1.csv": {"cache": False}}, "tables/table1.parquet", {"tables/table1.md": {"cache": False}}],
+        "metrics": [{"tables/headline.json": {"cache": False}}]}}}, sort_keys=False))
+    (tmp_path / "tables").mkdir()
+    for name in ("table1.csv", "table1.parquet", "table1.md", "headline.json"):
+        (tmp_path / "tables" / name).write_text("{}")
+    (tmp_path / "tables/.gitignore").write_text("/table1.csv\n/table1.parquet\n/other.bin\n/table1.md\n")
+    with Repo() as repo:
+        ignore_outputs(repo.index.stages)
+    assert (tmp_path / "tables/.gitignore").read_text().splitlines() == ["/table1.parquet", "/other.bin"]
+    ignored = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "tables"], capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert {"tables/table1.csv", "tables/table1.md", "tables/headline.json"} <= set(ignored)
+    assert "tables/table1.parquet" not in ignored

@@ -11,7 +11,7 @@ faster, and DVC only has to record the results:
    is not a job of the DAG) where they, or a stage upstream of them in DVC's graph, were stale, rewritten
    by Snakemake or miss an output.
 5. `dvc commit` records every stage in dvc.lock and the cache, in one pass (DVC's .gitignore entries are
-   written first), so `dvc status` agrees and a later `dvc repro` re-runs only what a change touches.
+   written first; uncached outputs, kept in git, are left out of them), so `dvc status` agrees and a later `dvc repro` re-runs only what a change touches.
 """
 
 from __future__ import annotations
@@ -61,12 +61,16 @@ def run_by_dvc(graph: DiGraph, changed: set[str]) -> list[str]:
 
 
 def ignore_outputs(stages) -> None:
-    """DVC's .gitignore entries for every output, written before `dvc commit` hashes the folders they land in
-    (the deps of the stages over the whole grid), so that one commit pass records every stage as it ends up.
-    The commit must read the .gitignore files anew: a later locked call of DVC's API does (under one
-    `lock_repo` with this, DVC would add each entry a second time)."""
+    """DVC's .gitignore entries for every cached output, written before `dvc commit` hashes the folders they land
+    in (the deps of the stages over the whole grid), so that one commit pass records every stage as it ends up;
+    an uncached output (`cache: false`: metrics, the reader's tables, kept in git) loses an entry left from when
+    it was cached, which DVC itself never removes. The commit must read the .gitignore files anew: a later locked
+    call of DVC's API does (under one `lock_repo` with this, DVC would add each entry a second time)."""
     for stage in stages:
         stage.ignore_outs()
+        for out in stage.outs:
+            if out.is_in_repo and not out.use_cache:
+                stage.repo.scm_context.ignore_remove(out.fspath)
 
 
 def reproduce(cores: str = "all") -> None:
