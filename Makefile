@@ -45,7 +45,7 @@ lock: | $(VENV)/bin/python
 # change touches.
 reproduce: install
 	python -m influential_factors.reproduce
-	dvc metrics show
+	dvc metrics diff --all --no-path  # every run's headline numbers, against the last commit
 	dvc plots show --out dvc_plots
 
 # The reading of a run: results/report.html (Snakemake's report: every figure, captioned, and every
