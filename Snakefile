@@ -1,5 +1,8 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
-# Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk.
+# Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk, formatted by snakefmt.
+# `snakemake --lint` asks every rule for a conda environment or container: every rule runs the project's own
+# CLI from one environment (requirements.lock; on a cluster workflow/envs/cluster.yaml, docs/scaling.md), and
+# this file imports the project before a per-rule environment could exist, so the rules name none.
 from influential_factors.checkout import warn_if_foreign
 from influential_factors.config import check_config_file
 
@@ -8,7 +11,11 @@ warn_if_foreign(workflow.basedir)
 
 # An empty or scalar params.yaml, or a repeated key: one line naming the file, before Snakemake reads it.
 check_config_file("params.yaml")
+
+
 configfile: "params.yaml"
+
+
 report: "workflow/report/workflow.rst"  # `snakemake --cores 1 --report results/report.html`: figures and tables
 
 
@@ -24,7 +31,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         [dataset_targets(dataset) for dataset in config["datasets"]],
-        ESTIMATOR_BENCHMARK + ".csv",
+        f"{ESTIMATOR_BENCHMARK}.csv",
         ESTIMATOR_BENCHMARK_METRICS,
         TABLES_PAGE,
 
@@ -34,5 +41,6 @@ rule all:
 from influential_factors.config import load_params
 from influential_factors.dvc_stages import sync_dvc_yaml
 
-sync_dvc_yaml(workflow, config, load_params(Path(workflow.basedir) / "params.yaml", SCHEMA),
-              Path(workflow.basedir) / "dvc.yaml")
+sync_dvc_yaml(
+    workflow, config, load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml"
+)

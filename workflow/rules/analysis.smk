@@ -58,7 +58,12 @@ rule mutual_information_gap:
         " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["compare_estimators"] = ["seed", "analysis.influential_threshold", "analysis.estimators.mixture_samples", "analysis.estimators.infonce_factors"]
+PARAMS_READ["compare_estimators"] = [
+    "seed",
+    "analysis.influential_threshold",
+    "analysis.estimators.mixture_samples",
+    "analysis.estimators.infonce_factors",
+]
 
 
 rule compare_estimators:
@@ -82,7 +87,11 @@ rule compare_estimators:
         " --threshold {params.threshold:q} {params.settings:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["benchmark_estimators"] = ["seed", "analysis.estimators.benchmark_samples", "analysis.estimators.infonce_factors"]
+PARAMS_READ["benchmark_estimators"] = [
+    "seed",
+    "analysis.estimators.benchmark_samples",
+    "analysis.estimators.infonce_factors",
+]
 
 
 rule benchmark_estimators:
@@ -91,7 +100,7 @@ rule benchmark_estimators:
         multiext(ESTIMATOR_BENCHMARK, ".csv", ".parquet", ".md"),
         metrics=ESTIMATOR_BENCHMARK_METRICS,
     params:
-        stem=ESTIMATOR_BENCHMARK,
+        stem=output_stem,
         samples=config["analysis"]["estimators"]["benchmark_samples"],
         infonce="--infonce" if config["analysis"]["estimators"]["infonce_factors"] else "",
         seed=config["seed"],
@@ -113,7 +122,7 @@ rule encode_videos:
     output:
         for_dataset(POSTERIORS, "deap"),
     params:
-        folder=DEAP_PROCESSED,
+        folder=lambda w, input: Path(input.videos).parent,
     log:
         job_log("encode_videos", "{objective}_beta{beta}"),
     shell:
@@ -131,13 +140,20 @@ rule ablate_topk:
         model=MODEL,
         data=PROCESSED,
         posteriors=POSTERIORS,
-        information=INFORMATION + ".csv",
+        information=f"{INFORMATION}.csv",
     output:
         multiext(TABLE1, ".csv", ".parquet", ".md"),
         metrics=METRICS,
-        figure=[report(TOPK_GENERATION + ".png", caption="../report/topk_generation.rst", category="{dataset}",
-                       subcategory="{objective}, beta {beta}", labels={"figure": "generation from the top k% (Figure 4)"}),
-                TOPK_GENERATION + ".pdf"],
+        figure=[
+            report(
+                f"{TOPK_GENERATION}.png",
+                caption="../report/topk_generation.rst",
+                category="{dataset}",
+                subcategory="{objective}, beta {beta}",
+                labels={"figure": "generation from the top k% (Figure 4)"},
+            ),
+            f"{TOPK_GENERATION}.pdf",
+        ],
     params:
         stem=TABLE1,
         percents=config["analysis"]["topk_percent"],

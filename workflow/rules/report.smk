@@ -11,8 +11,12 @@ rule tables_page:
     input:
         report_tables(),
     output:
-        report(TABLES_PAGE, caption="../report/tables.rst", category="tables",
-               labels={"figure": "every table, with the paper's numbers"}),
+        report(
+            TABLES_PAGE,
+            caption="../report/tables.rst",
+            category="tables",
+            labels={"figure": "every table, with the paper's numbers"},
+        ),
     log:
         job_log("tables_page"),
     shell:

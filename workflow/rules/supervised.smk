@@ -4,8 +4,12 @@
 # Figure 10).
 
 
-PARAMS_READ["train_attribute_classifier"] = ["seed", "objectives.mmvae.attributes.{dataset}",
-                                             "vae.{dataset}.channels", "analysis.supervised.classifier"]
+PARAMS_READ["train_attribute_classifier"] = [
+    "seed",
+    "objectives.mmvae.attributes.{dataset}",
+    "vae.{dataset}.channels",
+    "analysis.supervised.classifier",
+]
 
 
 rule train_attribute_classifier:
@@ -14,8 +18,8 @@ rule train_attribute_classifier:
     wildcard_constraints:
         dataset=IMAGE_DATASETS,
     input:
-        PROCESSED,
-        lambda w: supervised_attribute_files(w.dataset),
+        data=PROCESSED,
+        attributes=lambda w: supervised_attribute_files(w.dataset),
     output:
         model=ATTRIBUTE_CLASSIFIER,
         metrics=ATTRIBUTE_CLASSIFIER_METRICS,
@@ -27,14 +31,18 @@ rule train_attribute_classifier:
     log:
         job_log("train_attribute_classifier", "{dataset}"),
     shell:
-        "influential-factors train-attribute-classifier --data {input[0]:q} {params.attribute:q}"
+        "influential-factors train-attribute-classifier --data {input.data:q} {params.attribute:q}"
         " --output {output.model:q} --metrics {output.metrics:q} --channels {params.channels:q}"
         " --epochs {params.settings[epochs]:q} --batch-size {params.settings[batch_size]:q}"
         " --lr {params.settings[lr]:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["evaluate_supervised"] = ["seed", "objectives.mmvae.attributes.{dataset}", "analysis.supervised.mine_steps",
-                                      "analysis.supervised.swap_images"]
+PARAMS_READ["evaluate_supervised"] = [
+    "seed",
+    "objectives.mmvae.attributes.{dataset}",
+    "analysis.supervised.mine_steps",
+    "analysis.supervised.swap_images",
+]
 
 
 rule evaluate_supervised:
@@ -47,14 +55,21 @@ rule evaluate_supervised:
         model=MODEL,
         data=PROCESSED,
         posteriors=POSTERIORS,
-        information=INFORMATION + ".csv",
+        information=f"{INFORMATION}.csv",
         classifier=ATTRIBUTE_CLASSIFIER,
         attributes=attribute_files,
     output:
         multiext(SUPERVISED_TABLE, ".csv", ".parquet", ".md"),
-        figure=[report(ATTRIBUTE_SWAP + ".png", caption="../report/attribute_swap.rst", category="{dataset}",
-                       subcategory="{objective}, beta {beta}", labels={"figure": "attribute swap (Figure 10)"}),
-                ATTRIBUTE_SWAP + ".pdf"],
+        figure=[
+            report(
+                f"{ATTRIBUTE_SWAP}.png",
+                caption="../report/attribute_swap.rst",
+                category="{dataset}",
+                subcategory="{objective}, beta {beta}",
+                labels={"figure": "attribute swap (Figure 10)"},
+            ),
+            f"{ATTRIBUTE_SWAP}.pdf",
+        ],
         metrics=SUPERVISED_METRICS,
     params:
         stem=SUPERVISED_TABLE,

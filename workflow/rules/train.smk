@@ -1,11 +1,25 @@
 # Training: one VAE per run (dataset, objective, beta), with DVCLive curves beside the weights. A killed or failed
 # job leaves model.checkpoint.pt beside the (removed) outputs: Snakemake deletes declared outputs only,
 # so the re-run (snakemake --rerun-incomplete, or dvc repro) resumes from it. checkpoint_every is read
-# from config in the command, not as a param: it never changes the weights, so changing it re-runs nothing.
+# from config in the command, not as a param: it never changes the weights, so changing it re-runs nothing
+# (`snakemake --lint` flags the use of config in a shell command for that reason).
 # Every value reaches the shell quoted ({...:q}; a list: one quoted word per element).
 
 
-PARAMS_READ["train_vae"] = ["seed", "objectives.{objective_settings}", "vae.{dataset}.sigma2_x", "vae.{dataset}.channels", "vae.{dataset}.hidden", "vae.{dataset}.latents", "vae.{dataset}.epochs", "vae.{dataset}.batch_size", "vae.{dataset}.lr", "vae.{dataset}.likelihood", "training.precision", "training.compile"]
+PARAMS_READ["train_vae"] = [
+    "seed",
+    "objectives.{objective_settings}",
+    "vae.{dataset}.sigma2_x",
+    "vae.{dataset}.channels",
+    "vae.{dataset}.hidden",
+    "vae.{dataset}.latents",
+    "vae.{dataset}.epochs",
+    "vae.{dataset}.batch_size",
+    "vae.{dataset}.lr",
+    "vae.{dataset}.likelihood",
+    "training.precision",
+    "training.compile",
+]
 
 
 rule train_vae:
@@ -16,7 +30,9 @@ rule train_vae:
         model=MODEL,
         summary=TRAINING_SUMMARY,
     params:
-        vae=lambda w: {key: value for key, value in config["vae"][w.dataset].items() if key not in ("betas", "objectives")},
+        vae=lambda w: {
+            key: value for key, value in config["vae"][w.dataset].items() if key not in ("betas", "objectives")
+        },
         channels=lambda w: config["vae"][w.dataset]["channels"],
         seed=config["seed"],
         objective_settings=objective_settings,
