@@ -137,6 +137,8 @@ def test_figure_titles_name_the_data_of_the_branch():
     assert data_source("celeba", "/data/celeba") == "CelebA"
     assert data_source("mnist", None).startswith("MNIST (the 5,000 digits")
     assert data_source("deap", None) == "simulated DEAP" and data_source("deap", "/data/deap") == "DEAP"
+    assert data_source("shapes", "/data/shapes") == "shapes"  # no real data named: the key (an empty title
+    #                                                           would vanish from the command line)
 
 
 def test_scalp_outline_surrounds_the_electrodes_with_the_nose_in_front(scalp):

@@ -21,6 +21,7 @@ class Dataset:
     known_factors: bool = False  # its labels are the true generative factors: MIG against them (shapes)
     real: str = ""  # the real data's name, in figure titles when params.yaml's data.<name>.root names it
     stand_in: str = ""  # what the branch holds when data.<name>.root is null (or it has no root): its titles' name
+    #                     (both default to the dataset's key)
 
 
 DATASETS = {
@@ -33,9 +34,10 @@ DATASETS = {
 
 def data_source(dataset: str, root: str | None) -> str:
     """The data a branch holds, as figure titles name it: the real dataset when `root` (params.yaml's
-    data.<dataset>.root) is set, else its stand-in ("ORL faces ..." on the celeba branch)."""
+    data.<dataset>.root) is set, else its stand-in ("ORL faces ..." on the celeba branch); the dataset's key
+    where the entry names neither."""
     entry = DATASETS[dataset]
-    return entry.real if root else entry.stand_in
+    return (entry.real if root else entry.stand_in) or dataset
 
 
 def names(kind: str | None = None, generic: bool | None = None) -> list[str]:
