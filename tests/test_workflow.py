@@ -58,13 +58,14 @@ def test_more_beta_means_less_information(snakemake_run):
 
 
 # Every figure rule on the smoke config, with the size in pixels (height, width) of its PNG, give or take 10%:
-# traversals are one row of 4 blocks (3 factors and the least informative, 2 seed images; DEAP: 1 test video).
+# traversals are one row of 4 blocks (3 factors and the least informative, 2 seed images), below a two-line title;
+# DEAP's are one page per band (4 factors each, 1 test video) stacked, Figure 5 one column per factor.
 FIGURES = {
     "mnist/beta_vae/information_beta10": (703, 1290), "deap/beta_vae/information_beta6": (703, 1290),
-    "mnist/beta_vae/traversals_beta10": (207, 1545), "celeba/beta_vae/traversals_beta1": (207, 1545),
-    "shapes/beta_vae/traversals_beta4": (207, 1545), "deap/beta_vae/traversals_beta6": (212, 2385),
+    "mnist/beta_vae/traversals_beta10": (245, 1562), "celeba/beta_vae/traversals_beta1": (245, 1562),
+    "shapes/beta_vae/traversals_beta4": (245, 1562), "deap/beta_vae/traversals_beta6": (1896, 1256),
     "mnist/beta_vae/topk_generation_beta10": (311, 1084), "celeba/beta_vae/topk_generation_beta1": (311, 1084),
-    "shapes/beta_vae/topk_generation_beta4": (311, 1084), "deap/beta_vae/emotion_factors_beta6": (620, 1798),
+    "shapes/beta_vae/topk_generation_beta4": (311, 1084), "deap/beta_vae/emotion_factors_beta6": (591, 1011),
     "mnist/runs": (595, 1634), "celeba/runs": (595, 1634), "shapes/runs": (595, 1634),
     "mnist/beta_vae/generation_beta10": (736, 1390), "shapes/isa_vae/generation_beta4": (736, 1390),
     "shapes/isa_vae/information_beta4": (703, 1290),

@@ -127,8 +127,8 @@ def plot_generation(prior_images: np.ndarray, qstar_images: np.ndarray, title: s
         show_tiles(axis, as_grid(images))
         axis.set_title(label, fontsize=9)
     figure.tight_layout()
-    title_above(figure, f"{title}: decoded codes drawn from the prior and from $q^*(z) = N(0, \\mathrm{{diag}}\\, s^2)$,"
-                " $s^2$ from the test posteriors (Gao et al. section 6.3)")
+    title_above(figure, f"{title}\ndecoded codes drawn from the prior and from $q^*(z) = N(0, \\mathrm{{diag}}\\, s^2)$,"
+                " $s^2$ from the test posteriors (Gao et al. section 6.3)")  # the run on a line of its own
     save_figure(figure, *paths)
 
 
