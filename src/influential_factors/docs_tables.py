@@ -10,6 +10,7 @@ NAME of BLOCKS from results/metrics/**/*.json, tests/benchmarks/default_run.md, 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -33,8 +34,9 @@ def metrics(root: Path, *parts: str) -> dict:
     return json.loads((root / METRICS).joinpath(*parts).read_text())
 
 
+@functools.cache
 def params(root: Path) -> dict:
-    """params.yaml."""
+    """params.yaml, read once per run of the generator (six blocks read it); callers do not modify it."""
     return yaml.safe_load((root / "params.yaml").read_text())
 
 
