@@ -263,3 +263,33 @@ def test_bf16_autocast_trains_close_to_float32(digits, tmp_path):
     for name in ("loss", "sse"):
         assert curves["bf16"]["val"][name] == pytest.approx(curves["float32"]["val"][name], rel=0.01)
     assert curves["bf16"]["val"]["kl"] == pytest.approx(curves["float32"]["val"]["kl"], abs=0.1)  # nats, of ~0.4
+
+
+@pytest.mark.parametrize("vanished, tolerated", [("DVCLIVE_STEP_COMPLETED", True), ("metrics.json", False)])
+def test_a_run_ending_beside_another_tolerates_only_dvclives_shared_signal_file_vanishing(tmp_path, monkeypatch,
+                                                                                           vanished, tolerated):
+    """Two training jobs ending together: the other job removed DVCLive's VS Code signal file (one per repository)
+    between this job's check and its remove. DVCLive's own logger fails on it; the job's logger ends with its
+    metrics written. Any other missing file still fails the run."""
+    import dvclive
+    import dvclive.live
+
+    def removed_meanwhile():
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / ".dvc/tmp/exps/run" / vanished))
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(dvclive.live, "cleanup_dvclive_step_completed", removed_meanwhile)
+    with pytest.raises(FileNotFoundError):
+        with dvclive.Live(str(tmp_path / "plain"), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+            live.log_metric("loss", 2.5)
+    if not tolerated:
+        with pytest.raises(FileNotFoundError, match=vanished):
+            with training.live_logger(tmp_path / "live"):
+                pass
+        return
+    with training.live_logger(tmp_path / "live") as live:
+        live.log_metric("loss", 1.5)
+        live.next_step()
+        live.log_metric("loss", 0.5)
+        live.next_step()
+    assert json.loads((tmp_path / "live/metrics.json").read_text()) == {"loss": 0.5, "step": 1}

@@ -70,8 +70,6 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     A supervised objective (MMVAE) reads each image's label of `attribute` (attributes.py) and steps its MINE
     critics before each step of the VAE.
     """
-    from dvclive import Live
-
     device = device or default_device()
     torch.manual_seed(seed)
     label_arrays, classes = [], None  # a supervised objective's attribute labels, in the data's fingerprint too
@@ -111,7 +109,7 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
                              "train from the start") from error
         history, saved_epoch = state["history"], state["epoch"]
 
-    with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+    with live_logger(live_dir) as live:
         live.log_params({"objective": objective, "beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
                          "epochs": epochs, "lr": lr})
         for metrics in history:
@@ -150,6 +148,26 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     save_torch(saved, model_path)
     checkpoint.unlink(missing_ok=True)
     return {name.replace("/", "_"): value for name, value in history[-1].items()}
+
+
+def live_logger(live_dir: str | Path):
+    """DVCLive's logger for one training run, its metrics under `live_dir`.
+
+    Every run in a repository signals VS Code's DVC extension through one file,
+    .dvc/tmp/exps/run/DVCLIVE_STEP_COMPLETED, which DVCLive (3.49) removes as the last step of `Live.end`, after
+    checking that it exists. Two training jobs ending together (Snakemake runs them side by side) can both pass
+    the check, and the second remove failed its job after everything was written; that one missing file is no error."""
+    from dvclive import Live
+
+    class JobLive(Live):
+        def end(self) -> None:
+            try:
+                super().end()
+            except FileNotFoundError as error:
+                if Path(error.filename or "").name != "DVCLIVE_STEP_COMPLETED":
+                    raise
+
+    return JobLive(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None)
 
 
 def prepare_training(model: BetaVAE, objective: Objective, lr: float, device: torch.device) -> torch.optim.Adam:
