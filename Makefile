@@ -40,9 +40,8 @@ lock: | $(VENV)/bin/python
 	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra test --constraint requirements.lock --output-file requirements-test.lock pyproject.toml
 
-# Snakemake runs every job, one per core side by side; DVC records what they built in dvc.lock, and
-# `dvc repro` adds the report (influential_factors/reproduce.py). Later, `dvc repro` re-runs only what a
-# change touches.
+# Snakemake runs every job, one per core side by side, then the report; DVC records what they built in
+# dvc.lock (influential_factors/reproduce.py). Later, `dvc repro` re-runs only what a change touches.
 reproduce: install
 	python -m influential_factors.reproduce
 	dvc metrics diff --all --no-path  # every run's headline numbers, against the last commit

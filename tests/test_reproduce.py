@@ -1,6 +1,6 @@
-"""reproduce.py on tiny DVC projects: what `dvc repro` runs after Snakemake (a stage whose command does more
-than Snakemake's jobs runs when it, or a stage upstream of it, changed or misses an output; otherwise not),
-and the one commit pass that leaves `dvc status` clean."""
+"""reproduce.py on tiny DVC projects: what runs after Snakemake (a stage whose command does more than Snakemake's
+jobs runs when it, or a stage upstream of it, changed or misses an output; otherwise not), the one commit pass
+that leaves `dvc status` clean, and DVC reading each version of params.yaml once."""
 
 import os
 import subprocess
@@ -10,7 +10,7 @@ import pytest
 import yaml
 from dvc.repo import Repo
 
-from influential_factors.reproduce import ignore_outputs, run_by_dvc, written_since
+from influential_factors.reproduce import ignore_outputs, params_parsed_once, run_beyond_snakemake, written_since
 
 STAGES = {  # prepare -> train -> report -> publish; bench on its own. report and publish do more than Snakemake
     "prepare": {"cmd": "snakemake --allowed-rules prepare -- prepare.txt", "outs": ["prepare.txt"]},
@@ -39,19 +39,19 @@ def project(tmp_path, monkeypatch):
 
 def test_a_stage_beyond_snakemake_runs_when_it_or_a_stage_upstream_changed(project):
     _, graph = project
-    assert run_by_dvc(graph, set()) == []
-    assert run_by_dvc(graph, {"bench"}) == []  # upstream of neither
-    assert run_by_dvc(graph, {"publish"}) == ["publish"]
+    assert run_beyond_snakemake(graph, set()) == []
+    assert run_beyond_snakemake(graph, {"bench"}) == []  # upstream of neither
+    assert run_beyond_snakemake(graph, {"publish"}) == ["publish"]
     for changed in ({"report"}, {"train"}, {"prepare"}, {"prepare", "bench"}):
-        assert run_by_dvc(graph, changed) == ["report", "publish"], changed  # upstream first
+        assert run_beyond_snakemake(graph, changed) == ["report", "publish"], changed  # upstream first
 
 
 def test_a_missing_output_runs_its_stage_and_those_downstream(project):
     root, graph = project
     (root / "public.html").unlink()
-    assert run_by_dvc(graph, set()) == ["publish"]
+    assert run_beyond_snakemake(graph, set()) == ["publish"]
     (root / "report.html").unlink()
-    assert run_by_dvc(graph, set()) == ["report", "publish"]
+    assert run_beyond_snakemake(graph, set()) == ["report", "publish"]
 
 
 def test_stages_written_since_a_time_are_those_with_an_output_or_a_file_in_an_output_folder_newer(project):
@@ -104,3 +104,44 @@ def test_uncached_outputs_stay_out_of_gitignore_and_lose_entries_left_from_when_
                              text=True, check=True).stdout.split()
     assert {"tables/table1.csv", "tables/table1.md", "tables/headline.json"} <= set(ignored)
     assert "tables/table1.parquet" not in ignored
+
+
+def test_dvc_parses_each_version_of_params_yaml_once_and_records_what_it_would_record_parsing_it_every_time(
+        tmp_path, monkeypatch):
+    """Three stages read params.yaml: DVC's status and commit parse it for each of them (and again for the
+    run-cache); within `params_parsed_once` each version is parsed once, and dvc.lock and the status are the same.
+    A changed params.yaml (a new version) is parsed anew, and its stage is stale."""
+    from dvc.dependency import param
+
+    monkeypatch.chdir(tmp_path)
+    Repo.init(str(tmp_path), no_scm=True).close()
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"train": {"epochs": 3, "lr": 0.1}, "seed": 0}))
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {
+        name: {"cmd": f"snakemake -- {name}.txt", "params": keys, "outs": [f"{name}.txt"]}
+        for name, keys in {"a": ["train.epochs"], "b": ["train.lr", "seed"], "c": ["train"]}.items()}}))
+    for name in "abc":
+        (tmp_path / f"{name}.txt").write_text(name)
+    parses = []
+
+    def counted(path, fs, **kwargs):
+        parses.append(path)
+        return parse(path, fs, **kwargs)
+
+    parse = param.load_path
+    monkeypatch.setattr(param, "load_path", counted)
+    with Repo() as repo:
+        repo.commit(force=True, relink=False)
+    parsed_each_time, every_time = len(parses), (tmp_path / "dvc.lock").read_text()
+    (tmp_path / "dvc.lock").unlink()
+    parses.clear()
+    with params_parsed_once():
+        with Repo() as repo:
+            repo.commit(force=True, relink=False)
+            assert repo.status() == {}
+        assert parses == [str(tmp_path / "params.yaml")] and parsed_each_time >= 6
+        assert (tmp_path / "dvc.lock").read_text() == every_time
+        (tmp_path / "params.yaml").write_text(yaml.safe_dump({"train": {"epochs": 30, "lr": 0.1}, "seed": 0}))
+        with Repo() as repo:
+            assert set(repo.status()) == {"a", "c"}
+        assert len(parses) == 2
+    assert param.load_path is counted

@@ -303,9 +303,10 @@ def snakemake_targets(command: str | list[str]) -> list[str]:
     return [target for line in _lines(command) if TARGETS in line for target in line.partition(TARGETS)[2].split()]
 
 
-def beyond_snakemake_jobs(command: str | list[str]) -> bool:
-    """Whether a stage's command does more than build Snakemake targets (the report: Snakemake's --report)."""
-    return any(TARGETS not in line for line in _lines(command))
+def beyond_snakemake_jobs(command: str | list[str]) -> list[str]:
+    """The lines of a stage's command that do more than build Snakemake targets (the report: Snakemake's
+    --report); none for a stage of Snakemake's jobs alone."""
+    return [line for line in _lines(command) if TARGETS not in line]
 
 
 def _lines(command: str | list[str]) -> list[str]:

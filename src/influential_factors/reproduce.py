@@ -7,19 +7,24 @@ faster, and DVC only has to record the results:
 2. What DVC calls stale (`dvc status`: changed data, params, or code that a stage's command imports) goes
    to Snakemake as --forcerun: Snakemake alone would not see a changed module under src/.
 3. `snakemake --cores N all` runs those jobs, everything downstream of them and whatever is missing.
-4. `dvc repro --single-item` runs the stages that do more than Snakemake's jobs (the report: its --report
-   is not a job of the DAG) where they, or a stage upstream of them in DVC's graph, were stale, rewritten
-   by Snakemake or miss an output.
+4. The stages that do more than Snakemake's jobs (the report: its --report is not a job of the DAG) run
+   the lines of their command beyond those jobs, where they, or a stage upstream of them in DVC's graph,
+   were stale, rewritten by Snakemake or miss an output (what `dvc repro` would run of them; the commit
+   below records them, so a `dvc repro` of its own would only write dvc.lock twice).
 5. `dvc commit` records every stage in dvc.lock and the cache, in one pass (DVC's .gitignore entries are
-   written first; uncached outputs, kept in git, are left out of them), so `dvc status` agrees and a later `dvc repro` re-runs only what a change touches.
+   written first; uncached outputs, kept in git, are left out of them), so `dvc status` agrees and a later
+   `dvc repro` re-runs only what a change touches.
+DVC's status and commit parse params.yaml once, not once per parameter dependency (`params_parsed_once`).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +54,7 @@ def written_since(stages, since: float) -> set[str]:
             if any(path.exists() and path.stat().st_mtime >= since for out in stage.outs for path in paths(out))}
 
 
-def run_by_dvc(graph: DiGraph, changed: set[str]) -> list[str]:
+def run_beyond_snakemake(graph: DiGraph, changed: set[str]) -> list[str]:
     """The stages whose command does more than Snakemake's jobs (the report) that must run, upstream first:
     those that are, or are downstream of (in DVC's `graph`), a stage in `changed` or one with an output missing."""
     import networkx as nx
@@ -58,6 +63,30 @@ def run_by_dvc(graph: DiGraph, changed: set[str]) -> list[str]:
     return [stage.addressing for stage in reversed(list(nx.topological_sort(graph)))
             if dvc_stages.beyond_snakemake_jobs(stage.cmd)
             and {stage.addressing, *(upstream.addressing for upstream in nx.descendants(graph, stage))} & changed]
+
+
+@contextmanager
+def params_parsed_once():
+    """Within this block DVC parses each parameter file once per version (its path, size and modification time),
+    and each reader gets its own copy. DVC otherwise parses params.yaml anew for every parameter dependency it
+    reads (`dvc.dependency.param.load_path`): for the status, the lock entry and the run-cache entry of each stage,
+    some 800 parses of one file for the default's 171 stages."""
+    from dvc.dependency import param
+
+    parse, parsed = param.load_path, {}
+
+    def parse_once(path, fs, **kwargs):
+        info = fs.info(path)
+        version = (path, info["size"], info.get("mtime"), tuple(sorted(kwargs.items())))
+        if version not in parsed:
+            parsed[version] = parse(path, fs, **kwargs)
+        return copy.deepcopy(parsed[version])
+
+    param.load_path = parse_once
+    try:
+        yield
+    finally:
+        param.load_path = parse
 
 
 def ignore_outputs(stages) -> None:
@@ -79,19 +108,22 @@ def reproduce(cores: str = "all") -> None:
 
     if dvc_stages.main([]):
         raise SystemExit(1)
-    with Repo() as repo:
-        stale, graph = stale_stages(repo)
-        forced = [target for stage in stale for target in dvc_stages.snakemake_targets(stage.cmd)]
-        started = time.time()
-        subprocess.run(["snakemake", "--cores", cores, "--rerun-incomplete",
-                        *(["--forcerun", *forced] if forced else []), "--", "all"], check=True)
-        left = run_by_dvc(graph, {stage.addressing for stage in stale} | written_since(graph, started))
-        ignore_outputs(graph)
-    if left:
-        subprocess.run(["dvc", "repro", "--single-item", *left], check=True)
-    with Repo() as repo:
-        recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo them
-    print(f"dvc.lock: {len(recorded)} stages recorded ({', '.join(left) or 'none'} run by `dvc repro`)")
+    with params_parsed_once():
+        with Repo() as repo:
+            stale, graph = stale_stages(repo)
+            forced = [target for stage in stale for target in dvc_stages.snakemake_targets(stage.cmd)]
+            started = time.time()
+            subprocess.run(["snakemake", "--cores", cores, "--rerun-incomplete",
+                            *(["--forcerun", *forced] if forced else []), "--", "all"], check=True)
+            left = run_beyond_snakemake(graph, {stage.addressing for stage in stale} | written_since(graph, started))
+            commands = {stage.addressing: dvc_stages.beyond_snakemake_jobs(stage.cmd) for stage in graph}
+            ignore_outputs(graph)
+        for name in left:
+            for command in commands[name]:  # its other lines build Snakemake targets: the run above built them
+                subprocess.run(command, shell=True, check=True)
+        with Repo() as repo:
+            recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo them
+    print(f"dvc.lock: {len(recorded)} stages recorded ({', '.join(left) or 'none'} run beyond Snakemake's jobs)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reproduce(args.cores)
     except subprocess.CalledProcessError as error:
-        print(f"{' '.join(error.cmd[:2])} failed (exit {error.returncode}); what finished is kept, run again to "
+        command = error.cmd if isinstance(error.cmd, str) else " ".join(error.cmd[:2])
+        print(f"{command} failed (exit {error.returncode}); what finished is kept, run again to "
               "go on", file=sys.stderr)
         return error.returncode
     return 0
