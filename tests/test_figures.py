@@ -196,6 +196,7 @@ def test_emotion_figure_has_a_column_per_factor_and_a_row_per_band(captured, sca
     assert len(maps) == 6 and {axis.images[0].get_clim() for axis in maps} == {(-2.5, 2.5)}
     assert [axis.get_ylabel() for axis in maps[::2]] == ["alpha", "beta", "gamma"]
     assert maps[0].get_title() == "z3\n2.00 nats\n$\\Delta$acc -10.0%\n$\\Delta$CE +0.200"
+    assert maps[1].get_title() == "z1\n1.00 nats\n$\\Delta$acc +0.0%\n$\\Delta$CE +0.000"  # no drop: not "-0.0%"
     assert maps[0].title.get_color() == figures.INFLUENTIAL_COLOUR and maps[1].title.get_color() == "black"
     assert np.nanmin(scalp_maps(maps[5])) == -2.5  # gamma (row 3) of z1 (column 2)
     assert captured[0]._suptitle.get_text().startswith("simulated DEAP: top factors")

@@ -259,7 +259,8 @@ def plot_emotion_factors(table: pd.DataFrame, changes: np.ndarray, scalp: Scalp,
     """Figure 5: per top factor (columns) the change of each band's decoded map (rows) from $z_h$ = -3 to +3,
     `changes` (factors, bands, grid, grid) [dB], on one diverging scale symmetric about 0. Column labels:
     I_est, and the test accuracy and cross-entropy changes with the factor zeroed (red: emotion-relevant)."""
-    labels = [f"z{factor['factor']:.0f}\n{factor['I_est']:.2f} nats\n$\\Delta$acc {-100 * factor['accuracy_drop']:+.1f}%\n"
+    labels = [f"z{factor['factor']:.0f}\n{factor['I_est']:.2f} nats\n"
+              f"$\\Delta$acc {round(-100 * factor['accuracy_drop'], 1) + 0.0:+.1f}%\n"  # + 0.0: no "-0.0%"
               f"$\\Delta$CE {factor['loss_increase']:+.3f}" for _, factor in table.iterrows()]
     figure = scalp_grid(changes.swapaxes(0, 1), scalp.limit(changes), scalp, band_labels, labels,
                         f"{title}: top factors by $I_{{est}}$, each band's change from $z_h$ = -3 to +3\n"

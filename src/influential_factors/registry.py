@@ -1,7 +1,7 @@
 """The datasets the workflow knows: one entry each. A new image dataset is its own module (a function
 `images(settings, seed) -> (uint8 images N x C x H x W, labels)`), one entry here, and its sections in
 params.yaml and the schema; the workflow's rules, dvc.yaml and validation read the rest from this table
-(README: "How to add a model or a dataset").
+(docs/development.md: "How to add a dataset or a model").
 """
 
 from __future__ import annotations

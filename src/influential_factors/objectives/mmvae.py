@@ -8,11 +8,11 @@ critic ascends it before each step of the VAE (`critic_step`, Algorithm 1's alte
 prior p(c|y = j) = N(m_j, s^2 I) (Eq. 3-11) puts the class means m_j on a circle of radius `prior_radius` in
 c's first two dimensions (on a line when c has one), so that c separates the classes.
 
-Two choices differ from the thesis, both stated in the README: c is encoded from x alone, q(c|x) (the
-thesis's q(c|x, y) reads the label at test time, which makes I(c; y) = H(y) by construction and every later
-step would need labels to encode); and the marginal pairs of a bound shuffle the batch's second variable
-instead of drawing a second minibatch (the same product of marginals). The baselines of its section 5 are
-the same model with fewer regularisers: `r_cvae` none, `csvae` only I(z; y).
+Two choices differ from the thesis, both stated in docs/objectives.md ("Supervised factors"): c is encoded
+from x alone, q(c|x) (the thesis's q(c|x, y) reads the label at test time, which makes I(c; y) = H(y) by
+construction and every later step would need labels to encode); and the marginal pairs of a bound shuffle the
+batch's second variable instead of drawing a second minibatch (the same product of marginals). The baselines
+of its section 5 are the same model with fewer regularisers: `r_cvae` none, `csvae` only I(z; y).
 """
 
 from __future__ import annotations
