@@ -43,14 +43,14 @@ lock: | $(VENV)/bin/python
 # Snakemake runs every job, one per core side by side, then the report; DVC records what they built in
 # dvc.lock (influential_factors/reproduce.py). Later, `dvc repro` re-runs only what a change touches.
 reproduce: install
-	python -m influential_factors.reproduce
+	python -m influential_factors.pipeline.reproduce
 	dvc metrics diff --all --no-path  # every run's headline numbers, against the last commit
 	dvc plots show --out dvc_plots
 
 # The reading of a run: results/report.html (Snakemake's report: every figure, captioned, and every
 # table; DVC stage `report`) and dvc_plots/index.html (per-factor information and training curves).
 report: install
-	python -m influential_factors.dvc_stages
+	python -m influential_factors.pipeline.dvc_stages
 	dvc repro report
 	dvc plots show --out dvc_plots
 

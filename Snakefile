@@ -3,8 +3,8 @@
 # `snakemake --lint` asks every rule for a conda environment or container: every rule runs the project's own
 # CLI from one environment (requirements.lock; on a cluster workflow/envs/cluster.yaml, docs/scaling.md), and
 # this file imports the project before a per-rule environment could exist, so the rules name none.
-from influential_factors.checkout import warn_if_foreign
-from influential_factors.config import check_config_file
+from influential_factors.pipeline.checkout import warn_if_foreign
+from influential_factors.pipeline.config import check_config_file
 
 # Two clones sharing one environment: say when the code that runs is not this checkout's.
 warn_if_foreign(workflow.basedir)
@@ -37,9 +37,9 @@ rule all:
 
 
 # dvc.yaml is generated from these rules and params.yaml (what DVC reads): rewritten here when stale, so
-# that `dvc repro` runs what `snakemake` would (influential_factors.dvc_stages).
-from influential_factors.config import load_params
-from influential_factors.dvc_stages import sync_dvc_yaml
+# that `dvc repro` runs what `snakemake` would (influential_factors.pipeline.dvc_stages).
+from influential_factors.pipeline.config import load_params
+from influential_factors.pipeline.dvc_stages import sync_dvc_yaml
 
 sync_dvc_yaml(
     workflow, config, load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from influential_factors.ablation import keep_factors, reconstruction_table
-from influential_factors.mi import top_k_count, top_k_factors
+from influential_factors.evaluation.ablation import keep_factors, reconstruction_table
+from influential_factors.information.mi import top_k_count, top_k_factors
 
 
 @pytest.mark.parametrize("percent, expected", [(100, 128), (20, 26), (10, 13), (7, 9), (5, 7), (4, 6),
@@ -66,7 +66,7 @@ def test_reconstruction_table_on_an_identity_decoder():
 def test_topk_metrics_name_each_row_by_its_percent():
     import pandas as pd
 
-    from influential_factors.ablation import topk_metrics
+    from influential_factors.evaluation.ablation import topk_metrics
 
     information = pd.DataFrame({"I_est": [1.5, 0.25, 0.0], "influential": [True, False, False]})
     table = pd.DataFrame({"top_percent": [100, 33.3, 0], "I_used": [1.75, 1.5, 0.0], "accuracy_mean": [0.5, 0.4, 0.25],
@@ -85,10 +85,10 @@ def test_ablate_topk_writes_table1_and_figure4_from_the_same_decoder(tmp_path, m
     column the image of z = 0."""
     import pandas as pd
 
-    from influential_factors.artifacts import save_arrays
+    from influential_factors.core.artifacts import save_arrays
     from influential_factors.cli import main
-    from influential_factors.encoding import encode_images
-    from influential_factors.posteriors import Posteriors
+    from influential_factors.models.encoding import encode_images
+    from influential_factors.data.posteriors import Posteriors
     from test_generation import save_tiny_model
 
     model = save_tiny_model(tmp_path / "model.pt")
@@ -99,7 +99,7 @@ def test_ablate_topk_writes_table1_and_figure4_from_the_same_decoder(tmp_path, m
     pd.DataFrame({"factor": range(3), "I_est": [0.5, 2.0, 0.1], "variance": [1.0] * 3,
                   "influential": [False, True, False]}).to_csv(tmp_path / "mi.csv", index=False)
     drawn = []
-    monkeypatch.setattr("influential_factors.figures.plot_topk_generation",
+    monkeypatch.setattr("influential_factors.reporting.figures.plot_topk_generation",
                         lambda originals, columns, labels, title, *paths: drawn.append((originals, columns, labels)))
     assert main(["ablate-topk", "--model", str(tmp_path / "model.pt"), "--data", str(tmp_path / "data.npz"),
                  "--posteriors", str(tmp_path / "latents.npz"), "--information", str(tmp_path / "mi.csv"),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from influential_factors.artifacts import atomic_directory, atomic_path, load_arrays, save_arrays, save_json, save_table
+from influential_factors.core.artifacts import atomic_directory, atomic_path, load_arrays, save_arrays, save_json, save_table
 
 
 def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
@@ -65,7 +65,7 @@ def test_failed_directory_write_leaves_the_old_directory(tmp_path):
 
 WRITER = """
 import sys, time
-from influential_factors.artifacts import save_table
+from influential_factors.core.artifacts import save_table
 import pandas as pd
 
 class Slow(pd.DataFrame):

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from influential_factors.attributes import attribute_labels, read_celeba_attributes
-from influential_factors.objective_settings import has_attributes
-from influential_factors.datasets import load_split
-from influential_factors.faces import prepare_faces
-from influential_factors.shapes import prepare_shapes
+from influential_factors.data.attributes import attribute_labels, read_celeba_attributes
+from influential_factors.models.objectives.settings import has_attributes
+from influential_factors.data.datasets import load_split
+from influential_factors.data.faces import prepare_faces
+from influential_factors.data.shapes import prepare_shapes
 
 from test_faces import N_IMAGES, write_celeba
 

@@ -17,13 +17,13 @@ import pytest
 from PIL import Image
 
 from cli_settings import main, with_settings  # the CLI with fixed settings where a case gives none
-from influential_factors.datasets import prepare_mnist
-from influential_factors.deap import TRIAL_SAMPLES, subject_path
-from influential_factors.deap_simulator import simulate_deap
-from influential_factors.deap_videos import META, VIDEOS, prepare_deap
-from influential_factors.deap import BANDS
-from influential_factors.encoding import encode_split
-from influential_factors.training import checkpoint_path, train_vae
+from influential_factors.data.datasets import prepare_mnist
+from influential_factors.data.deap import TRIAL_SAMPLES, subject_path
+from influential_factors.data.deap_simulator import simulate_deap
+from influential_factors.data.deap_videos import META, VIDEOS, prepare_deap
+from influential_factors.data.deap import BANDS
+from influential_factors.models.encoding import encode_split
+from influential_factors.models.training import checkpoint_path, train_vae
 
 from test_datasets import _write_idx, fake_mnist_root
 from test_deap import _content, _pickled

@@ -5,7 +5,9 @@ import shutil
 import subprocess
 import sys
 
-from influential_factors import checkout, cli
+from influential_factors.pipeline import checkout
+
+from influential_factors import cli
 
 from conftest import REPO, SCHEMA
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from influential_factors.ablation import keep_factors
-from influential_factors.classifier import EmotionLSTM, accuracy, factor_drop, topk_accuracy_table, train_classifier
+from influential_factors.evaluation.ablation import keep_factors
+from influential_factors.evaluation.classifier import EmotionLSTM, accuracy, factor_drop, topk_accuracy_table, train_classifier
 
 INFORMATIVE = [2, 5]
 # I_est ranks the informative factors first: top 25% of 8 factors keeps exactly them, top 10% only factor 2.
@@ -143,7 +143,7 @@ def test_factor_drop_flags_exactly_the_informative_factors(toy, trained):
 
 
 def test_video_splits_take_codes_and_labels_of_each_split():
-    from influential_factors.classifier import video_splits
+    from influential_factors.evaluation.classifier import video_splits
 
     mu = np.arange(5)[:, None, None] * np.ones((5, 2, 3))
     posteriors = {"mu": mu, "labels": np.array([3, 2, 1, 0, 3]), "train": np.array([4, 0]), "val": np.array([2]),

@@ -5,7 +5,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 
-from influential_factors.artifacts import save_arrays
+from influential_factors.core.artifacts import save_arrays
 from influential_factors.cli import main
 
 from workflow_project import ScratchProject

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from influential_factors.comparison import (RANKED, estimator_summary, estimator_table, rank_agreement, ranks,
+from influential_factors.information.comparison import (RANKED, estimator_summary, estimator_table, rank_agreement, ranks,
                                             synthetic_benchmark)
-from influential_factors.estimators import mixture_information
-from influential_factors.synthetic import NOISE_VARIANCE, OFFSET, WEIGHTS, input_covariance
+from influential_factors.information.estimators import mixture_information
+from influential_factors.information.synthetic import NOISE_VARIANCE, OFFSET, WEIGHTS, input_covariance
 
 
 def posteriors(seed=0, samples=600):
@@ -89,9 +89,9 @@ def test_compare_estimators_writes_what_algorithm_1_computes(tmp_path):
     is the returned summary, and the agreement table ranks each estimator perfectly against itself."""
     import json
 
-    from influential_factors.comparison import compare_estimators
-    from influential_factors.posteriors import Posteriors
-    from influential_factors.mi import information_per_factor
+    from influential_factors.information.comparison import compare_estimators
+    from influential_factors.data.posteriors import Posteriors
+    from influential_factors.information.mi import information_per_factor
 
     rng = np.random.default_rng(0)
     mu = rng.normal(size=(400, 5)) * np.array([2.0, 1.0, 0.5, 0.05, 0.0])

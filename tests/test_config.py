@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from influential_factors.config import ParamsError, load_params, validate_params, value_sources
+from influential_factors.pipeline.config import ParamsError, load_params, validate_params, value_sources
 
 from conftest import REPO, SCHEMA
 

@@ -5,7 +5,7 @@ import struct
 
 import numpy as np
 
-from influential_factors.datasets import embedded_mnist, load_split, prepare_mnist, real_mnist, split_indices
+from influential_factors.data.datasets import embedded_mnist, load_split, prepare_mnist, real_mnist, split_indices
 
 
 def test_embedded_digits_are_real_mnist():

@@ -6,9 +6,9 @@ import pickle
 import numpy as np
 import pytest
 
-from influential_factors.deap import (BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, N_CHANNELS, SAMPLING_RATE,
+from influential_factors.data.deap import (BASELINE_SECONDS, CLASS_NAMES, DEAP_EEG_CHANNELS, N_CHANNELS, SAMPLING_RATE,
                                       TRIAL_SAMPLES, emotion_classes, load_subject, subject_path)
-from influential_factors.deap_simulator import simulate_deap
+from influential_factors.data.deap_simulator import simulate_deap
 
 BASELINE = BASELINE_SECONDS * SAMPLING_RATE
 CHANNEL = {name: row for row, name in enumerate(DEAP_EEG_CHANNELS)}

@@ -5,11 +5,11 @@ import pickle
 import numpy as np
 import pytest
 
-from influential_factors.datasets import split_indices
-from influential_factors.deap import subject_path
-from influential_factors.deap_simulator import simulate_deap
-from influential_factors.deap import BANDS
-from influential_factors.deap_videos import load_videos, prepare_deap
+from influential_factors.data.datasets import split_indices
+from influential_factors.data.deap import subject_path
+from influential_factors.data.deap_simulator import simulate_deap
+from influential_factors.data.deap import BANDS
+from influential_factors.data.deap_videos import load_videos, prepare_deap
 
 SETTINGS = dict(montage="biosemi32", channels=None, bands=BANDS, split=(0.8, 0.1, 0.1), seed=0, grid_size=32,
                 class_threshold=5.0)

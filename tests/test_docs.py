@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from influential_factors import docs_tables
+from influential_factors.reporting import docs_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = docs_tables.documents(ROOT)
@@ -15,7 +15,7 @@ LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 def test_every_generated_block_matches_the_committed_results():
     stale = [path.relative_to(ROOT) for path in DOCUMENTS
              if docs_tables.render(path.read_text(), ROOT) != path.read_text()]
-    assert not stale, f"stale generated blocks in {stale}: run `python -m influential_factors.docs_tables`"
+    assert not stale, f"stale generated blocks in {stale}: run `python -m influential_factors.reporting.docs_tables`"
 
 
 def test_every_block_is_used_once():

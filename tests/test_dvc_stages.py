@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from influential_factors.code_deps import module_file, subcommand_modules
-from influential_factors.config import load_params
-from influential_factors.dvc_stages import (StaleDvcYaml, beyond_snakemake_jobs, dvc_stages, loaded_workflow, render,
+from influential_factors.pipeline.code_deps import module_file, subcommand_modules
+from influential_factors.pipeline.config import load_params
+from influential_factors.pipeline.dvc_stages import (StaleDvcYaml, beyond_snakemake_jobs, dvc_stages, loaded_workflow, render,
                                             snakemake_targets, sync_dvc_yaml)
 from workflow_project import ScratchProject
 
@@ -39,7 +39,7 @@ def _scratch(tmp_path, venv_bin, **changes):
     for section, values in changes.items():
         params[section] = values if not isinstance(values, dict) else params[section] | values
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    project.run("python", "-m", "influential_factors.dvc_stages")
+    project.run("python", "-m", "influential_factors.pipeline.dvc_stages")
     return project
 
 
@@ -158,7 +158,7 @@ def test_a_new_beta_grid_needs_no_new_dvc_yaml(tmp_path, venv_bin):
 
 def test_real_raw_files_are_dependencies_of_their_preparation(tmp_path, venv_bin):
     from test_datasets import fake_mnist_root
-    from influential_factors.deap_simulator import simulate_deap
+    from influential_factors.data.deap_simulator import simulate_deap
 
     raw = tmp_path / "my data"
     fake_mnist_root(raw / "mnïst", n_train=20, n_test=10)
@@ -228,7 +228,7 @@ def test_new_raw_files_rerun_their_preparation_in_dvc(tmp_path, venv_bin):
     params["datasets"] = ["mnist"]
     params["data"]["mnist"].update(root=str(root), limit=None)
     (project.root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    project.run("python", "-m", "influential_factors.dvc_stages")
+    project.run("python", "-m", "influential_factors.pipeline.dvc_stages")
     project.run("dvc", "repro", "prepare_mnist")
     assert "prepare_mnist" not in project.run("dvc", "status", "prepare_mnist")
     images = np.random.default_rng(1).integers(0, 256, (20, 28, 28), dtype=np.uint8)

@@ -5,13 +5,13 @@ import pandas as pd
 import pytest
 import torch
 
-from influential_factors.deap import DEAP_EEG_CHANNELS
-from influential_factors.deap_simulator import arousal_weights, valence_weights
-from influential_factors.emotion_factors import (electrode_values, emotion_factor_table, ground_truth_summary,
+from influential_factors.data.deap import DEAP_EEG_CHANNELS
+from influential_factors.data.deap_simulator import arousal_weights, valence_weights
+from influential_factors.evaluation.emotion_factors import (electrode_values, emotion_factor_table, ground_truth_summary,
                                                  pattern_agreement, rating_correlations)
-from influential_factors.models import BetaVAE
-from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions
-from influential_factors.traversal import TRAVERSAL_VALUES, traverse
+from influential_factors.models.vae import BetaVAE
+from influential_factors.data.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions
+from influential_factors.evaluation.traversal import TRAVERSAL_VALUES, traverse
 
 BANDS = ["alpha", "beta", "gamma"]
 
@@ -138,7 +138,7 @@ def test_ground_truth_summary_counts_flagged_factors_that_vary_a_pattern():
 
 
 def test_emotion_metrics_average_the_classifiers_and_add_the_ground_truth():
-    from influential_factors.emotion_factors import emotion_metrics
+    from influential_factors.evaluation.emotion_factors import emotion_metrics
 
     table = pd.DataFrame({"factor": [7, 2, 5], "emotion_relevant": [True, False, True],
                           "r_valence_pattern": [0.9, 0.1, -0.2], "r_arousal_pattern": [0.0, -0.8, 0.3]})
@@ -149,7 +149,7 @@ def test_emotion_metrics_average_the_classifiers_and_add_the_ground_truth():
 
 
 def test_unreadable_ground_truth_names_the_file(tmp_path):
-    from influential_factors.emotion_factors import read_ground_truth
+    from influential_factors.evaluation.emotion_factors import read_ground_truth
 
     (tmp_path / "truth.json").write_text("{not json")
     with pytest.raises(ValueError, match="truth.json: not a readable ground truth"):

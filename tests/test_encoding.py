@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-from influential_factors.artifacts import save_arrays
-from influential_factors.deap import BANDS
-from influential_factors.deap_simulator import simulate_deap
-from influential_factors.deap_videos import load_videos, prepare_deap
-from influential_factors.deap_encoding import encode_videos
-from influential_factors.encoding import encode_images
-from influential_factors.posteriors import Posteriors, load_posteriors
-from influential_factors.models import images_to_tensor, load_model
-from influential_factors.training import split_images, train_vae
+from influential_factors.core.artifacts import save_arrays
+from influential_factors.data.deap import BANDS
+from influential_factors.data.deap_simulator import simulate_deap
+from influential_factors.data.deap_videos import load_videos, prepare_deap
+from influential_factors.models.deap_encoding import encode_videos
+from influential_factors.models.encoding import encode_images
+from influential_factors.data.posteriors import Posteriors, load_posteriors
+from influential_factors.models.vae import images_to_tensor, load_model
+from influential_factors.models.training import split_images, train_vae
 
 
 @pytest.fixture(scope="module")

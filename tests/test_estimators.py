@@ -8,12 +8,12 @@ import torch
 from scipy import stats
 from scipy.special import logsumexp
 
-from influential_factors import estimators
-from influential_factors.estimators import (MIXTURE_TOLERANCE, active_units, approximate_mixture, free_mean_information,
+from influential_factors.information import estimators
+from influential_factors.information.estimators import (MIXTURE_TOLERANCE, active_units, approximate_mixture, free_mean_information,
                                             kl_to_prior, mixture_draws, mixture_information, optimal_prior_kl)
-from influential_factors.gaussian import kl_normal
-from influential_factors.mi import information_per_factor, optimal_prior_variance
-from influential_factors.synthetic import bimodal_information, synthetic_posteriors
+from influential_factors.models.gaussian import kl_normal
+from influential_factors.information.mi import information_per_factor, optimal_prior_variance
+from influential_factors.information.synthetic import bimodal_information, synthetic_posteriors
 
 
 def random_posteriors(samples=400, factors=5, seed=0):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from influential_factors.datasets import load_split
-from influential_factors.faces import (CELEBA_SIZE, centre_crop_box, embedded_orl_paths, find_celeba, load_face,
+from influential_factors.data.datasets import load_split
+from influential_factors.data.faces import (CELEBA_SIZE, centre_crop_box, embedded_orl_paths, find_celeba, load_face,
                                        prepare_faces)
 
 N_IMAGES = 12

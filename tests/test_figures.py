@@ -9,18 +9,18 @@ import pytest
 import torch
 from matplotlib.image import imread
 
-from influential_factors import figures
-from influential_factors.ablation import topk_reconstructions
-from influential_factors.artifacts import save_arrays, save_table
+from influential_factors.reporting import figures
+from influential_factors.evaluation.ablation import topk_reconstructions
+from influential_factors.core.artifacts import save_arrays, save_table
 from influential_factors.cli import main
-from influential_factors.deap import DEAP_EEG_CHANNELS
-from influential_factors.models import BetaVAE
-from influential_factors.paper import PAPER_TABLE1, closest_beta, side_by_side
-from influential_factors.report import tables_page
-from influential_factors.registry import data_source
-from influential_factors.topomap import (TopomapInterpolator, azimuthal_equidistant, band_labels, decibels,
-                                         electrode_positions, scalp_layout)
-from influential_factors.traversal import TRAVERSAL_VALUES, seed_changes, seed_codes
+from influential_factors.data.deap import DEAP_EEG_CHANNELS
+from influential_factors.models.vae import BetaVAE
+from influential_factors.reporting.paper import PAPER_TABLE1, closest_beta, side_by_side
+from influential_factors.reporting.report import tables_page
+from influential_factors.data.registry import data_source
+from influential_factors.data.topomap import (TopomapInterpolator, azimuthal_equidistant, band_labels, decibels,
+                                              electrode_positions)
+from influential_factors.evaluation.traversal import TRAVERSAL_VALUES, seed_changes, seed_codes
 
 
 def assert_drawn(path, min_height, min_width):
@@ -33,7 +33,7 @@ def assert_drawn(path, min_height, min_width):
 @pytest.fixture(scope="module")
 def scalp():
     positions = azimuthal_equidistant(electrode_positions("biosemi32", DEAP_EEG_CHANNELS))
-    return scalp_layout(positions, TopomapInterpolator(positions, 32).inside)
+    return figures.scalp_layout(positions, TopomapInterpolator(positions, 32).inside)
 
 
 @pytest.fixture
@@ -256,7 +256,7 @@ def test_tables_page_renders_every_markdown_table_with_its_note(tmp_path):
 
 
 def test_paper_notes_say_what_each_table_was_computed_on():
-    from influential_factors.paper import table1_note, table2_note
+    from influential_factors.reporting.paper import table1_note, table2_note
 
     assert table1_note("embedded MNIST", 10.0, 3000, 1000, 40) == (
         "Table 1: embedded MNIST, beta = 10, 3,000 training and 1,000 test images, 40 epochs"
@@ -267,7 +267,7 @@ def test_paper_notes_say_what_each_table_was_computed_on():
 
 
 def test_traversal_factors_above_the_threshold_then_the_least_informative():
-    from influential_factors.traversal import traversal_factors
+    from influential_factors.evaluation.traversal import traversal_factors
 
     information = np.array([0.1, 2.0, 0.6, 0.0, 1.0])
     factors, labels, above = traversal_factors(information, threshold=0.5, max_factors=2)
@@ -280,13 +280,13 @@ def test_traversal_factors_above_the_threshold_then_the_least_informative():
 
 
 def test_topk_labels_give_each_percent_and_its_factor_count():
-    from influential_factors.ablation import topk_labels
+    from influential_factors.evaluation.ablation import topk_labels
 
     assert topk_labels([100, 10, 1, 0], 128) == ["100%\n(128)", "10%\n(13)", "1%\n(2)", "0%\n(0)"]
 
 
 def test_write_tables_page_writes_the_page(tmp_path):
-    from influential_factors.report import write_tables_page
+    from influential_factors.reporting.report import write_tables_page
 
     save_table(pd.DataFrame({"top_percent": [100], "mse": [5.25]}), tmp_path / "table1")
     write_tables_page([tmp_path / "table1.md"], tmp_path / "page.html", "Run")

@@ -9,13 +9,13 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from influential_factors import generation
+from influential_factors.evaluation import generation
 from influential_factors.cli import main
-from influential_factors.encoding import encode_images
-from influential_factors.posteriors import Posteriors
-from influential_factors.models import BetaVAE, save_torch
-from influential_factors.objectives import build_objective
-from influential_factors.objectives.base import Objective
+from influential_factors.models.encoding import encode_images
+from influential_factors.data.posteriors import Posteriors
+from influential_factors.models.vae import BetaVAE, save_torch
+from influential_factors.models.objectives.registry import build_objective
+from influential_factors.models.objectives.base import Objective
 
 
 class PointPrior(Objective):
@@ -150,7 +150,7 @@ def test_generate_draws_from_the_saved_objectives_prior(tiny_run, monkeypatch, c
     """The prior codes come from objective_of(checkpoint).sample_prior: here a point mass at 0, whose decoded
     images are all the decoder's image of z = 0, and whose held-out score is that of z = 0."""
     save_tiny_model(tiny_run / "model.pt", objective=True)
-    monkeypatch.setattr("influential_factors.models.objective_of",
+    monkeypatch.setattr("influential_factors.models.vae.objective_of",
                         lambda checkpoint: PointPrior({}, beta=checkpoint["objective"]["beta"], latents=3,
                                                       dataset_size=0))
     metrics = generation.generate(tiny_run / "model.pt", tiny_run / "latents.npz", [tiny_run / "g.png"],

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cli_settings import main
-from influential_factors.headline import headline_metrics
+from influential_factors.reporting.headline import headline_metrics
 
 
 def _information(path, values, threshold=0.7):

@@ -27,8 +27,8 @@ import torch
 from PIL import Image
 
 from cli_settings import main, with_settings  # the CLI with fixed settings where a case gives none
-from influential_factors.deap import subject_path
-from influential_factors.training import checkpoint_path
+from influential_factors.data.deap import subject_path
+from influential_factors.models.training import checkpoint_path
 
 from test_bad_input import _snapshot, _train, good  # noqa: F401  (the module's fixture of valid inputs)
 from test_deap import _content, _pickled
@@ -266,7 +266,7 @@ def test_decompression_bomb_is_skipped_and_counted_with_skip_corrupt(good, tmp_p
 
 def _checkpoint_case(good, tmp, change, monkeypatch, capsys):
     """A real epoch-1 checkpoint of a 2-epoch run (the second epoch 'diverges', which keeps it), then `change`d."""
-    import influential_factors.training as training
+    import influential_factors.models.training as training
 
     run = tmp / "run"
     args = _train(good.npz, tmp)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from influential_factors.gaussian import kl_normal
-from influential_factors.mi import (LOGVAR_FLOOR, information_per_factor, information_table, optimal_prior_variance,
+from influential_factors.models.gaussian import kl_normal
+from influential_factors.information.mi import (LOGVAR_FLOOR, information_per_factor, information_table, optimal_prior_variance,
                                     rank_order, variance_indicator)
-from influential_factors.synthetic import synthetic_posteriors
+from influential_factors.information.synthetic import synthetic_posteriors
 
 
 def test_linear_gaussian_encoder_matches_closed_form():
@@ -108,8 +108,8 @@ def test_kl_matches_torch_distributions_for_numpy_and_torch():
 
 
 def test_estimate_information_writes_the_table_that_read_information_reads(tmp_path):
-    from influential_factors.artifacts import save_arrays
-    from influential_factors.mi import estimate_information, read_information
+    from influential_factors.core.artifacts import save_arrays
+    from influential_factors.information.mi import estimate_information, read_information
 
     mu = np.column_stack([np.zeros(200), np.linspace(-2, 2, 200)])
     logvar = np.zeros((200, 2))
@@ -124,7 +124,7 @@ def test_estimate_information_writes_the_table_that_read_information_reads(tmp_p
 
 
 def test_read_information_refuses_a_table_without_its_columns(tmp_path):
-    from influential_factors.mi import read_information
+    from influential_factors.information.mi import read_information
 
     (tmp_path / "mi.csv").write_text("factor,I_est\n0,1.0\n")
     with pytest.raises(ValueError, match=r"lacks columns \['influential', 'variance'\]"):

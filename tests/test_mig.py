@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from influential_factors.mig import discrete_mutual_information, discretise, entropy, mig_table, mutual_information_gap
+from influential_factors.information.mig import discrete_mutual_information, discretise, entropy, mig_table, mutual_information_gap
 
 
 def factors(count=5000, seed=0):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from influential_factors.mine import (MineCritic, MineEstimator, label_entropy, mine_information,
+from influential_factors.information.mine import (MineCritic, MineEstimator, label_entropy, mine_information,
                                       one_hot_labels)
 
 SAMPLES = 8192  # 4096 held out

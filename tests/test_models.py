@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 
-from influential_factors.datasets import prepare_mnist
-from influential_factors.models import BetaVAE, MixtureNoise, load_model, vae_loss
-from influential_factors.objectives import build_objective
-from influential_factors.training import train_vae
+from influential_factors.data.datasets import prepare_mnist
+from influential_factors.models.vae import BetaVAE, MixtureNoise, load_model, vae_loss
+from influential_factors.models.objectives.registry import build_objective
+from influential_factors.models.training import train_vae
 
 
 @pytest.mark.parametrize("shape, channels", [((1, 28, 28), [32, 32]), ((3, 64, 64), [32, 32, 64, 64]),

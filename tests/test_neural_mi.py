@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from influential_factors.neural_mi import (ConcatCritic, infonce_cap, infonce_from_scores, infonce_information,
+from influential_factors.information.neural_mi import (ConcatCritic, infonce_cap, infonce_from_scores, infonce_information,
                                            infonce_joint_information, split_samples)
-from influential_factors.synthetic import synthetic_posteriors
+from influential_factors.information.synthetic import synthetic_posteriors
 
 FAST = dict(steps=200, batch_size=512, train_batch_size=128, hidden=32, repeats=2, device="cpu", progress=False)
 FAST_JOINT = {key: value for key, value in FAST.items() if key != "progress"}

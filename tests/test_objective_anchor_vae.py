@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from influential_factors.gaussian import kl_normal
-from influential_factors.objective_settings import settings_problem
-from influential_factors.objectives import build_objective
+from influential_factors.models.gaussian import kl_normal
+from influential_factors.models.objectives.settings import settings_problem
+from influential_factors.models.objectives.registry import build_objective
 
 
 def anchor_vae(anchors, anchor_weight, beta=4.0, latents=6):

@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 
-from influential_factors.gaussian import kl_normal
-from influential_factors.objective_settings import settings_problem
-from influential_factors.objectives import build_objective
-from influential_factors.objectives.beta_tcvae import decomposition, log_density_matrix, stratified_log_weights
+from influential_factors.models.gaussian import kl_normal
+from influential_factors.models.objectives.settings import settings_problem
+from influential_factors.models.objectives.registry import build_objective
+from influential_factors.models.objectives.beta_tcvae import decomposition, log_density_matrix, stratified_log_weights
 
 
 def beta_tcvae(alpha=1.0, gamma=1.0, beta=6.0, latents=2, dataset_size=10**6):

@@ -8,11 +8,11 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from influential_factors.gaussian import kl_normal
-from influential_factors.objective_settings import settings_problem
-from influential_factors.objectives import build_objective, objective_of
-from influential_factors.objectives import lp_nested
-from influential_factors.objectives.isa_vae import IsaVAE
+from influential_factors.models.gaussian import kl_normal
+from influential_factors.models.objectives.settings import settings_problem
+from influential_factors.models.objectives.registry import build_objective, objective_of
+from influential_factors.models.objectives import lp_nested
+from influential_factors.models.objectives.isa_vae import IsaVAE
 
 F64 = torch.float64
 

@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from influential_factors.config import relation_errors
-from influential_factors.gaussian import kl_normal
-from influential_factors.objectives import build_objective
-from influential_factors.objectives.mmvae import class_means
+from influential_factors.pipeline.relations import relation_errors
+from influential_factors.models.gaussian import kl_normal
+from influential_factors.models.objectives.registry import build_objective
+from influential_factors.models.objectives.mmvae import class_means
 
 LATENTS = 6
 SETTINGS = {"attributes": {"mnist": "digit"}, "attribute_dims": 2, "prior_radius": 2.0, "prior_sigma": 0.5,
@@ -132,9 +132,9 @@ def test_validation_refuses_supervised_objectives_without_attributes(default_par
 
 def test_an_interrupted_run_resumes_to_the_bytes_of_an_uninterrupted_one(tmp_path, monkeypatch):
     """The checkpoint keeps the critics, their Adam and moving averages (the objective's extra state)."""
-    from influential_factors import training
-    from influential_factors.attributes import Attribute
-    from influential_factors.datasets import prepare_mnist
+    from influential_factors.models import training
+    from influential_factors.data.attributes import Attribute
+    from influential_factors.data.datasets import prepare_mnist
 
     prepare_mnist(tmp_path / "d.npz", None, (0.6, 0.2, 0.2), seed=0, limit=60)
     run = dict(objective="mmvae", objective_settings=SETTINGS, beta=1.0, sigma2_x=0.05, channels=[4], hidden=8,

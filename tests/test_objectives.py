@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from conftest import REPO
-from influential_factors.attributes import Attribute
-from influential_factors.config import relation_errors
-from influential_factors.models import BetaVAE, load_objective, vae_loss
-from influential_factors.objective_settings import CHECKS
-from influential_factors.objectives import OBJECTIVES, build_objective
-from influential_factors.training import train_vae
+from influential_factors.data.attributes import Attribute
+from influential_factors.pipeline.relations import relation_errors
+from influential_factors.models.vae import BetaVAE, load_objective, vae_loss
+from influential_factors.models.objectives.settings import CHECKS
+from influential_factors.models.objectives.registry import OBJECTIVES, build_objective
+from influential_factors.models.training import train_vae
 
 LATENTS = 4
 SETTINGS = {"beta_vae": {}, "anchor_vae": {"anchors": [0, 1], "anchor_weight": 0.5},
@@ -39,7 +39,7 @@ def test_every_registered_objective_is_exercised_here():
 def test_validating_the_default_params_leaves_torch_unimported():
     """Each Snakemake start (one per DVC stage) validates params.yaml: the objectives' settings are checked
     without importing torch, which costs seconds per start. Run in a fresh interpreter: this one has torch."""
-    script = ("import sys; from influential_factors.config import load_params; "
+    script = ("import sys; from influential_factors.pipeline.config import load_params; "
               f"load_params({str(REPO / 'params.yaml')!r}, {str(REPO / 'workflow/schemas/params.schema.yaml')!r}); "
               "print(sorted(module for module in sys.modules if module.split('.')[0] == 'torch'))")
     assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout == "[]\n"
@@ -71,7 +71,7 @@ def test_a_few_steps_lower_the_loss_on_a_toy_set(name):
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_a_saved_model_rebuilds_its_objective(name, tmp_path):
     """train-vae saves the objective (and its learned parameters) with the weights; a beta-VAE's file has none."""
-    from influential_factors.datasets import prepare_mnist
+    from influential_factors.data.datasets import prepare_mnist
 
     prepare_mnist(tmp_path / "d.npz", None, (0.6, 0.2, 0.2), seed=0, limit=60)
     train_vae(tmp_path / "d.npz", tmp_path / "m.pt", tmp_path / "live", objective=name, objective_settings=SETTINGS[name],

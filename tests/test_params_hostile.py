@@ -7,7 +7,8 @@ import math
 import pytest
 
 from influential_factors import cli
-from influential_factors.config import IMAGE_SIDES, LINE_WIDTH, ParamsError, load_params, validate_params
+from influential_factors.pipeline.config import ParamsError, load_params, validate_params
+from influential_factors.pipeline.relations import IMAGE_SIDES, LINE_WIDTH
 
 from conftest import REPO, SCHEMA
 
@@ -134,7 +135,7 @@ def test_simulated_deap_split_must_leave_every_part_some_trials(default_params):
 
 
 def test_image_sides_match_the_data_modules():
-    from influential_factors import datasets, faces, shapes
+    from influential_factors.data import datasets, faces, shapes
 
     assert IMAGE_SIDES == {"mnist": datasets.MNIST_SHAPE[1], "celeba": faces.FACE_SIZE, "shapes": shapes.SIZE}
 

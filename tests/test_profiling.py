@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from influential_factors.models import BetaVAE, load_model, load_trained, save_torch
-from influential_factors.profiling import PROFILE, profiled
+from influential_factors.models.vae import BetaVAE, load_model, load_trained, save_torch
+from influential_factors.pipeline.profiling import PROFILE, profiled
 
 BENCH = Path(__file__).parent / "benchmarks" / "profile_run.py"
 

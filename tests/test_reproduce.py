@@ -10,7 +10,7 @@ import pytest
 import yaml
 from dvc.repo import Repo
 
-from influential_factors.reproduce import ignore_outputs, params_parsed_once, run_beyond_snakemake, written_since
+from influential_factors.pipeline.reproduce import ignore_outputs, params_parsed_once, run_beyond_snakemake, written_since
 
 STAGES = {  # prepare -> train -> report -> publish; bench on its own. report and publish do more than Snakemake
     "prepare": {"cmd": "snakemake --allowed-rules prepare -- prepare.txt", "outs": ["prepare.txt"]},

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from conftest import REPO
-from influential_factors.datasets import load_split
-from influential_factors.deap_simulator import simulate_deap
+from influential_factors.data.datasets import load_split
+from influential_factors.data.deap_simulator import simulate_deap
 from test_datasets import fake_mnist_root
 from test_faces import write_celeba
 from workflow_project import ScratchProject

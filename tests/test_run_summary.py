@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from influential_factors import run_summary
+from influential_factors.reporting import run_summary
 from influential_factors.cli import main
 
 

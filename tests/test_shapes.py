@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from influential_factors.datasets import load_split
-from influential_factors.shapes import FACTOR_NAMES, SHAPES, prepare_shapes, render_shapes, sample_factors
+from influential_factors.data.datasets import load_split
+from influential_factors.data.shapes import FACTOR_NAMES, SHAPES, prepare_shapes, render_shapes, sample_factors
 
 
 def test_same_seed_gives_the_same_images_and_factors():

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from influential_factors.snakemake_locks import release_stale_locks, running_snakemake
+from influential_factors.pipeline.snakemake_locks import release_stale_locks, running_snakemake
 
 
 def _process(proc: Path, pid: int, argv: list[str], cwd: Path) -> None:

@@ -11,18 +11,20 @@ import pytest
 import torch
 from torch import nn
 
-from influential_factors import figures, supervised_evaluation
-from influential_factors.artifacts import save_arrays
-from influential_factors.attribute_classifier import (load_attribute_classifier, predict,
+from influential_factors.reporting import figures
+
+from influential_factors.evaluation import supervised_evaluation
+from influential_factors.core.artifacts import save_arrays
+from influential_factors.evaluation.attribute_classifier import (load_attribute_classifier, predict,
                                                       train_attribute_classifier)
-from influential_factors.attributes import Attribute
+from influential_factors.data.attributes import Attribute
 from influential_factors.cli import main
-from influential_factors.datasets import embedded_mnist, save_splits
-from influential_factors.encoding import encode_split
-from influential_factors.mi import estimate_information
-from influential_factors.models import BetaVAE
-from influential_factors.supervised_evaluation import evaluate_supervised
-from influential_factors.training import train_vae
+from influential_factors.data.datasets import embedded_mnist, save_splits
+from influential_factors.models.encoding import encode_split
+from influential_factors.information.mi import estimate_information
+from influential_factors.models.vae import BetaVAE
+from influential_factors.evaluation.supervised_evaluation import evaluate_supervised
+from influential_factors.models.training import train_vae
 
 ATTRIBUTE = Attribute("mnist", "digit>=5")
 CLASSES = ["digit<5", "digit>=5"]
@@ -150,7 +152,7 @@ def codes_as_images(model, codes):
 def test_a_judge_that_reads_c_finds_every_swap(mmvae, monkeypatch):
     """Decoding writes the code into the image and the judge names the nearest prior mean: each image swapped to
     class j must be judged j, whatever the image's own class, so the swap accuracy is 1."""
-    from influential_factors.models import load_objective
+    from influential_factors.models.vae import load_objective
 
     means = load_objective(mmvae / "mmvae.pt").prior_means
     monkeypatch.setattr(BetaVAE, "decode", codes_as_images)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.interpolate import griddata
 
-from influential_factors.deap import BANDS as DEAP_BANDS
-from influential_factors.topomap import (TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions,
+from influential_factors.data.deap import BANDS as DEAP_BANDS
+from influential_factors.data.topomap import (TopomapInterpolator, azimuthal_equidistant, band_powers, electrode_positions,
                                          project_unit_vectors, sphere_centre)
 
 BANDS = list(DEAP_BANDS.values())

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import torch
 
-import influential_factors.models as models
-import influential_factors.training as training
+import influential_factors.models.vae as models
+import influential_factors.models.training as training
 from influential_factors.cli import main
-from influential_factors.datasets import prepare_mnist
-from influential_factors.models import BetaVAE, as_float, load_model, vae_loss
-from influential_factors.objectives import build_objective
-from influential_factors.training import checkpoint_path, evaluate, prepare_training, train_epoch, train_vae
+from influential_factors.data.datasets import prepare_mnist
+from influential_factors.models.vae import BetaVAE, as_float, load_model, vae_loss
+from influential_factors.models.objectives.registry import build_objective
+from influential_factors.models.training import checkpoint_path, evaluate, prepare_training, train_epoch, train_vae
 
 from cli_settings import with_settings
 

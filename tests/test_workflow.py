@@ -14,9 +14,9 @@ import pytest
 import yaml
 from matplotlib.image import imread
 
-from influential_factors.datasets import load_split
-from influential_factors.deap_videos import load_videos
-from influential_factors.layout import LOGS
+from influential_factors.data.datasets import load_split
+from influential_factors.data.deap_videos import load_videos
+from influential_factors.pipeline.layout import LOGS
 from workflow_project import ScratchProject
 
 pytestmark = pytest.mark.slow
@@ -326,7 +326,7 @@ def dvc_project(tmp_path_factory, venv_bin):
     (Snakemake runs the jobs, DVC records them: reproduce.py)."""
     project = ScratchProject(tmp_path_factory.mktemp("dvc"), venv_bin)
     project.run("dvc", "init", "-q", "--force")
-    project.first_run = project.run("python", "-m", "influential_factors.reproduce", "--cores", "2")
+    project.first_run = project.run("python", "-m", "influential_factors.pipeline.reproduce", "--cores", "2")
     return project
 
 
@@ -356,7 +356,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                                   | _deap("train encode mi estimators classify information traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
-    again = project.run("python", "-m", "influential_factors.reproduce", "--cores", "2")
+    again = project.run("python", "-m", "influential_factors.pipeline.reproduce", "--cores", "2")
     assert "Nothing to be done" in again and "(none run beyond Snakemake's jobs)" in again
     report = (tmp_path / "results/report.html").read_text()
     assert "traversals_beta10.png" in report and "tables.html" in report

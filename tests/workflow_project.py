@@ -35,7 +35,7 @@ class ScratchProject:
             elif source.exists():
                 shutil.copy2(source, target)
         shutil.copy2(REPO / "tests" / "smoke_params.yaml", self.root / "params.yaml")
-        self.run("python", "-m", "influential_factors.dvc_stages")  # dvc.yaml for the smoke params
+        self.run("python", "-m", "influential_factors.pipeline.dvc_stages")  # dvc.yaml for the smoke params
         self.run("git", "init", "-q")
         self.run("git", "add", "-A")
         self.run("git", "commit", "-qm", "scratch")  # DVCLive needs a commit in a git repository

@@ -16,10 +16,10 @@ import shutil
 import time
 from pathlib import Path
 
-from influential_factors.deap import N_CHANNELS, TRIAL_SAMPLES
-from influential_factors.deap_simulator import simulate_deap
-from influential_factors.deap import BANDS
-from influential_factors.deap_videos import prepare_deap
+from influential_factors.data.deap import N_CHANNELS, TRIAL_SAMPLES
+from influential_factors.data.deap_simulator import simulate_deap
+from influential_factors.data.deap import BANDS
+from influential_factors.data.deap_videos import prepare_deap
 
 
 def peak_rss_mib() -> float:

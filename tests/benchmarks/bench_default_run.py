@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from influential_factors.objectives import DEFAULT
+from influential_factors.models.objectives.registry import DEFAULT
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parent.parent  # the installed environment: `make -o install` uses it as it is

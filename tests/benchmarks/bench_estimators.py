@@ -19,10 +19,10 @@ import torch
 from torch.distributions import Normal, kl_divergence
 from tqdm import tqdm
 
-from influential_factors.estimators import (active_units, factor_log_mixtures, free_mean_information,
+from influential_factors.information.estimators import (active_units, factor_log_mixtures, free_mean_information,
                                             joint_log_mixture, kl_to_prior, mixture_draws, mixture_information,
                                             optimal_prior_kl)
-from influential_factors.mi import check_posteriors, information_per_factor, variance_indicator
+from influential_factors.information.mi import check_posteriors, information_per_factor, variance_indicator
 
 LOG_2PI = math.log(2 * math.pi)
 

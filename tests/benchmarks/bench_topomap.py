@@ -19,7 +19,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.interpolate import griddata  # noqa: E402
 
-from influential_factors.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions  # noqa: E402
+from influential_factors.data.topomap import TopomapInterpolator, azimuthal_equidistant, electrode_positions  # noqa: E402
 
 DEAP_CHANNELS = ("Fp1 AF3 F3 F7 FC5 FC1 C3 T7 CP5 CP1 P3 P7 PO3 O1 Oz Pz "
                  "Fp2 AF4 Fz F4 F8 FC6 FC2 Cz C4 T8 CP6 CP2 P4 P8 PO4 O2").split()

@@ -32,9 +32,9 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
-from influential_factors.models import BetaVAE, default_device, images_on_device, vae_loss
-from influential_factors.objectives import build_objective
-from influential_factors.training import prepare_training, train_epoch
+from influential_factors.models.vae import BetaVAE, default_device, images_on_device, vae_loss
+from influential_factors.models.objectives.registry import build_objective
+from influential_factors.models.training import prepare_training, train_epoch
 
 MODELS = {  # name: (image shape, conv channels, stored dtype)
     "mnist": ((1, 28, 28), [32, 32], np.uint8),

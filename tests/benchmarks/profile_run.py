@@ -16,7 +16,7 @@ import subprocess
 from collections import defaultdict
 from pathlib import Path
 
-from influential_factors.profiling import PROFILE
+from influential_factors.pipeline.profiling import PROFILE
 
 REPEATED_WORK = {  # what one job should do at most once per model or split: (file suffix, function name)
     "load_model": ("influential_factors/models.py", "load_model"),

@@ -3,8 +3,8 @@ import json
 import sys
 from pathlib import Path
 
-from influential_factors.config import validate_params
-from influential_factors.snakemake_locks import release_stale_locks
+from influential_factors.pipeline.config import validate_params
+from influential_factors.pipeline.snakemake_locks import release_stale_locks
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml"
 # Every config file Snakemake read is also checked for repeated keys, which Snakemake would silently resolve to
@@ -22,10 +22,10 @@ validate_params(
 if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_locks():
     print("Removed the lock of a Snakemake run that is no longer running (killed?).", file=sys.stderr)
 
-from influential_factors.deap import subject_path
-from influential_factors.layout import *  # every path pattern of the DAG
-from influential_factors.objective_settings import SUPERVISED, settings_section
-from influential_factors.registry import DATASETS, data_source
+from influential_factors.data.deap import subject_path
+from influential_factors.pipeline.layout import *  # every path pattern of the DAG
+from influential_factors.models.objectives.settings import SUPERVISED, settings_section
+from influential_factors.data.registry import DATASETS, data_source
 
 
 wildcard_constraints:
@@ -38,7 +38,7 @@ wildcard_constraints:
 # `--cores N` runs N jobs side by side, which on CPU beats N threads in one job for these small networks,
 # and a result's bytes do not depend on --cores. More threads for a rule: `--set-threads train_vae=8`.
 # The params.yaml keys each rule's command reads, declared beside the rule ({dataset} is the job's), the
-# params of its DVC stage (influential_factors.dvc_stages), so that changing a key re-runs what reads it.
+# params of its DVC stage (influential_factors.pipeline.dvc_stages), so that changing a key re-runs what reads it.
 PARAMS_READ = {}
 
 # The simulator's planted patterns, copied beside the videos; real DEAP has none.
@@ -105,7 +105,7 @@ def objective_settings(wildcards):
 
 def supervised_attribute_files(dataset):
     """Real CelebA's attribute file, an input of the supervised objectives' jobs on celeba; else none."""
-    from influential_factors.attributes import celeba_attribute_file
+    from influential_factors.data.attributes import celeba_attribute_file
 
     root = config["data"]["celeba"]["root"]
     return [str(celeba_attribute_file(root))] if dataset == "celeba" and root else []
@@ -183,7 +183,7 @@ def report_tables():
 def paper_tables():
     """The runs compared with the paper's Tables 1 and 2: MNIST and DEAP at the beta of their grid
     nearest the paper's (10 and 6), where the branch is configured; {"table1": beta, ...}."""
-    from influential_factors.paper import closest_beta
+    from influential_factors.reporting.paper import closest_beta
 
     chosen = {}
     for table, dataset in (("table1", "mnist"), ("table2", "deap")):
@@ -228,7 +228,7 @@ def mnist_raw_files(wildcards):
     """The IDX files real MNIST is read from (<root>/MNIST/raw/*-ubyte, or their .gz forms), so that replacing
     one re-runs prepare_mnist. Only those that exist: plain before .gz; none when data.mnist.root is null
     (the embedded digits), or before data.mnist.download has fetched them (the CLI reports missing ones)."""
-    from influential_factors.datasets import IDX_FILES
+    from influential_factors.data.datasets import IDX_FILES
 
     root = config["data"]["mnist"]["root"]
     if not root:
@@ -252,7 +252,7 @@ def celeba_raw_files(wildcards):
     replacement written beside and moved over the old one counts), but not when an image is rewritten in
     place: after editing images in place, re-run with `snakemake -R prepare_celeba`. None when
     data.celeba.root is null (the embedded faces) or holds no CelebA (the CLI says what is missing)."""
-    from influential_factors.faces import find_celeba
+    from influential_factors.data.faces import find_celeba
 
     root = config["data"]["celeba"]["root"]
     if not root:

@@ -1,0 +1,109 @@
+"""Top-k factor ablation (the paper's Tables 1 and 2, Figure 4): keep the k% most informative factors, zero the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..information.mi import read_information, top_k_factors
+from ..models.vae import images_to_tensor
+
+
+def keep_factors(codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """A copy of `codes` (..., factors) with every factor not in `kept` set to 0 (in every frame)."""
+    mask = np.zeros(codes.shape[-1], dtype=bool)
+    mask[kept] = True
+    return np.where(mask, codes, 0).astype(codes.dtype)
+
+
+@torch.no_grad()
+def reconstruction_sse(model, images: np.ndarray, codes: np.ndarray, batch_size: int = 1024) -> float:
+    """Mean per-image sum of squared errors between images in [0, 1] and the decoded codes."""
+    device = next(model.parameters()).device
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        x = images_to_tensor(images[start:start + batch_size], device)
+        z = torch.from_numpy(codes[start:start + batch_size]).to(device)
+        total += (model.decode(z) - x).pow(2).flatten(1).sum(1).sum().item()
+    return total / len(images)
+
+
+def reconstruction_table(model, images: np.ndarray, mu: np.ndarray, information: np.ndarray,
+                         percents: list[float]) -> pd.DataFrame:
+    """Table 1: for each top-k%, the factors kept, I_used = sum of their I_est, and the mean SSE."""
+    rows = []
+    for percent in sorted(percents, reverse=True):
+        kept = top_k_factors(information, percent)
+        rows.append({
+            "top_percent": percent,
+            "n_factors": len(kept),
+            "I_used": float(np.sum(information[kept])),
+            "mse": reconstruction_sse(model, images, keep_factors(mu, kept)),
+        })
+    return pd.DataFrame(rows)
+
+
+@torch.no_grad()
+def topk_reconstructions(model, mu: np.ndarray, information: np.ndarray, percents: list[float]) -> np.ndarray:
+    """Figure 4: decoded images (percents, images, C, H, W) of the codes `mu` with only the top k% factors kept."""
+    device = next(model.parameters()).device
+    codes = np.stack([keep_factors(mu, top_k_factors(information, percent)) for percent in percents])
+    decoded = model.decode(torch.from_numpy(codes.reshape(-1, mu.shape[-1]).astype(np.float32)).to(device))
+    return decoded.cpu().numpy().reshape(len(percents), len(mu), *decoded.shape[1:])
+
+
+def topk_metrics(table: pd.DataFrame, information: pd.DataFrame, column: str) -> dict:
+    """The headline numbers of Table 1 or 2: total I_est, influential factors, and per top-k% (keyed `top<k>`)
+    I_used and `column` (its `_mean` suffix dropped in the key; its `_std` beside it when the table has one)."""
+    def per_k(name: str) -> dict:
+        return {f"top{k:g}": float(value) for k, value in zip(table["top_percent"], table[name])}
+
+    metrics = {"I_total": float(information["I_est"].sum()), "n_influential": int(information["influential"].sum()),
+               "I_used": per_k("I_used"), column.removesuffix("_mean"): per_k(column)}
+    spread = column.removesuffix("_mean") + "_std"
+    if column.endswith("_mean") and spread in table:
+        metrics[spread] = per_k(spread)
+    return metrics
+
+
+def save_topk_results(table: pd.DataFrame, information: pd.DataFrame, output_stem: str | Path,
+                      metrics: str | Path, column: str) -> None:
+    """Table 1 or 2 as CSV, Parquet and Markdown, and its `topk_metrics` as the metrics JSON."""
+    from ..core.artifacts import save_json, save_table
+
+    save_table(table, output_stem)
+    save_json(metrics, topk_metrics(table, information, column))
+
+
+def topk_labels(percents: list[float], n_factors: int) -> list[str]:
+    """Figure 4's column labels: each top-k% and the number of factors it keeps."""
+    from ..information.mi import top_k_count
+
+    return [f"{percent:g}%\n({top_k_count(percent, n_factors)})" for percent in percents]
+
+
+def ablate_topk(model: str | Path, data: str | Path, posteriors: str | Path, information: str | Path,
+                output_stem: str | Path, metrics: str | Path, figure: list[str | Path], *, percents: list[float],
+                images: int, title: str) -> pd.DataFrame:
+    """Table 1 (`ablate-topk`) on the test images, saved with its metrics (`save_topk_results`), and Figure 4
+    from the same model and codes: the first `images` test images and their reconstructions from the top-k%
+    factors, k descending, drawn to every `figure` path."""
+    from ..data.datasets import load_split
+    from ..reporting.figures import plot_topk_generation
+    from ..models.vae import load_model
+    from ..data.posteriors import load_posteriors
+
+    factors = read_information(information)
+    mu = load_posteriors(posteriors)["mu"]
+    originals, _ = load_split(data, "test")
+    if mu.ndim != 2 or len(originals) != len(mu) or len(factors) != mu.shape[1]:
+        raise ValueError(f"{posteriors}: does not match {data} (test images) or {information} (factors)")
+    decoder, values, percents = load_model(model), factors["I_est"].to_numpy(), sorted(percents, reverse=True)
+    table = reconstruction_table(decoder, originals, mu, values, percents)
+    save_topk_results(table, factors, output_stem, metrics, "mse")
+    plot_topk_generation(originals[:images] / 255.0, topk_reconstructions(decoder, mu[:images], values, percents),
+                         topk_labels(percents, len(values)), title, *figure)
+    return table

@@ -1,0 +1,72 @@
+"""The workflow's file layout: every path pattern of the DAG, defined once.
+
+Snakemake's rules (workflow/rules/common.smk imports this module), the dvc.yaml generator
+(dvc_stages.py) and parameter validation (config.py: the folders a data root must stay clear of)
+all read these patterns. `{dataset}`, `{objective}` and `{beta}` are the rules' wildcards; a beta appears
+as Python's str() of the number (`beta0.1`, `beta10`).
+"""
+
+from ..data.registry import names, wildcard
+
+IMAGE_DATASETS = wildcard(names("image"))  # wildcard constraint: Table 1 (reconstruction); DEAP gets Table 2
+VIDEO_DATASETS = wildcard(names("video"))
+GENERIC_DATASETS = wildcard(names(generic=True))  # prepared by the generic rule prepare_dataset
+
+PROCESSED = "data/processed/{dataset}.npz"
+# One run: a model of one objective at one beta, and everything measured on it.
+RUN = "{dataset}/{objective}/beta{beta}"
+MODEL = f"results/models/{RUN}/model.pt"
+TRAINING_SUMMARY = f"results/models/{RUN}/live/metrics.json"  # DVCLive; curves in live/plots
+POSTERIORS = f"results/latents/{RUN}.npz"
+INFORMATION = f"results/mi/{RUN}"
+TABLE1 = "results/tables/{dataset}/{objective}/table1_beta{beta}"
+TABLE2 = "results/tables/deap/{objective}/table2_beta{beta}"
+METRICS = f"results/metrics/{RUN}.json"
+ESTIMATORS = f"results/estimators/{RUN}"  # every estimator per factor, ranks
+AGREEMENT = "results/estimators/{dataset}/{objective}/agreement_beta{beta}"  # Spearman between the estimators' rankings
+ESTIMATOR_METRICS = "results/metrics/{dataset}/{objective}/estimators_beta{beta}.json"
+ESTIMATOR_BENCHMARK = "results/estimators/synthetic"  # every estimator against known answers
+ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
+MIG = "results/tables/shapes/{objective}/mig_beta{beta}"  # the shapes' true factors against the codes
+MIG_METRICS = "results/metrics/shapes/{objective}/mig_beta{beta}.json"
+FIGURE1 = "results/figures/{dataset}/{objective}/information_beta{beta}"
+TRAVERSALS = "results/figures/{dataset}/{objective}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
+TOPK_GENERATION = "results/figures/{dataset}/{objective}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
+GENERATION = "results/figures/{dataset}/{objective}/generation_beta{beta}"  # decoded from the prior and from q* (001, 6.3)
+GENERATION_METRICS = "results/metrics/{dataset}/{objective}/generation_beta{beta}.json"
+RUN_SUMMARY = "results/tables/{dataset}/runs"  # every objective and beta side by side
+RUN_SUMMARY_FIGURE = "results/figures/{dataset}/runs"
+RUN_SUMMARY_METRICS = "results/metrics/{dataset}/runs.json"
+HEADLINE_METRICS = "results/metrics/{dataset}/headline.json"  # per run: I_total, n_influential, Table 1/2 at the top 10%
+PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
+TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
+REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
+ATTRIBUTE_CLASSIFIER = "results/models/{dataset}/attribute_classifier.pt"  # the judge of the attribute swap
+ATTRIBUTE_CLASSIFIER_METRICS = "results/metrics/{dataset}/attribute_classifier.json"
+SUPERVISED_TABLE = "results/tables/{dataset}/{objective}/supervised_beta{beta}"  # MINE's I(z;y), I(z;c), I(c;y), swap
+SUPERVISED_METRICS = "results/metrics/{dataset}/{objective}/supervised_beta{beta}.json"
+ATTRIBUTE_SWAP = "results/figures/{dataset}/{objective}/attribute_swap_beta{beta}"  # same z, each attribute value
+EMOTION_FACTORS = "results/tables/deap/{objective}/emotion_factors_beta{beta}"  # Figure 5's numbers
+EMOTION_METRICS = "results/metrics/deap/{objective}/emotion_factors_beta{beta}.json"
+FIGURE5 = "results/figures/deap/{objective}/emotion_factors_beta{beta}"
+DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
+DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
+DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions
+DEAP_GROUND_TRUTH = f"{DEAP_PROCESSED}/ground_truth.json"  # the simulator's planted patterns; real DEAP has none
+DEAP_SIMULATED = "data/raw/deap_simulated"  # DEAP's format, simulated when data.deap.root is null
+DEAP_SIMULATED_TRUTH = f"{DEAP_SIMULATED}/ground_truth.json"  # the patterns the simulator planted
+
+# The tables a reader inspects: their .csv and .md are kept in git (DVC outputs with `cache: false`), so a clone
+# shows them and `git diff` shows their change; their .parquet and every heavier output stay in DVC's cache.
+READER_TABLES = (TABLE1, TABLE2, PAPER_COMPARISON, RUN_SUMMARY, AGREEMENT, ESTIMATOR_BENCHMARK)
+READER_SUFFIXES = (".csv", ".md")
+
+LOGS = "results/logs"  # one log per job: results/logs/<rule>/<wildcards>.log (what the job printed, also on failure)
+
+# Every folder the workflow writes into (and may replace): a real-data root must stay clear of them.
+OUTPUT_FOLDERS = ("data/processed", DEAP_SIMULATED, "results", ".snakemake", ".dvc")
+
+
+def for_dataset(pattern: str, dataset: str) -> str:
+    """`pattern` for one dataset, other wildcards left in place: for_dataset(POSTERIORS, "deap")."""
+    return pattern.replace("{dataset}", dataset)

@@ -1,0 +1,166 @@
+"""Every run (objective, beta) of a dataset side by side: the information a VAE keeps and how concentrated it
+is (Liu et al. (000), Figures 1 and 2 and Table 1 across the runs), how much better q* generates than the prior
+(Gao et al. (001) section 6.3, generation.py), MIG where the true factors are known, and for Gao et al.'s
+anchored factors (001, Eq. 21) whether they became the top factors by I_est."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .figures import plt, save_figure
+from ..information.mi import rank_order, read_information, top_k_count
+
+FIRST_OBJECTIVE = "beta_vae"  # the paper's model leads the table
+ANCHORED = "anchor_vae"  # the objective whose runs --anchors describes
+GENERATION_KEYS = ("log_q_prior", "log_q_qstar", "qstar_gain")
+METRIC_COLUMNS = ("I_total", "n_influential", "top10_share", "mse", "qstar_gain", "mig", "anchors_in_top")
+MARKERS = "osD^vP*X"
+
+
+def top_share(information: np.ndarray, percent: float = 10) -> float:
+    """The share of the total I_est held by the top ceil(percent% of H) factors (NaN when there is none)."""
+    total = float(np.sum(information))
+    if total <= 0:
+        return float("nan")
+    return float(np.sum(information[rank_order(information)[: top_k_count(percent, len(information))]]) / total)
+
+
+def anchors_in_top(information: np.ndarray, anchors: list[int]) -> int:
+    """How many of the anchored factors are among the top len(anchors) factors by I_est."""
+    bad = [anchor for anchor in anchors if not 0 <= anchor < len(information)]
+    if bad:
+        raise ValueError(f"anchored factors {bad} do not exist in a model of {len(information)} factors")
+    return len(set(anchors) & set(rank_order(information)[: len(anchors)].tolist()))
+
+
+def table1_mse(path: str | Path, percent: float) -> float | None:
+    """The mse of Table 1's top_percent = `percent` row (None without such a row)."""
+    table = pd.read_csv(path)
+    if "top_percent" not in table or "mse" not in table:
+        raise ValueError(f"{path}: not a Table 1 (needs top_percent and mse columns)")
+    rows = table.loc[table["top_percent"] == percent, "mse"]
+    if len(rows) > 1:
+        raise ValueError(f"{path}: {len(rows)} rows for top_percent = {percent:g}")
+    return float(rows.iloc[0]) if len(rows) else None
+
+
+def read_metrics(path: str | Path, keys: tuple[str, ...]) -> dict[str, float]:
+    """The `keys` of a metrics JSON, as floats."""
+    try:
+        metrics = json.loads(Path(path).read_text())
+        return {key: float(metrics[key]) for key in keys}
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: not a metrics JSON holding {', '.join(keys)} ({error!r})") from error
+
+
+def run_row(objective: str, beta: float, information: str | Path, table: str | Path, generation: str | Path,
+            mig: str | Path | None, anchors: list[int] | None) -> dict:
+    """One run's row (the columns are those of `run_summary`)."""
+    factors = read_information(information)
+    values = factors["I_est"].to_numpy(dtype=float)
+    mse = table1_mse(table, 100)
+    if mse is None:
+        raise ValueError(f"{table}: a Table 1 with a top_percent = 100 row is needed")
+    mse_top10 = table1_mse(table, 10)
+    row = {"objective": objective, "beta": beta, "I_total": float(values.sum()),
+           "n_influential": int(factors["influential"].sum()), "top10_share": top_share(values), "mse": mse,
+           "mse_top10": np.nan if mse_top10 is None else mse_top10} | read_metrics(generation, GENERATION_KEYS)
+    if mig is not None:
+        row |= read_metrics(mig, ("mig",))
+    if anchors and objective == ANCHORED:
+        row["anchors_in_top"] = anchors_in_top(values, anchors)
+        row["anchors_are_top"] = row["anchors_in_top"] == len(anchors)
+    return row
+
+
+def run_summary(runs: list[tuple[str, float]], information: list[str | Path], tables: list[str | Path],
+                generation: list[str | Path], mig: list[str | Path] | None = None,
+                anchors: list[int] | None = None) -> pd.DataFrame:
+    """One row per run, beta_vae first, then the objectives in the order given, each by beta: objective, beta,
+    I_total (sum of I_est), n_influential, top10_share, mse and mse_top10 (Table 1's top_percent 100 and 10
+    rows), log_q_prior, log_q_qstar, qstar_gain (generation metrics), mig (with `mig`), and for anchor_vae runs
+    with `anchors`: anchors_in_top, anchors_are_top."""
+    lists = {"--information tables": information, "--tables (Table 1)": tables, "--generation metrics": generation}
+    if mig is not None:
+        lists["--mig metrics"] = mig
+    wrong = [f"{len(paths)} {name}" for name, paths in lists.items() if len(paths) != len(runs)]
+    if wrong:
+        raise ValueError(f"summarize-runs: {len(runs)} --runs but {', '.join(wrong)}; give one per run, in the same order")
+    if len(set(runs)) != len(runs):
+        raise ValueError(f"summarize-runs: a run is given twice in --runs {runs}")
+    mig_paths = mig if mig is not None else [None] * len(runs)
+    rows = [run_row(objective, beta, information_path, table_path, generation_path, mig_path, anchors)
+            for (objective, beta), information_path, table_path, generation_path, mig_path
+            in zip(runs, information, tables, generation, mig_paths)]
+    objectives = list(dict.fromkeys([FIRST_OBJECTIVE] + [objective for objective, _ in runs]))
+    summary = pd.DataFrame(rows)
+    summary["_order"] = summary["objective"].map(objectives.index)
+    summary = summary.sort_values(["_order", "beta"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    if "anchors_in_top" in summary:
+        summary = summary.astype({"anchors_in_top": "Int64", "anchors_are_top": "boolean"})
+    return summary
+
+
+def summary_metrics(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """For `dvc metrics show`: per run, keyed `<objective>_beta<beta>`, its headline numbers (absent ones left out)."""
+    metrics = {}
+    for _, row in summary.iterrows():
+        metrics[f"{row['objective']}_beta{row['beta']:g}"] = {
+            column: (int(row[column]) if column in ("n_influential", "anchors_in_top") else float(row[column]))
+            for column in METRIC_COLUMNS if column in row and not pd.isna(row[column])}
+    return metrics
+
+
+def plot_run_summary(summary: pd.DataFrame, threshold: float, title: str, *paths: str | Path) -> None:
+    """(a) total I_est (solid, left axis) and influential factors (dashed, right axis) against beta, one colour
+    per objective; (b) the share of I_est in the top 10% of factors against the reconstruction error, one point
+    per run labelled with its beta, one colour and marker per objective."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    counts = left.twinx()
+    for index, (objective, runs) in enumerate(summary.groupby("objective", sort=False)):
+        colour, marker = f"C{index}", MARKERS[index % len(MARKERS)]
+        left.plot(runs["beta"], runs["I_total"], marker=marker, color=colour, label=objective)
+        counts.plot(runs["beta"], runs["n_influential"], marker=marker, color=colour, linestyle="--", alpha=0.7)
+        right.scatter(runs["mse"], runs["top10_share"], marker=marker, color=colour, label=objective)
+        for _, run in runs.iterrows():
+            right.annotate(f"{run['beta']:g}", (run["mse"], run["top10_share"]), textcoords="offset points",
+                           xytext=(4, 3), fontsize=7, color=colour)
+    left.set_xlabel(r"$\beta$")
+    left.set_ylabel(r"total $I_{est}$ [nats] (solid)")
+    counts.set_ylabel(f"factors with $I_{{est}}$ > {threshold:g} nats (dashed)")
+    left.set_ylim(bottom=0)
+    counts.set_ylim(bottom=0)
+    left.set_title("(a) information kept against $\\beta$", fontsize=9)
+    left.legend(frameon=False, fontsize=8)
+    left.grid(alpha=0.3)
+    right.set_xlabel("reconstruction error, all factors [SSE per image]")
+    right.set_ylabel("share of total $I_{est}$ in the top 10% of factors")
+    right.set_title("(b) concentration against error (labels: $\\beta$)", fontsize=9)
+    right.legend(frameon=False, fontsize=8)
+    right.grid(alpha=0.3)
+    figure.suptitle(f"{title}: every run (objective, $\\beta$) of the dataset", fontsize=10)
+    figure.tight_layout()
+    save_figure(figure, *paths)
+
+
+def summarize_runs(runs: list[tuple[str, float]], information: list[str | Path], tables: list[str | Path],
+                   generation: list[str | Path], mig: list[str | Path] | None, anchors: list[int] | None,
+                   output_stem: str | Path, figure: list[str | Path], metrics: str | Path, *, threshold: float,
+                   title: str, headline: str | Path | None = None, dataset: str = "") -> pd.DataFrame:
+    """`summarize-runs`: `run_summary` saved as STEM.csv, .parquet and .md, drawn by `plot_run_summary` to each
+    figure path, its `summary_metrics` as the metrics JSON, and the headline numbers (headline.py) of `dataset`
+    as the JSON at `headline`."""
+    from ..core.artifacts import save_json, save_table
+    from .headline import write_headline
+
+    summary = run_summary(runs, information, tables, generation, mig, anchors)
+    save_table(summary, output_stem)
+    plot_run_summary(summary, threshold, title, *figure)
+    save_json(metrics, summary_metrics(summary))
+    if headline is not None:
+        write_headline(headline, dataset, runs, information, tables)
+    return summary
