@@ -13,11 +13,11 @@ from conftest import REPO, SCHEMA
 
 
 def _checkout(root, change: str = ""):
-    """A checkout of the project in `root`: a Snakefile and this package's code, with `change` appended to mi.py."""
+    """A checkout of the project in `root`: a Snakefile and this package's code, with `change` appended to information/mi.py."""
     (root / "Snakefile").write_text("")
     package = root / "src" / "influential_factors"
     shutil.copytree(checkout.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(package / "mi.py", "a") as module:
+    with open(package / "information" / "mi.py", "a") as module:
         module.write(change)
     return package
 

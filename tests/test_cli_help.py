@@ -6,6 +6,7 @@ import re
 import pytest
 
 from influential_factors import cli
+from influential_factors.cli.options import HelpFormatter
 
 from conftest import REPO
 from workflow_project import ScratchProject
@@ -25,7 +26,7 @@ def _options():
 @pytest.mark.parametrize("name, action", _options(), ids=[f"{name} {action.dest}" for name, action in _options()])
 def test_every_option_has_help_and_shows_its_default(name, action):
     assert action.help and action.help.strip()
-    shown = cli._HelpFormatter(name)._get_help_string(action)
+    shown = HelpFormatter(name)._get_help_string(action)
     assert action.required or "%(default)s" in shown  # an optional option says what it is when omitted
 
 

@@ -132,7 +132,7 @@ def test_static_closure_holds_every_module_a_subcommand_loads(subcommand):
     """Running the subcommand's handler (it fails on the dummy options after its imports) loads only modules
     that the static closure lists."""
     code = ("import sys, argparse\nfrom influential_factors import cli\n"
-            f"parser = cli.build_parser()\nhandler = [a for a in parser._subparsers._group_actions[0].choices.items()"
+            f"parser = cli.build_parser({subcommand!r})\nhandler = [a for a in parser._subparsers._group_actions[0].choices.items()"
             f" if a[0] == {subcommand!r}][0][1].get_default('run')\n"
             "try:\n    handler(argparse.Namespace())\nexcept Exception:\n    pass\n"
             "print(' '.join(sorted(m.split('.', 1)[1] for m in sys.modules if m.startswith('influential_factors.'))))")

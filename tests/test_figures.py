@@ -20,7 +20,7 @@ from influential_factors.reporting.report import tables_page
 from influential_factors.data.registry import data_source
 from influential_factors.data.topomap import (TopomapInterpolator, azimuthal_equidistant, band_labels, decibels,
                                               electrode_positions)
-from influential_factors.evaluation.traversal import TRAVERSAL_VALUES, seed_changes, seed_codes
+from influential_factors.evaluation.traversal import TRAVERSAL_VALUES, scalp_layout, seed_changes, seed_codes
 
 
 def assert_drawn(path, min_height, min_width):
@@ -33,7 +33,7 @@ def assert_drawn(path, min_height, min_width):
 @pytest.fixture(scope="module")
 def scalp():
     positions = azimuthal_equidistant(electrode_positions("biosemi32", DEAP_EEG_CHANNELS))
-    return figures.scalp_layout(positions, TopomapInterpolator(positions, 32).inside)
+    return scalp_layout(positions, TopomapInterpolator(positions, 32).inside)
 
 
 @pytest.fixture

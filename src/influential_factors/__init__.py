@@ -18,6 +18,9 @@ import warnings
 
 __version__ = "0.1.0"
 
+# The layers, bottom first: each folder imports only its own and the ones before it (tests/test_layers.py).
+LAYERS = ("core", "data", "models", "information", "reporting", "evaluation", "pipeline", "cli")
+
 # Where each module of the flat package (before the layers) lives now.
 MOVED = {
     "artifacts": "core.artifacts",

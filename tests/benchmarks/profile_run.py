@@ -3,7 +3,7 @@
 Runs `snakemake --cores N --forceall all` with INFLUENTIAL_FACTORS_PROFILE set (profiling.py), or reads the
 profiles of an earlier run (--read-only), and prints: seconds per command (jobs, total, mean); the top
 functions by their own time over every job; and the repeated work a job must not do: the most times one job
-loaded a model (models.load_model, torch.load) or encoded images (encoding.encode_images).
+loaded a model (models/vae.load_model, torch.load) or encoded images (models/encoding.encode_images).
 
     python tests/benchmarks/profile_run.py [--folder results/logs/profile] [--cores 2] [--read-only] [--top 10]
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 from influential_factors.pipeline.profiling import PROFILE
 
 REPEATED_WORK = {  # what one job should do at most once per model or split: (file suffix, function name)
-    "load_model": ("influential_factors/models.py", "load_model"),
+    "load_model": ("influential_factors/models/vae.py", "load_model"),
     "torch.load": ("torch/serialization.py", "load"),
-    "encode_images": ("influential_factors/encoding.py", "encode_images"),
+    "encode_images": ("influential_factors/models/encoding.py", "encode_images"),
 }
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from .classifier import EmotionLSTM, factor_drop
 from ..information.mi import rank_order
 from ..data.topomap import TopomapInterpolator, band_labels, decibels
-from .traversal import traverse
+from .traversal import scalp_layout, traverse
 
 PLANTED_PATTERNS = ("valence", "arousal")  # keys of the simulator's ground truth, rating columns 0 and 1
 
@@ -135,7 +135,7 @@ def emotion_factors(model: str | Path, posteriors: str | Path, information: str 
     from .classifier import accuracy, train_classifier, video_splits
     from ..data.deap_videos import load_videos
     from ..data.posteriors import load_posteriors
-    from ..reporting.figures import plot_emotion_factors, scalp_layout
+    from ..reporting.figures import plot_emotion_factors
     from ..information.mi import read_information
     from ..models.vae import load_model
 

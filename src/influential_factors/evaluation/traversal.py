@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,6 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
     else:
         from ..core.artifacts import load_arrays
         from ..data.topomap import band_labels, decibels
-        from ..reporting.figures import scalp_layout
 
         meta = load_arrays(topomap_meta, required=("positions", "inside", "band_low", "band_high", "band_names",
                                                    "band_edges"))
@@ -97,3 +97,16 @@ def plot_influential_traversals(model: str | Path, posteriors: str | Path, infor
                              scalp=scalp_layout(meta["positions"], meta["inside"]))
     return above, len(seeds)
 
+
+def scalp_layout(positions: np.ndarray, inside: np.ndarray):
+    """How figures draw maps of this grid (Scalp), from the projected electrode positions (n, 2) and
+    the grid's inside mask (meta.npz of DEAP's videos): electrodes and head outline in grid units, and the
+    padding a tile needs for the outline to fit."""
+    from ..data.topomap import TopomapInterpolator, head_outline  # MNE and scipy: only DEAP's figures need them
+    from ..reporting.figures import Scalp
+
+    grid = TopomapInterpolator(positions, inside.shape[0])
+    outline = [grid.to_pixels(line) for line in head_outline(positions)]
+    reach = np.concatenate(outline)
+    pad = math.ceil(max(-reach.min(), reach.max() - (inside.shape[0] - 1))) + 1
+    return Scalp(inside, grid.pixel_coordinates(), outline, pad)

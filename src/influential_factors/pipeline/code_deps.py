@@ -65,14 +65,16 @@ def _module_imports(module: str) -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def import_closure(module: str) -> frozenset[str]:
-    """`module` and every package module it imports, directly or through others."""
+    """`module` and every package module it imports, directly or through others, with the packages holding them
+    (importing a module runs their __init__.py)."""
     seen, todo = set(), [module]
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(_module_imports(name) - seen)
+        parents = {".".join(name.split(".")[:depth]) for depth in range(len(name.split(".")))}
+        todo.extend((_module_imports(name) | {parent for parent in parents if _module_path(parent)}) - seen)
     return frozenset(seen)
 
 

@@ -3,11 +3,10 @@ of the influential factors (Figures 1, 3, 5-8), generation from the top-k% facto
 emotion-relevant factors of DEAP (Figure 5) and attribute swaps (the thesis 004's Figure 10), and the helpers
 that draw mosaics of images and save figures (generation.py and run_summary.py draw with them too). DEAP's maps
 are drawn one band at a time as changes in dB on a diverging colour map: white outside the electrodes' hull,
-with the head outline, nose, ears and electrodes (their layout from scalp_layout)."""
+with the head outline, nose, ears and electrodes (their layout from traversal.scalp_layout)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -97,7 +96,7 @@ class Scalp:
     """How a topographic map of the grid is drawn: the inside of the electrodes' hull, and the
     electrodes and head outline in grid units (column, row; row 0 the front), with the padding in
     pixels that a tile needs around the grid for the outline to fit. Built from the electrodes by
-    `scalp_layout` (MNE and scipy's triangulation stay out of the figures of images)."""
+    `evaluation/traversal.scalp_layout` (MNE and scipy's triangulation stay out of the figures of images)."""
 
     inside: np.ndarray
     electrodes: np.ndarray
@@ -123,19 +122,6 @@ class Scalp:
     def limit(self, maps: np.ndarray) -> float:
         """The symmetric colour limit of maps (..., grid, grid): their largest |value| inside the head."""
         return max(float(np.abs(maps[..., self.inside]).max()), 1e-6)
-
-
-def scalp_layout(positions: np.ndarray, inside: np.ndarray):
-    """How figures draw maps of this grid (Scalp), from the projected electrode positions (n, 2) and
-    the grid's inside mask (meta.npz of DEAP's videos): electrodes and head outline in grid units, and the
-    padding a tile needs for the outline to fit."""
-    from ..data.topomap import TopomapInterpolator, head_outline  # MNE and scipy: only DEAP's figures need them
-
-    grid = TopomapInterpolator(positions, inside.shape[0])
-    outline = [grid.to_pixels(line) for line in head_outline(positions)]
-    reach = np.concatenate(outline)
-    pad = math.ceil(max(-reach.min(), reach.max() - (inside.shape[0] - 1))) + 1
-    return Scalp(inside, grid.pixel_coordinates(), outline, pad)
 
 
 def tile_mosaic(tiles: np.ndarray, pad: int, fill: float = 1.0) -> np.ndarray:
