@@ -31,7 +31,7 @@ REGISTRY_ENTRY = '\nDATASETS["tiny"] = Dataset("image", 16, module="tinyset")\n'
 def test_a_new_dataset_touches_four_files_and_runs_every_phase(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
     project.env["PYTHONPATH"] = str(tmp_path / "src")  # the scratch copy's package, with the new module, runs
-    package = tmp_path / "src" / "influential_factors"
+    package = tmp_path / "src" / "influential_factors" / "data"
     (package / "tinyset.py").write_text(TINY_MODULE)
     with open(package / "registry.py", "a") as registry:
         registry.write(REGISTRY_ENTRY)
@@ -59,10 +59,10 @@ def test_a_new_dataset_touches_four_files_and_runs_every_phase(tmp_path, venv_bi
     assert (tmp_path / "results/logs/prepare_dataset/tiny.log").read_text().startswith("data/processed/tiny.npz:")
     stages = yaml.safe_load((tmp_path / "dvc.yaml").read_text())["stages"]  # rewritten by Snakemake, not by hand
     assert {"prepare_tiny", "train_tiny", "ablate_tiny", "summary_tiny"} <= set(stages)
-    assert "src/influential_factors/tinyset.py" in stages["prepare_tiny"]["deps"]
+    assert "src/influential_factors/data/tinyset.py" in stages["prepare_tiny"]["deps"]
     touched = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True,
                              check=True).stdout.split("\n")
     by_hand = {line[3:] for line in touched if line and line[3:] != "dvc.yaml" and not line[3:].startswith(
         ("data/", "results/", ".snakemake", ".dvc/"))}  # outputs, Snakemake's and DVCLive's own files
-    assert by_hand == {"params.yaml", "src/influential_factors/registry.py", "src/influential_factors/tinyset.py",
+    assert by_hand == {"params.yaml", "src/influential_factors/data/registry.py", "src/influential_factors/data/tinyset.py",
                        "workflow/schemas/params.schema.yaml"}

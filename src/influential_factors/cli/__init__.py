@@ -1,4 +1,4 @@
-"""Command line: one subcommand per workflow rule, with explicit input and output paths."""
+"""Layer 8, cli: the command line, one subcommand per workflow rule, with explicit input and output paths."""
 
 from __future__ import annotations
 

@@ -242,9 +242,42 @@ def default_run(root: Path) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("<!--")).strip()
 
 
+def _summary(path: Path) -> str:
+    """The first sentence of a module's docstring, on one line (a sentence ends at a full stop before a capital)."""
+    import ast
+
+    text = " ".join((ast.get_docstring(ast.parse(path.read_text())) or "").split())
+    return re.split(r"\.\s+(?=[A-Z])", text)[0].rstrip(".")  # "et al. 2018" and "Eqs. 7-11" go on
+
+
+def code_map(root: Path) -> str:
+    """docs/development.md's map of the package: each layer folder, bottom first, and its modules, each with the
+    first sentence of its docstring (the folders and docstrings are the source; a new module appears here)."""
+    from .. import LAYERS
+
+    package = root / "src" / "influential_factors"
+    lines = []
+    for layer in LAYERS:
+        lines.append(f"- **`{layer}/`** {_summary(package / layer / '__init__.py')}")
+        for path in sorted((package / layer).rglob("*.py")):
+            if path.name != "__init__.py" or path.parent != package / layer:
+                name = path.relative_to(package / layer)
+                lines.append(f"  - `{name}`: {_summary(path)}")
+    return "\n".join(lines)
+
+
+def moved(root: Path) -> str:
+    """Where each module of the flat package lives now (influential_factors.MOVED; the old names still import)."""
+    from .. import MOVED
+
+    return table(["old module", "now"], [[f"`influential_factors.{old}`", f"`influential_factors.{new}`"]
+                                         for old, new in MOVED.items()])
+
+
 BLOCKS = {"headline": headline, "settings": settings_table, "table1": table1, "table2": table2, "faces": faces,
           "runs": runs, "supervised": supervised, "mig": mig, "emotion_factors": emotion_factors,
-          "estimators": estimators, "synthetic": synthetic, "default_run": default_run}
+          "estimators": estimators, "synthetic": synthetic, "default_run": default_run,
+          "code_map": code_map, "moved": moved}
 
 
 def render(text: str, root: Path) -> str:
