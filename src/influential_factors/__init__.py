@@ -7,7 +7,8 @@ reporting (figures, tables, docs) -> evaluation (ablations, classifiers, generat
 pipeline (parameters, file layout, DVC stages, code fingerprints) -> cli (one module per group of commands).
 
 A module's old flat name (`influential_factors.mi`) still imports, with a DeprecationWarning naming the new
-one (MOVED; docs/development.md lists them).
+one (MOVED; docs/development.md lists them), and `python -m influential_factors.dvc_stages` runs the moved
+module.
 """
 
 import importlib
@@ -60,6 +61,11 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         pass  # the module it moved to ran already
+
+    def get_code(self, fullname):
+        """`python -m influential_factors.<old>`: run the module it moved to as the main module."""
+        return compile(f"import runpy\nrunpy.run_module({self.moved_to(fullname)!r}, run_name='__main__', alter_sys=True)",
+                       fullname, "exec")
 
 
 if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
