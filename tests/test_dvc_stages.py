@@ -1,6 +1,7 @@
 """dvc.yaml is generated from the Snakemake rules and params.yaml: the committed file is the generator's
-output, only the selected datasets get stages, real raw files are dependencies, code dependencies are the
-import closure of what each stage runs, and a stale dvc.yaml stops `dvc repro` before any job."""
+output, only the selected datasets get stages, real raw files are dependencies, a stage's code is its rules'
+fingerprints (the import closure of what each runs, normalised: tests/test_fingerprints.py), and a stale
+dvc.yaml stops `dvc repro` before any job."""
 
 import copy
 import json
@@ -12,10 +13,13 @@ import pytest
 import yaml
 
 from conftest import REPO
-from influential_factors.pipeline.code_deps import module_file, subcommand_modules
+from influential_factors.pipeline import fingerprints
+from influential_factors.pipeline.code_deps import subcommand_modules
 from influential_factors.pipeline.config import load_params
-from influential_factors.pipeline.dvc_stages import (StaleDvcYaml, beyond_snakemake_jobs, dvc_stages, loaded_workflow, render,
-                                            snakemake_targets, sync_dvc_yaml)
+from influential_factors.pipeline.dvc_stages import (FINGERPRINT_COMMAND, FINGERPRINT_STAGE, StaleDvcYaml,
+                                                     beyond_snakemake_jobs, dvc_stages, is_fingerprint,
+                                                     loaded_workflow, render, snakemake_targets, sync_dvc_yaml)
+from influential_factors.pipeline.layout import code_fingerprint
 from workflow_project import ScratchProject
 
 SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
@@ -59,7 +63,7 @@ def test_stages_are_read_off_the_rules():
     train = _body(stages["train_mnist"])
     assert train["cmd"] == ("snakemake --cores all --rerun-incomplete --allowed-rules train_vae -- "
                             "results/models/mnist/beta_vae/beta${item}/model.pt")
-    assert train["deps"][:2] == ["data/processed/mnist.npz", "workflow/rules/train.smk"]
+    assert train["deps"] == ["data/processed/mnist.npz", "results/code/train_vae.sha256"]
     assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
     assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
     assert "metrics" not in _body(stages["ablate_mnist"])  # kept in git, but not one of `dvc metrics show`'s files
@@ -67,7 +71,10 @@ def test_stages_are_read_off_the_rules():
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
     assert "foreach" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
+    assert "results/code/summarize_runs.sha256" in summary["deps"]  # a fingerprint stays a file, not its folder
     for name, entry in stages.items():
+        if name == FINGERPRINT_STAGE:
+            continue
         command = _body(entry)["cmd"]
         assert (command if isinstance(command, str) else command[0]).startswith(
             "snakemake --cores all --rerun-incomplete --allowed-rules "), name
@@ -80,6 +87,9 @@ def test_each_stage_names_its_own_outputs_to_snakemake():
     more than Snakemake's jobs."""
     for name, entry in _stages_of(REPO).items():
         body = _body(entry)
+        if name == FINGERPRINT_STAGE:
+            assert beyond_snakemake_jobs(body["cmd"]) == [FINGERPRINT_COMMAND]
+            continue
         outputs = [path for item in body.get("outs", []) + body.get("metrics", []) + body.get("plots", [])
                    for path in ([item] if isinstance(item, str) else item)]
         targets = snakemake_targets(body["cmd"])
@@ -95,7 +105,9 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     paper comparison, the runs side by side and the estimators' agreement and benchmark, and every metrics JSON;
     their Parquet and every other table stay cached. `metrics:` holds one headline.json per dataset."""
     uncached, cached, metrics = set(), set(), []
-    for entry in _stages_of(REPO).values():
+    for name, entry in _stages_of(REPO).items():
+        if name == FINGERPRINT_STAGE:
+            continue
         body = _body(entry)
         for item in body.get("outs", []):
             path, flags = (item, {}) if isinstance(item, str) else next(iter(item.items()))
@@ -116,13 +128,26 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     assert "results/tables/shapes/beta_vae/mig_beta${item}.csv" in cached
 
 
-def test_code_deps_are_the_import_closure_of_the_subcommand():
+def test_a_stages_code_deps_are_its_rules_fingerprints():
+    """No module file nor rule file is a dep: each stage's code is the fingerprint of each of its rules, which
+    covers the rule's file and its subcommands' import closure (tests/test_fingerprints.py), all written by the
+    stage code_fingerprints, run every time, whose outs are kept in git."""
     stages = _stages_of(REPO)
-    estimators = _body(stages["estimators_mnist"])["deps"]
-    assert module_file("mi") in estimators  # comparison.py and estimators.py import it (the copy missed it)
-    assert module_file("cli") in estimators
-    information = _body(stages["information_mnist"])["deps"]
-    assert module_file("figures") in information and module_file("neural_mi") not in information
+    for name, entry in stages.items():
+        deps = _body(entry).get("deps", [])
+        assert not [dep for dep in deps if dep.startswith("src/") or dep.endswith(".smk")
+                    and name != "report"], name  # the report's `snakemake --report` reads its captions' rule file
+        rules = [] if name == FINGERPRINT_STAGE else (
+            _body(entry)["cmd"] if isinstance(_body(entry)["cmd"], str) else _body(entry)["cmd"][0]
+        ).split(" -- ")[0].split("--allowed-rules ")[1].split()
+        assert [dep for dep in deps if is_fingerprint(dep)] == [code_fingerprint(rule) for rule in rules], name
+    assert _body(stages["estimators_mnist"])["deps"][-1] == "results/code/compare_estimators.sha256"
+    fingerprint_stage = stages[FINGERPRINT_STAGE]
+    assert fingerprint_stage["cmd"] == FINGERPRINT_COMMAND and fingerprint_stage["always_changed"] is True
+    assert fingerprint_stage["outs"] == [{path: {"cache": False}} for path in sorted(fingerprints.fingerprint_files(REPO))]
+    assert "information.mi" in fingerprints.rule_modules(fingerprints.rule_code(REPO)["compare_estimators"])
+    plot = fingerprints.rule_code(REPO)["plot_information"]
+    assert "reporting.figures" in fingerprints.rule_modules(plot) and "information.neural_mi" not in fingerprints.rule_modules(plot)
 
 
 @pytest.mark.parametrize("subcommand", ["prepare-mnist", "train-vae", "encode", "estimate-mi", "compare-estimators",
