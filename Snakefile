@@ -38,7 +38,7 @@ rule all:
 
 # Each rule's code fingerprint, an input of the rule and a dep of its DVC stage: rewritten only when what the code
 # does changes (not for a comment or docstring), so its time tells Snakemake what DVC's hash tells DVC. They do not
-# depend on the config (influential_factors.pipeline.fingerprints); cluster jobs, which read this file again, leave them.
+# depend on the config (influential_factors.pipeline.fingerprints); cluster jobs, reading this file again, leave them.
 from influential_factors.pipeline.fingerprints import write_fingerprints
 
 if workflow.is_main_process:

@@ -248,8 +248,9 @@ def _dataset_stages(dataset: str) -> tuple[Stage, ...]:
     return stages
 
 
-FINGERPRINT_COMMENT = ("Each rule's code fingerprint (results/code), a dep of its stages: run every time (well under a\n"
-                       "second), it rewrites only those whose code changed in what it does, not in a comment or docstring.")
+FINGERPRINT_COMMENT = ("Each rule's code fingerprint (results/code), a dep of its stages: run every time (well\n"
+                       "under a second), it rewrites only those whose code changed in what it does, not in a comment\n"
+                       "or docstring.")
 
 
 def fingerprint_stage(base: Path) -> dict:
