@@ -36,6 +36,14 @@ rule all:
         TABLES_PAGE,
 
 
+# Each rule's code fingerprint, an input of the rule and a dep of its DVC stage: rewritten only when what the code
+# does changes (not for a comment or docstring), so its time tells Snakemake what DVC's hash tells DVC. They do not
+# depend on the config (influential_factors.pipeline.fingerprints); cluster jobs, reading this file again, leave them.
+from influential_factors.pipeline.fingerprints import write_fingerprints
+
+if workflow.is_main_process:
+    write_fingerprints(workflow.basedir)
+
 # dvc.yaml is generated from these rules and params.yaml (what DVC reads): rewritten here when stale, so
 # that `dvc repro` runs what `snakemake` would (influential_factors.pipeline.dvc_stages).
 from influential_factors.pipeline.config import load_params

@@ -1,9 +1,11 @@
 """dvc.yaml is generated from the Snakemake rules and params.yaml: the committed file is the generator's
-output, only the selected datasets get stages, real raw files are dependencies, code dependencies are the
-import closure of what each stage runs, and a stale dvc.yaml stops `dvc repro` before any job."""
+output, only the selected datasets get stages, real raw files are dependencies, a stage's code is its rules'
+fingerprints (the import closure of what each runs, normalised: tests/test_fingerprints.py), and a stale
+dvc.yaml stops `dvc repro` before any job."""
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,10 +14,13 @@ import pytest
 import yaml
 
 from conftest import REPO
+from influential_factors.pipeline import fingerprints
 from influential_factors.pipeline.code_deps import module_file, subcommand_modules
 from influential_factors.pipeline.config import load_params
-from influential_factors.pipeline.dvc_stages import (StaleDvcYaml, beyond_snakemake_jobs, dvc_stages, loaded_workflow, render,
-                                            snakemake_targets, sync_dvc_yaml)
+from influential_factors.pipeline.dvc_stages import (FINGERPRINT_COMMAND, FINGERPRINT_STAGE, StaleDvcYaml,
+                                                     beyond_snakemake_jobs, dvc_stages, is_fingerprint,
+                                                     loaded_workflow, render, snakemake_targets, sync_dvc_yaml)
+from influential_factors.pipeline.layout import code_fingerprint
 from workflow_project import ScratchProject
 
 SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
@@ -59,7 +64,7 @@ def test_stages_are_read_off_the_rules():
     train = _body(stages["train_mnist"])
     assert train["cmd"] == ("snakemake --cores all --rerun-incomplete --allowed-rules train_vae -- "
                             "results/models/mnist/beta_vae/beta${item}/model.pt")
-    assert train["deps"][:2] == ["data/processed/mnist.npz", "workflow/rules/train.smk"]
+    assert train["deps"] == ["data/processed/mnist.npz", "results/code/train_vae.sha256"]
     assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
     assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
     assert "metrics" not in _body(stages["ablate_mnist"])  # kept in git, but not one of `dvc metrics show`'s files
@@ -67,7 +72,10 @@ def test_stages_are_read_off_the_rules():
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
     assert "foreach" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
+    assert "results/code/summarize_runs.sha256" in summary["deps"]  # a fingerprint stays a file, not its folder
     for name, entry in stages.items():
+        if name == FINGERPRINT_STAGE:
+            continue
         command = _body(entry)["cmd"]
         assert (command if isinstance(command, str) else command[0]).startswith(
             "snakemake --cores all --rerun-incomplete --allowed-rules "), name
@@ -80,6 +88,9 @@ def test_each_stage_names_its_own_outputs_to_snakemake():
     more than Snakemake's jobs."""
     for name, entry in _stages_of(REPO).items():
         body = _body(entry)
+        if name == FINGERPRINT_STAGE:
+            assert beyond_snakemake_jobs(body["cmd"]) == [FINGERPRINT_COMMAND]
+            continue
         outputs = [path for item in body.get("outs", []) + body.get("metrics", []) + body.get("plots", [])
                    for path in ([item] if isinstance(item, str) else item)]
         targets = snakemake_targets(body["cmd"])
@@ -95,7 +106,9 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     paper comparison, the runs side by side and the estimators' agreement and benchmark, and every metrics JSON;
     their Parquet and every other table stay cached. `metrics:` holds one headline.json per dataset."""
     uncached, cached, metrics = set(), set(), []
-    for entry in _stages_of(REPO).values():
+    for name, entry in _stages_of(REPO).items():
+        if name == FINGERPRINT_STAGE:
+            continue
         body = _body(entry)
         for item in body.get("outs", []):
             path, flags = (item, {}) if isinstance(item, str) else next(iter(item.items()))
@@ -116,13 +129,26 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     assert "results/tables/shapes/beta_vae/mig_beta${item}.csv" in cached
 
 
-def test_code_deps_are_the_import_closure_of_the_subcommand():
+def test_a_stages_code_deps_are_its_rules_fingerprints():
+    """No module file nor rule file is a dep: each stage's code is the fingerprint of each of its rules, which
+    covers the rule's file and its subcommands' import closure (tests/test_fingerprints.py), all written by the
+    stage code_fingerprints, run every time, whose outs are kept in git."""
     stages = _stages_of(REPO)
-    estimators = _body(stages["estimators_mnist"])["deps"]
-    assert module_file("mi") in estimators  # comparison.py and estimators.py import it (the copy missed it)
-    assert module_file("cli") in estimators
-    information = _body(stages["information_mnist"])["deps"]
-    assert module_file("figures") in information and module_file("neural_mi") not in information
+    for name, entry in stages.items():
+        deps = _body(entry).get("deps", [])
+        assert not [dep for dep in deps if dep.startswith("src/") or dep.endswith(".smk")
+                    and name != "report"], name  # the report's `snakemake --report` reads its captions' rule file
+        rules = _allowed_rules(_body(entry)["cmd"])
+        assert [dep for dep in deps if is_fingerprint(dep)] == [code_fingerprint(rule) for rule in rules], name
+    assert _body(stages["estimators_mnist"])["deps"][-1] == "results/code/compare_estimators.sha256"
+    fingerprint_stage = stages[FINGERPRINT_STAGE]
+    assert fingerprint_stage["cmd"] == FINGERPRINT_COMMAND and fingerprint_stage["always_changed"] is True
+    files = sorted(fingerprints.fingerprint_files(REPO))
+    assert fingerprint_stage["outs"] == [{path: {"cache": False}} for path in files]
+    rules = fingerprints.rule_code(REPO)
+    assert "information.mi" in fingerprints.rule_modules(rules["compare_estimators"])  # through the estimators
+    plot = fingerprints.rule_modules(rules["plot_information"])
+    assert "reporting.figures" in plot and "information.neural_mi" not in plot
 
 
 @pytest.mark.parametrize("subcommand", ["prepare-mnist", "train-vae", "encode", "estimate-mi", "compare-estimators",
@@ -242,7 +268,7 @@ def _placeholders(root, stages):
     for entry in stages.values():
         body = _body(entry)
         betas = ["1"] if "foreach" in entry else [None]
-        paths = list(body["deps"]) + [next(iter(item)) if isinstance(item, dict) else item
+        paths = list(body.get("deps", [])) + [next(iter(item)) if isinstance(item, dict) else item
                                       for key in ("outs", "metrics", "plots") for item in body.get(key, [])]
         for beta in betas:
             for path in paths:
@@ -257,16 +283,43 @@ def _placeholders(root, stages):
                     (target / "placeholder").write_text("placeholder\n")
 
 
-CHANGED_MODULES = ("emotion_factors.py", "mig.py", "topomap.py", "objectives/lp_nested.py", "cli.py", "dvc_stages.py")
+# A module of each kind: one dataset's stage, an objective's, most stages through the objectives package, every
+# stage (the CLI's package), none (the generator).
+CHANGED_MODULES = ("evaluation.emotion_factors", "information.mig", "data.topomap", "models.objectives.lp_nested",
+                   "cli", "pipeline.dvc_stages")
+
+
+def _allowed_rules(command) -> list[str]:
+    """The rules a stage's command runs (`--allowed-rules ... --`), in the order of its targets."""
+    line = command if isinstance(command, str) else command[0]
+    return line.split(" -- ")[0].split("--allowed-rules ")[1].split() if "--allowed-rules " in line else []
+
+
+def _snakemake_jobs(project, rules) -> set[str]:
+    """The first output of each job of `rules` that `snakemake -n` would run."""
+    jobs = re.split(r"^(?=(?:local)?rule \w+:$)", project.run("snakemake", "-n"), flags=re.M)
+    return {re.search(r"^    output: ([^,\n]+)", job, re.M).group(1) for job in jobs
+            if re.match(r"(?:local)?rule (\w+):", job) and re.match(r"(?:local)?rule (\w+):", job).group(1) in rules}
+
+
+def _downstream(root, stages: set[str]) -> set[str]:
+    """The stages that read, directly or not, what `stages` write (DVC's graph)."""
+    import networkx as nx
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        graph = repo.index.graph  # an edge runs from a stage to each stage whose outputs it reads
+        return {downstream.name for stage in graph if stage.name in stages for downstream in nx.ancestors(graph, stage)}
 
 
 @pytest.mark.slow
-def test_a_changed_module_stales_exactly_the_stages_that_import_it(tmp_path, venv_bin):
-    """For a module of each kind (one dataset's stage, an objective's, most stages through the objectives
-    package, every stage, none): appending a comment makes `dvc status` name exactly the stages whose commands
-    import it, directly or not, and no others. That each stage's code deps are its command's whole import
-    closure, module by module, the closure tests above check without DVC (a `dvc status` per module costs
-    CI minutes)."""
+def test_a_changed_module_stales_exactly_the_stages_that_run_it(tmp_path, venv_bin):
+    """For a module of each kind: a comment appended to it (and the fingerprint step run, as `dvc repro` does
+    first) leaves `dvc status` with no stage but code_fingerprints itself, and `snakemake -n` with nothing to do;
+    code appended to it makes `dvc status` name exactly the stages one of whose rules runs it (its import closure
+    holds it), and `snakemake -n` run those rules' jobs and no job but of the stages after them (DVC's graph: the
+    next `dvc repro` runs those too, as their deps change). That a fingerprint covers the whole closure,
+    module by module, tests/test_fingerprints.py checks without DVC."""
     vae = load_params(REPO / "params.yaml", SCHEMA)["vae"]
     one_beta = {name: vae[name] | {"betas": [1]} | ({"objectives": {objective: [1] for objective in vae[name]["objectives"]}}
                                                    if "objectives" in vae[name] else {})
@@ -277,17 +330,42 @@ def test_a_changed_module_stales_exactly_the_stages_that_import_it(tmp_path, ven
     _placeholders(tmp_path, stages)
     project.run("dvc", "commit", "--force")  # writes .gitignore files into folders that stages over the grid
     project.run("dvc", "commit", "--force")  # depend on: the second commit records those folders as they stay
-    assert "up to date" in project.run("dvc", "status")
-    package = tmp_path / "src" / "influential_factors"
-    for path in [package / name for name in CHANGED_MODULES]:
-        relative = str(path.relative_to(tmp_path))
+    assert set(json.loads(project.run("dvc", "status", "--json"))) <= {FINGERPRINT_STAGE}
+    project.run("snakemake", "--cores", "1", "--touch", "all")  # every output newer than the fingerprints
+    assert "Nothing to be done" in project.run("snakemake", "-n")
+    rules = fingerprints.rule_code(tmp_path)
+    for module in CHANGED_MODULES:
+        path = tmp_path / module_file(module)
         expected = {name + ("@1" if "foreach" in entry else "") for name, entry in stages.items()
-                    if relative in _body(entry)["deps"]}
+                    if any(dep.startswith("results/code/") and module in fingerprints.rule_modules(
+                        rules[dep.removeprefix("results/code/").removesuffix(".sha256")])
+                           for dep in _body(entry).get("deps", []))}
         original = path.read_bytes()
         path.write_bytes(original + b"\n# a comment\n")
-        changed = set(json.loads(project.run("dvc", "status", "--json")))
+        project.run("python", "-m", "influential_factors.pipeline.fingerprints")
+        assert set(json.loads(project.run("dvc", "status", "--json"))) <= {FINGERPRINT_STAGE}, module
+        assert "Nothing to be done" in project.run("snakemake", "-n"), module
+        path.write_bytes(original + b"\n_FINGERPRINT_PROBE = 1\n")
+        project.run("python", "-m", "influential_factors.pipeline.fingerprints")
+        assert set(json.loads(project.run("dvc", "status", "--json"))) - {FINGERPRINT_STAGE} == expected, module
+        # Snakemake runs the jobs of those rules, and jobs after them: stages downstream in DVC's graph (which
+        # a stage over the grid joins through its folder deps, so it holds more than Snakemake re-runs)
+        downstream = _downstream(tmp_path, expected)
+        direct, after = set(), set()
+        for name, entry in stages.items():
+            if name == FINGERPRINT_STAGE:
+                continue
+            for rule, target in zip(_allowed_rules(_body(entry)["cmd"]), snakemake_targets(_body(entry)["cmd"])):
+                if module in fingerprints.rule_modules(rules[rule]):
+                    direct.add(target.replace("${item}", "1"))
+                elif name + ("@1" if "foreach" in entry else "") in downstream:
+                    after.add(target.replace("${item}", "1"))
+        assert direct <= _snakemake_jobs(project, rules) <= direct | after, module
         path.write_bytes(original)
-        assert changed == expected, relative
+        project.run("python", "-m", "influential_factors.pipeline.fingerprints")
+        if expected:
+            project.run("snakemake", "--cores", "1", "--touch", "all")
+    assert set(json.loads(project.run("dvc", "status", "--json"))) <= {FINGERPRINT_STAGE}
 
 
 @pytest.mark.slow

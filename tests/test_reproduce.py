@@ -13,7 +13,11 @@ from dvc.repo import Repo
 from influential_factors.pipeline.reproduce import ignore_outputs, params_parsed_once, run_beyond_snakemake, written_since
 
 STAGES = {  # prepare -> train -> report -> publish; bench on its own. report and publish do more than Snakemake
-    "prepare": {"cmd": "snakemake --allowed-rules prepare -- prepare.txt", "outs": ["prepare.txt"]},
+    # code_fingerprints (always changed) -> prepare: its command is no Snakemake job, and runs before Snakemake
+    "code_fingerprints": {"cmd": "python -m influential_factors.pipeline.fingerprints", "always_changed": True,
+                          "outs": [{"prepare.sha256": {"cache": False}}]},
+    "prepare": {"cmd": "snakemake --allowed-rules prepare -- prepare.txt", "deps": ["prepare.sha256"],
+                "outs": ["prepare.txt"]},
     "train": {"cmd": "snakemake --allowed-rules train -- train.txt", "deps": ["prepare.txt"], "outs": ["train.txt"]},
     "report": {"cmd": ["snakemake --allowed-rules tables -- tables.txt", "snakemake --report report.html"],
                "deps": ["train.txt"], "outs": ["tables.txt", "report.html"]},
@@ -30,7 +34,7 @@ def project(tmp_path, monkeypatch):
     Repo.init(str(tmp_path), no_scm=True).close()
     (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": STAGES}))
     (tmp_path / "bench").mkdir()
-    for name in ("prepare.txt", "train.txt", "tables.txt", "report.html", "public.html", "bench/runs.txt"):
+    for name in ("prepare.sha256", "prepare.txt", "train.txt", "tables.txt", "report.html", "public.html", "bench/runs.txt"):
         (tmp_path / name).write_text(name)
         os.utime(tmp_path / name, (time.time() - 3600,) * 2)
     with Repo(str(tmp_path)) as repo:
@@ -44,6 +48,8 @@ def test_a_stage_beyond_snakemake_runs_when_it_or_a_stage_upstream_changed(proje
     assert run_beyond_snakemake(graph, {"publish"}) == ["publish"]
     for changed in ({"report"}, {"train"}, {"prepare"}, {"prepare", "bench"}):
         assert run_beyond_snakemake(graph, changed) == ["report", "publish"], changed  # upstream first
+    assert run_beyond_snakemake(graph, {"code_fingerprints"}) == []  # always changed: a changed fingerprint stales
+    #                                                                    the stage that reads it
 
 
 def test_a_missing_output_runs_its_stage_and_those_downstream(project):

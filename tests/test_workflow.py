@@ -268,12 +268,16 @@ GENERATION = "generation"  # from the prior and q*: reads the model and the post
 
 
 def _importers(project, module) -> set[str]:
-    """The stages (per beta of the project's grid) whose code deps in dvc.yaml include `module`."""
+    """The stages (per beta of the project's grid) one of whose rules runs package module `module` (dotted): its
+    code fingerprint, a dep in dvc.yaml, covers the module."""
+    from influential_factors.pipeline.fingerprints import rule_code, rule_modules
 
-    relative, params = str(module.relative_to(project.root)), project.params
+    rules, params = rule_code(project.root), project.params
     stages = set()
     for name, stage in yaml.safe_load((project.root / "dvc.yaml").read_text())["stages"].items():
-        if relative in stage.get("do", stage)["deps"]:
+        fingerprinted = [dep.removeprefix("results/code/").removesuffix(".sha256")
+                         for dep in stage.get("do", stage).get("deps", []) if dep.startswith("results/code/")]
+        if any(module in rule_modules(rules[rule]) for rule in fingerprinted):
             if "foreach" in stage:  # "${vae.<dataset>.betas}" or "${vae.<dataset>.objectives.<objective>}"
                 grid = params
                 for key in stage["foreach"].strip("${}").split("."):
@@ -285,7 +289,8 @@ def _importers(project, module) -> set[str]:
 
 
 def _stages_run(output: str) -> set[str]:
-    return set(re.findall(r"Running stage '([\w@.-]+)'", output))
+    """The stages `dvc repro` ran, but code_fingerprints, which it runs every time (rewriting only changed ones)."""
+    return set(re.findall(r"Running stage '([\w@.-]+)'", output)) - {"code_fingerprints"}
 
 
 def _per_beta(stages: str, betas=("1", "10"), dataset="mnist", objective="beta_vae") -> set[str]:
@@ -374,12 +379,16 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
-    # A code change that leaves results alone: DVC re-runs the stages that import the module (shapes' MIG, one
-    # per objective) and nothing after them (the run summary reads their unchanged tables). A module with few
-    # importers: encoding.py's (most of the DAG) cost CI a quarter of an hour, for the same check.
-    mig = tmp_path / "src/influential_factors/mig.py"
+    # A comment re-runs nothing (code fingerprints); a code change that leaves results alone: DVC re-runs the
+    # stages that import the module (shapes' MIG, one per objective) and nothing after them (the run summary reads
+    # their unchanged tables). A module with few importers: encoding.py's (most of the DAG) cost CI a quarter of
+    # an hour, for the same check.
+    mig = tmp_path / "src/influential_factors/information/mig.py"
     mig.write_text(mig.read_text() + "\n# touched\n")
-    assert _stages_run(project.run("dvc", "repro")) == _importers(project, mig) == _shapes("mig")
+    assert _stages_run(project.run("dvc", "repro")) == set()
+    assert "Nothing to be done" in project.run("snakemake", "-n")
+    mig.write_text(mig.read_text() + "_FINGERPRINT_PROBE = 1\n")
+    assert _stages_run(project.run("dvc", "repro")) == _importers(project, "information.mig") == _shapes("mig")
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
@@ -420,7 +429,7 @@ def test_a_teammate_pulls_every_result_from_the_remote_and_has_nothing_to_redo(d
 
     teammate = project.clone(tmp_path / "clone")
     teammate.run("dvc", "pull")
-    assert "up to date" in teammate.run("dvc", "status")
+    assert set(json.loads(teammate.run("dvc", "status", "--json"))) <= {"code_fingerprints"}  # always changed
     assert _stages_run(teammate.run("dvc", "repro")) == set()
     shared = [path.relative_to(project.root) for folder in ("data/processed", "results")
               for path in (project.root / folder).rglob("*") if path.is_file() and path.name != ".gitignore"]

@@ -11,6 +11,7 @@ rule encode:
     input:
         model=MODEL,
         data=PROCESSED,
+        code=code_fingerprint("encode"),
     output:
         POSTERIORS,
     log:
@@ -24,7 +25,8 @@ PARAMS_READ["estimate_mi"] = ["analysis.influential_threshold"]
 
 rule estimate_mi:
     input:
-        POSTERIORS,
+        posteriors=POSTERIORS,
+        code=code_fingerprint("estimate_mi"),
     output:
         multiext(INFORMATION, ".csv", ".parquet", ".md"),
     params:
@@ -33,7 +35,7 @@ rule estimate_mi:
     log:
         job_log("estimate_mi", "{dataset}_{objective}_beta{beta}"),
     shell:
-        "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q}"
+        "influential-factors estimate-mi --posteriors {input.posteriors:q} --output-stem {params.stem:q}"
         " --threshold {params.threshold:q} 2>&1 | tee {log:q}"
 
 
@@ -46,6 +48,7 @@ rule mutual_information_gap:
         posteriors=for_dataset(POSTERIORS, "shapes"),
         information=for_dataset(INFORMATION, "shapes") + ".csv",
         data=for_dataset(PROCESSED, "shapes"),
+        code=code_fingerprint("mutual_information_gap"),
     output:
         multiext(MIG, ".csv", ".parquet", ".md"),
         metrics=MIG_METRICS,
@@ -69,7 +72,8 @@ PARAMS_READ["compare_estimators"] = [
 rule compare_estimators:
     """Every estimator of I(x; z_h) on the same test posteriors: values, ranks, Spearman agreement."""
     input:
-        POSTERIORS,
+        posteriors=POSTERIORS,
+        code=code_fingerprint("compare_estimators"),
     output:
         multiext(ESTIMATORS, ".csv", ".parquet", ".md"),
         multiext(AGREEMENT, ".csv", ".parquet", ".md"),
@@ -82,7 +86,7 @@ rule compare_estimators:
     log:
         job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
     shell:
-        "influential-factors compare-estimators --posteriors {input:q}"
+        "influential-factors compare-estimators --posteriors {input.posteriors:q}"
         " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
         " --threshold {params.threshold:q} {params.settings:q} 2>&1 | tee {log:q}"
 
@@ -96,6 +100,8 @@ PARAMS_READ["benchmark_estimators"] = [
 
 rule benchmark_estimators:
     """Every estimator against the known I(x; z_h) of synthetic encoders, with the bound each keeps."""
+    input:
+        code=code_fingerprint("benchmark_estimators"),
     output:
         multiext(ESTIMATOR_BENCHMARK, ".csv", ".parquet", ".md"),
         metrics=ESTIMATOR_BENCHMARK_METRICS,
@@ -119,6 +125,7 @@ rule encode_videos:
         model=for_dataset(MODEL, "deap"),
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
+        code=code_fingerprint("encode_videos"),
     output:
         for_dataset(POSTERIORS, "deap"),
     params:
@@ -141,6 +148,7 @@ rule ablate_topk:
         data=PROCESSED,
         posteriors=POSTERIORS,
         information=f"{INFORMATION}.csv",
+        code=code_fingerprint("ablate_topk"),
     output:
         multiext(TABLE1, ".csv", ".parquet", ".md"),
         metrics=METRICS,
@@ -175,6 +183,7 @@ rule classify_topk:
     input:
         posteriors=for_dataset(POSTERIORS, "deap"),
         information=for_dataset(INFORMATION, "deap") + ".csv",
+        code=code_fingerprint("classify_topk"),
     output:
         multiext(TABLE2, ".csv", ".parquet", ".md"),
         metrics=for_dataset(METRICS, "deap"),

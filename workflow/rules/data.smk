@@ -10,6 +10,7 @@ PARAMS_READ["prepare_mnist"] = ["seed", "data.mnist"]
 rule prepare_mnist:
     input:
         mnist_raw_files,
+        code=code_fingerprint("prepare_mnist"),
     output:
         for_dataset(PROCESSED, "mnist"),
     params:
@@ -30,6 +31,8 @@ PARAMS_READ["prepare_shapes"] = ["seed", "data.shapes"]
 
 rule prepare_shapes:
     """The synthetic benchmark's images: 5 known independent factors, drawn from the seed."""
+    input:
+        code=code_fingerprint("prepare_shapes"),
     output:
         for_dataset(PROCESSED, "shapes"),
     params:
@@ -48,6 +51,7 @@ PARAMS_READ["prepare_celeba"] = ["seed", "data.celeba"]
 rule prepare_celeba:
     input:
         celeba_raw_files,
+        code=code_fingerprint("prepare_celeba"),
     output:
         for_dataset(PROCESSED, "celeba"),
     params:
@@ -69,6 +73,8 @@ PARAMS_READ["simulate_deap"] = ["seed", "data.deap.subjects", "data.deap.simulat
 
 
 rule simulate_deap:
+    input:
+        code=code_fingerprint("simulate_deap"),
     output:
         [
             str(subject_path(DEAP_SIMULATED, subject))
@@ -93,6 +99,7 @@ PARAMS_READ["prepare_deap"] = ["seed", "data.deap"]
 rule prepare_deap:
     input:
         deap_subject_files,
+        code=code_fingerprint("prepare_deap"),
     output:
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
@@ -132,6 +139,8 @@ rule prepare_dataset:
     preparation, its module's images(settings, seed) split and saved."""
     wildcard_constraints:
         dataset=GENERIC_DATASETS,
+    input:
+        code=code_fingerprint("prepare_dataset", "{dataset}"),
     output:
         PROCESSED,
     log:

@@ -13,7 +13,8 @@ PARAMS_READ["plot_information"] = [
 
 rule plot_information:
     input:
-        f"{INFORMATION}.csv",
+        information=f"{INFORMATION}.csv",
+        code=code_fingerprint("plot_information"),
     output:
         report(
             f"{FIGURE1}.png",
@@ -29,7 +30,7 @@ rule plot_information:
     log:
         job_log("plot_information", "{dataset}_{objective}_beta{beta}"),
     shell:
-        "influential-factors plot-information --information {input:q} --output {output:q}"
+        "influential-factors plot-information --information {input.information:q} --output {output:q}"
         " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
@@ -42,6 +43,7 @@ rule plot_traversals:
         posteriors=POSTERIORS,
         information=f"{INFORMATION}.csv",
         layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
+        code=code_fingerprint("plot_traversals"),
     output:
         report(
             f"{TRAVERSALS}.png",
@@ -79,6 +81,7 @@ rule generate:
     input:
         model=MODEL,
         posteriors=POSTERIORS,
+        code=code_fingerprint("generate"),
     output:
         figure=[
             report(
@@ -119,6 +122,7 @@ rule summarize_runs:
         dataset=IMAGE_DATASETS,
     input:
         unpack(run_summary_inputs),
+        code=code_fingerprint("summarize_runs"),
     output:
         multiext(RUN_SUMMARY, ".csv", ".parquet", ".md"),
         figure=[
@@ -158,6 +162,7 @@ rule headline_metrics:
     input:
         information=lambda w: run_paths([f"{INFORMATION}.csv"], w.dataset),
         tables=lambda w: run_paths([f"{TABLE2}.csv"], w.dataset),
+        code=code_fingerprint("headline_metrics"),
     output:
         HEADLINE_METRICS,
     params:
@@ -184,6 +189,7 @@ rule compare_paper:
     """The project's Table 1 (MNIST) and Table 2 (DEAP) next to the paper's numbers, with the data that made them."""
     input:
         unpack(paper_comparison_inputs),
+        code=code_fingerprint("compare_paper"),
     output:
         multiext(PAPER_COMPARISON, ".csv", ".parquet", ".md"),
     params:
@@ -208,6 +214,7 @@ rule emotion_factors:
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
         truth=DEAP_TRUTH,
+        code=code_fingerprint("emotion_factors"),
     output:
         multiext(EMOTION_FACTORS, ".csv", ".parquet", ".md"),
         figure=[

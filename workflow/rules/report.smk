@@ -9,7 +9,8 @@ PARAMS_READ["tables_page"] = []
 
 rule tables_page:
     input:
-        report_tables(),
+        tables=report_tables(),
+        code=code_fingerprint("tables_page"),
     output:
         report(
             TABLES_PAGE,
@@ -20,4 +21,4 @@ rule tables_page:
     log:
         job_log("tables_page"),
     shell:
-        "influential-factors tables-page --tables {input:q} --output {output:q} --title 'Influential factors: every table' 2>&1 | tee {log:q}"
+        "influential-factors tables-page --tables {input.tables:q} --output {output:q} --title 'Influential factors: every table' 2>&1 | tee {log:q}"

@@ -20,6 +20,7 @@ rule train_attribute_classifier:
     input:
         data=PROCESSED,
         attributes=lambda w: supervised_attribute_files(w.dataset),
+        code=code_fingerprint("train_attribute_classifier"),
     output:
         model=ATTRIBUTE_CLASSIFIER,
         metrics=ATTRIBUTE_CLASSIFIER_METRICS,
@@ -58,6 +59,7 @@ rule evaluate_supervised:
         information=f"{INFORMATION}.csv",
         classifier=ATTRIBUTE_CLASSIFIER,
         attributes=attribute_files,
+        code=code_fingerprint("evaluate_supervised"),
     output:
         multiext(SUPERVISED_TABLE, ".csv", ".parquet", ".md"),
         figure=[

@@ -26,6 +26,7 @@ rule train_vae:
     input:
         processed_data,
         attribute_files,
+        code=code_fingerprint("train_vae"),
     output:
         model=MODEL,
         summary=TRAINING_SUMMARY,

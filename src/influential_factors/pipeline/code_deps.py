@@ -13,6 +13,7 @@ PACKAGE = "influential_factors"
 SOURCE = Path(__file__).resolve().parents[1]  # the package, above this layer
 
 
+@lru_cache(maxsize=None)  # asked for every name each import statement binds
 def _module_path(name: str) -> Path | None:
     """The file of package module `name` (dotted, relative to the package), or None if not ours."""
     parts = name.split(".") if name else []
@@ -24,6 +25,16 @@ def _module_path(name: str) -> Path | None:
     return None
 
 
+def _statements(node: ast.AST):
+    """`node` and every statement under it (an import is a statement: expressions need no visit)."""
+    yield node
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    yield from _statements(item)
+
+
 def _imported(node: ast.AST, module: str) -> set[str]:
     """Package modules imported anywhere under `node` (module-level and inside functions), relative names."""
     if _module_path(module).name == "__init__.py":  # a package's relative imports start from the package itself
@@ -31,7 +42,7 @@ def _imported(node: ast.AST, module: str) -> set[str]:
     else:
         package = module.rsplit(".", 1)[0] if "." in module else ""
     found = set()
-    for item in ast.walk(node):
+    for item in _statements(node):
         if isinstance(item, ast.Import):
             names = [alias.name for alias in item.names]
         elif isinstance(item, ast.ImportFrom):

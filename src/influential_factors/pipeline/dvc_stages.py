@@ -4,8 +4,9 @@ objective and beta, so that `dvc repro` runs what `snakemake` would, for the sam
 Each stage runs Snakemake on its own outputs with `--allowed-rules`: upstream files count as given, and
 every command stays defined once, in workflow/rules/*.smk. What a stage lists is read off its rules:
 - deps: the rules' inputs (a real-data root's raw files included) for the stage's dataset and objective,
-  with the beta left as DVC's `${item}`, plus the code: the rule's file and the import closure of the CLI
-  subcommands its shell command runs (code_deps.py, read statically from the source);
+  with the beta left as DVC's `${item}`; among them each rule's code fingerprint (fingerprints.py: the hash
+  of its .smk file and of the import closure of the CLI subcommands it runs, without comments and docstrings),
+  written by the stage `code_fingerprints`, which runs first, every time, and rewrites only changed ones;
 - outs: the rules' outputs; uncached (kept in git, `cache: false`): every metrics JSON (results/metrics/*.json,
   DVCLive's summary) and the .csv and .md of the tables a reader inspects (layout.READER_TABLES); in
   `metrics:` only each dataset's headline.json, so `dvc metrics show` and `dvc exp show` print a few columns
@@ -30,10 +31,13 @@ import yaml
 
 from . import layout
 from ..core.artifacts import atomic_path
-from .code_deps import import_closure, module_file, subcommand_modules
+from . import fingerprints
 from .config import ParamsError
 from ..models.objectives.settings import SUPERVISED, settings_section
 from ..data.registry import DATASETS
+
+FINGERPRINT_STAGE = "code_fingerprints"
+FINGERPRINT_COMMAND = "python -m influential_factors.pipeline.fingerprints"
 
 DVC_YAML = "dvc.yaml"
 BETA = "${item}"  # DVC's foreach item: one beta of the objective's grid
@@ -43,8 +47,8 @@ HEADER = """\
 # GENERATED from the Snakemake rules and params.yaml by `python -m influential_factors.pipeline.dvc_stages`
 # (Snakemake rewrites it when stale): do not edit by hand. One stage per rule, dataset, objective and beta
 # (a foreach over the objective's beta grid); each runs Snakemake on its own outputs with --allowed-rules, so every command is
-# defined once, in workflow/rules/*.smk. Deps, outs and params are the rules' own; code deps are the rule's
-# file and the import closure of the subcommands it runs.
+# defined once, in workflow/rules/*.smk. Deps, outs and params are the rules' own; a rule's code is its fingerprint
+# (results/code/<rule>.sha256), which the stage code_fingerprints rewrites when what the code does changes.
 """
 
 
@@ -127,15 +131,6 @@ INFORMATION_PLOT = {"x": "I_est", "y": "factor", "template": "bar_horizontal_sor
                     "title": "{dataset}, {objective}, beta ${{item}}: information per latent factor, ranked",
                     "x_label": "I_est(x; z_h) [nats]", "y_label": "latent factor h"}
 TARGETS = " -- "  # in a stage's Snakemake command, what follows names the files the stage builds
-SUBCOMMAND = re.compile(r"influential-factors\s+([a-z][a-z-]*)")
-
-
-def _relative(path: str, base: Path) -> str:
-    """A rule file as the repository path DVC wants (absolute paths elsewhere stay as they are)."""
-    try:
-        return str(Path(path).resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _rule_files(rule, dataset: str | None, objective: str | None) -> tuple[list[str], list[str]]:
@@ -149,20 +144,15 @@ def _rule_files(rule, dataset: str | None, objective: str | None) -> tuple[list[
     return inputs, outputs
 
 
-def _code(rule, base: Path, dataset: str | None) -> list[str]:
-    """The rule's file and every package module its shell command's subcommands import (for the generic
-    preparation, also the dataset's own module, which it imports by name)."""
-    modules = set()
-    for subcommand in SUBCOMMAND.findall(rule.shellcmd or ""):
-        modules |= subcommand_modules(subcommand)
-    if rule.name == "prepare_dataset":
-        modules |= import_closure(DATASETS[dataset].module)
-    return [_relative(rule.snakefile, base)] + sorted(module_file(module) for module in modules)
-
-
 def _grid_folder(path: str) -> str:
-    """A file of one beta, seen by a stage over the whole grid: its folder (a new beta needs no new dvc.yaml)."""
-    return str(Path(path).parent) if path.startswith("results/") else path
+    """A file of one beta, seen by a stage over the whole grid: its folder (a new beta needs no new dvc.yaml);
+    a code fingerprint stays a file."""
+    return str(Path(path).parent) if path.startswith("results/") and not is_fingerprint(path) else path
+
+
+def is_fingerprint(path: str) -> bool:
+    """Whether a dep is a rule's code fingerprint (layout.CODE_FINGERPRINT)."""
+    return re.fullmatch(re.escape(layout.CODE_FINGERPRINT).replace(r"\{name\}", r"\w+"), path) is not None
 
 
 def _concrete(pattern: str, dataset: str | None, objective: str | None) -> str:
@@ -202,18 +192,16 @@ def _unique(items) -> list:
     return list(dict.fromkeys(items))
 
 
-def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workflow, params: dict,
-                 base: Path) -> dict:
+def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workflow, params: dict) -> dict:
     """The dvc.yaml entry of `stage` for `dataset` and `objective`: deps, outs, metrics, plots and params read
     off its rules."""
     rules = [workflow.get_rule(name.format(dataset=dataset)) for name in stage.rules]
-    inputs, outputs, code, keys, targets = [], [], [], [], []
+    inputs, outputs, keys, targets = [], [], [], []
     for rule in rules:
         rule_inputs, rule_outputs = _rule_files(rule, dataset, objective)
         targets.append(rule_outputs[0])  # one output names the job for Snakemake
         inputs += rule_inputs
         outputs += rule_outputs
-        code += _code(rule, base, dataset)
         keys += [key.format(dataset=dataset, objective=objective, objective_settings=settings_section(objective or ""))
                  for key in workflow.globals["PARAMS_READ"][rule.name]]
     keys = [key for key in keys if _in_params(key, params)]
@@ -230,7 +218,7 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
     command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)}" \
               + TARGETS + " ".join(targets)
     entry = {"cmd": [command, *stage.extra_commands] if stage.extra_commands else command,
-             "deps": _unique(deps + list(stage.extra_deps) + code)}
+             "deps": _unique(deps + list(stage.extra_deps))}
     if keys:
         entry["params"] = _unique(keys)
     outs += [_concrete(path, dataset, objective) for path in stage.extra_outs]
@@ -260,11 +248,22 @@ def _dataset_stages(dataset: str) -> tuple[Stage, ...]:
     return stages
 
 
+FINGERPRINT_COMMENT = ("Each rule's code fingerprint (results/code), a dep of its stages: run every time (well\n"
+                       "under a second), it rewrites only those whose code changed in what it does, not in a comment\n"
+                       "or docstring.")
+
+
+def fingerprint_stage(base: Path) -> dict:
+    """The stage that writes every rule's code fingerprint, kept in git, whatever the params."""
+    return {"cmd": FINGERPRINT_COMMAND, "always_changed": True,
+            "outs": [{path: {"cache": False}} for path in sorted(fingerprints.fingerprint_files(base))]}
+
+
 def dvc_stages(workflow, params: dict) -> dict:
     """Every stage of dvc.yaml for the parsed Snakemake `workflow` under `params`, as {name: (comment, entry)}:
     per dataset, its stages over the whole grid once and its per-beta stages once per objective."""
     base = Path(workflow.basedir)
-    stages = {}
+    stages = {FINGERPRINT_STAGE: (FINGERPRINT_COMMENT, fingerprint_stage(base))}
     for dataset in params["datasets"]:
         objectives = [DEFAULT_OBJECTIVE, *(params["vae"][dataset].get("objectives") or {})]
         supervised = [objective for objective in objectives if objective in SUPERVISED]
@@ -278,11 +277,11 @@ def dvc_stages(workflow, params: dict) -> dict:
                 if objective not in (None, DEFAULT_OBJECTIVE):
                     name += f"_{objective}"
                 comment = stage.comment if objective in (None, DEFAULT_OBJECTIVE) else ""
-                stages[name] = (comment, _stage_entry(stage, dataset, objective, workflow, params, base))
+                stages[name] = (comment, _stage_entry(stage, dataset, objective, workflow, params))
     for stage in GLOBAL_STAGES:
         if stage.name == "compare_paper" and not {"mnist", "deap"} & set(params["datasets"]):
             continue
-        stages[stage.name] = (stage.comment, _stage_entry(stage, None, None, workflow, params, base))
+        stages[stage.name] = (stage.comment, _stage_entry(stage, None, None, workflow, params))
     return stages
 
 

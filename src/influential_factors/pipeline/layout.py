@@ -61,6 +61,10 @@ DEAP_SIMULATED_TRUTH = f"{DEAP_SIMULATED}/ground_truth.json"  # the patterns the
 READER_TABLES = (TABLE1, TABLE2, PAPER_COMPARISON, RUN_SUMMARY, AGREEMENT, ESTIMATOR_BENCHMARK)
 READER_SUFFIXES = (".csv", ".md")
 
+# The sha256 of the normalised code each rule runs (fingerprints.py), kept in git: an input of the rule and a dep
+# of its DVC stage. The generic prepare_dataset runs each dataset's own module: one per dataset.
+CODE_FINGERPRINT = "results/code/{name}.sha256"
+
 LOGS = "results/logs"  # one log per job: results/logs/<rule>/<wildcards>.log (what the job printed, also on failure)
 
 # Every folder the workflow writes into (and may replace): a real-data root must stay clear of them.
@@ -70,3 +74,8 @@ OUTPUT_FOLDERS = ("data/processed", DEAP_SIMULATED, "results", ".snakemake", ".d
 def for_dataset(pattern: str, dataset: str) -> str:
     """`pattern` for one dataset, other wildcards left in place: for_dataset(POSTERIORS, "deap")."""
     return pattern.replace("{dataset}", dataset)
+
+
+def code_fingerprint(rule: str, dataset: str | None = None) -> str:
+    """The code fingerprint of `rule` (for the generic preparation, of `dataset`; "{dataset}" as a wildcard)."""
+    return CODE_FINGERPRINT.format(name=f"{rule}_{dataset}" if dataset else rule)

@@ -56,12 +56,15 @@ def written_since(stages, since: float) -> set[str]:
 
 def run_beyond_snakemake(graph: DiGraph, changed: set[str]) -> list[str]:
     """The stages whose command does more than Snakemake's jobs (the report) that must run, upstream first:
-    those that are, or are downstream of (in DVC's `graph`), a stage in `changed` or one with an output missing."""
+    those that are, or are downstream of (in DVC's `graph`), a stage in `changed` or one with an output missing.
+    Not the code fingerprints' stage, always changed and upstream of every stage: the generator run before
+    Snakemake has written them (the Snakefile does when read), and a stage whose fingerprint changed is stale."""
     import networkx as nx
 
-    changed = changed | {stage.addressing for stage in graph if not all(out.exists for out in stage.outs)}
+    changed = (changed | {stage.addressing for stage in graph if not all(out.exists for out in stage.outs)}) \
+        - {dvc_stages.FINGERPRINT_STAGE}
     return [stage.addressing for stage in reversed(list(nx.topological_sort(graph)))
-            if dvc_stages.beyond_snakemake_jobs(stage.cmd)
+            if dvc_stages.beyond_snakemake_jobs(stage.cmd) and stage.addressing != dvc_stages.FINGERPRINT_STAGE
             and {stage.addressing, *(upstream.addressing for upstream in nx.descendants(graph, stage))} & changed]
 
 
