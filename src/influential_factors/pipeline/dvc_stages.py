@@ -6,7 +6,7 @@ every command stays defined once, in workflow/rules/*.smk. What a stage lists is
 - deps: the rules' inputs (a real-data root's raw files included) for the stage's dataset and objective,
   with the beta left as DVC's `${item}`; among them each rule's code fingerprint (fingerprints.py: the hash
   of its .smk file and of the import closure of the CLI subcommands it runs, without comments and docstrings),
-  written by the stage `code_fingerprints`, which runs first, every time, and rewrites only changed ones;
+  written by the stage `code_fingerprints`, which runs first when a source file changed and rewrites only changed ones;
 - outs: the rules' outputs; uncached (kept in git, `cache: false`): every metrics JSON (results/metrics/*.json,
   DVCLive's summary) and the .csv and .md of the tables a reader inspects (layout.READER_TABLES); in
   `metrics:` only each dataset's headline.json, so `dvc metrics show` and `dvc exp show` print a few columns
@@ -248,14 +248,15 @@ def _dataset_stages(dataset: str) -> tuple[Stage, ...]:
     return stages
 
 
-FINGERPRINT_COMMENT = ("Each rule's code fingerprint (results/code), a dep of its stages: run every time (well\n"
-                       "under a second), it rewrites only those whose code changed in what it does, not in a comment\n"
-                       "or docstring.")
+FINGERPRINT_COMMENT = ("Each rule's code fingerprint (results/code), a dep of its stages: run when a source file's\n"
+                       "bytes change (well under a second), it rewrites only those whose code changed in what it does,\n"
+                       "not in a comment or docstring; so `dvc status` is clean while the code is as recorded.")
+FINGERPRINT_SOURCES = ("src/influential_factors", "workflow/rules")  # what the fingerprints are computed from
 
 
 def fingerprint_stage(base: Path) -> dict:
     """The stage that writes every rule's code fingerprint, kept in git, whatever the params."""
-    return {"cmd": FINGERPRINT_COMMAND, "always_changed": True,
+    return {"cmd": FINGERPRINT_COMMAND, "deps": list(FINGERPRINT_SOURCES),
             "outs": [{path: {"cache": False}} for path in sorted(fingerprints.fingerprint_files(base))]}
 
 

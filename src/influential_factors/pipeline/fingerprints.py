@@ -11,7 +11,7 @@ Each rule takes its fingerprint as an input and each DVC stage as a dep (in plac
 themselves), and a file is rewritten only when its text changes: a docstring or comment edit re-runs
 nothing, in Snakemake (times) as in DVC (hashes), and a code edit re-runs exactly the rules whose closure
 holds the module. They are written by the Snakefile whenever it is read, and by the DVC stage
-`code_fingerprints` (`python -m influential_factors.pipeline.fingerprints`, always run): this module reads the
+`code_fingerprints` (`python -m influential_factors.pipeline.fingerprints`, run when a source changed): this module reads the
 rules' text alone (`^rule NAME:` blocks and their `influential-factors COMMAND`), never the Snakemake workflow,
 so it runs in a fraction of a second. Module sources are read under `root` (the checkout); their imports are
 read by code_deps from the running package's source, the same files in a checkout that runs its own code.

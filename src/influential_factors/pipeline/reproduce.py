@@ -57,8 +57,8 @@ def written_since(stages, since: float) -> set[str]:
 def run_beyond_snakemake(graph: DiGraph, changed: set[str]) -> list[str]:
     """The stages whose command does more than Snakemake's jobs (the report) that must run, upstream first:
     those that are, or are downstream of (in DVC's `graph`), a stage in `changed` or one with an output missing.
-    Not the code fingerprints' stage, always changed and upstream of every stage: the generator run before
-    Snakemake has written them (the Snakefile does when read), and a stage whose fingerprint changed is stale."""
+    Not the code fingerprints' stage, upstream of every stage and changed by any edit of the sources: Snakemake
+    has rewritten them (the Snakefile does when read), and a stage whose fingerprint changed is stale itself."""
     import networkx as nx
 
     changed = (changed | {stage.addressing for stage in graph if not all(out.exists for out in stage.outs)}) \
