@@ -146,3 +146,20 @@ def test_the_fingerprint_step_loads_neither_snakemake_nor_numpy():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'snakemake', 'numpy', 'dvc', 'yaml', 'torch'}))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_algorithm_1_edited_retrains_nothing(tmp_path):
+    """The module of Algorithm 1 (information/mi.py): a new docstring line changes no fingerprint; a changed
+    constant changes the estimate's and its readers' fingerprints, and no training's or encoding's."""
+    root = _copy(tmp_path)
+    path = root / module_file("information.mi")
+    before = fingerprints.fingerprints(root)
+    original = path.read_text()
+    path.write_text(original.replace('Algorithm 1.\n', 'Algorithm 1.\nA line a reader added.\n', 1))
+    assert path.read_text() != original and fingerprints.fingerprints(root) == before
+    path.write_text(original.replace("LOGVAR_CEILING = 30.0", "LOGVAR_CEILING = 31.0"))
+    changed = _changed(before, fingerprints.fingerprints(root))
+    assert {code_fingerprint("estimate_mi"), code_fingerprint("compare_estimators")} <= changed
+    untouched = [code_fingerprint(rule) for rule in ("train_vae", "encode", "encode_videos", "prepare_mnist",
+                                                     "simulate_deap", "prepare_deap", "train_attribute_classifier")]
+    assert not changed & set(untouched)
