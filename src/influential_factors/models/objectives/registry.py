@@ -19,7 +19,8 @@ def _discover() -> dict[str, type[Objective]]:
         if module_declarations(FOLDER / f"{module.name}.py"):
             loaded = importlib.import_module(f"{__package__}.{module.name}")
             classes |= {value.declaration.name: value for value in vars(loaded).values()
-                        if isinstance(value, type) and issubclass(value, Objective) and value.__module__ == loaded.__name__}
+                        if isinstance(value, type) and issubclass(value, Objective)
+                        and value.__module__ == loaded.__name__}
     missing = sorted(set(declarations()) - set(classes))
     if missing:
         raise ImportError(f"objectives declared without an Objective class of that declaration: {', '.join(missing)}")

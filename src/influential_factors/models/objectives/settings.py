@@ -115,7 +115,8 @@ class Layout(Rule):
                              f"e.g. [{latents // size}, {size}]")
 
     def schema(self):
-        return {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 1, "maximum": 4096}}
+        return {"type": "array", "minItems": 2, "maxItems": 2,
+                "items": {"type": "integer", "minimum": 1, "maximum": 4096}}
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ class Attributes(Rule):
 
     def schema(self):
         return {"type": "object", "additionalProperties": False,
-                "properties": {"mnist": {"type": "string", "pattern": "^digit(>=[1-9])?$"}, "shapes": {"enum": ["shape"]},
-                               "celeba": {"type": "string", "minLength": 1, "maxLength": 100}}}
+                "properties": {"mnist": {"type": "string", "pattern": "^digit(>=[1-9])?$"},
+                               "shapes": {"enum": ["shape"]}, "celeba": {"type": "string", "minLength": 1, "maxLength": 100}}}
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def schema_sections() -> tuple[dict, dict]:
               if declaration.settings and not declaration.settings_of}
     settings = {"type": "object", "additionalProperties": False, "required": list(owners),
                 "properties": {name: Section(declaration.settings).schema() for name, declaration in owners.items()}}
-    grid = {"type": "array", "maxItems": 100, "uniqueItems": True, "items": {"type": "number", "minimum": 0, "maximum": 100000}}
+    grid = {"type": "array", "maxItems": 100, "uniqueItems": True,
+            "items": {"type": "number", "minimum": 0, "maximum": 100000}}
     grids = {"type": "object", "additionalProperties": False,
              "properties": {name: grid for name in declarations() if name != "beta_vae"}}
     return settings, grids
