@@ -50,3 +50,16 @@ def test_an_empty_grid_is_valid_and_switches_its_objective_off(default_params):
     params["vae"]["mnist"]["objectives"]["isa_vae"] = [1]
     with pytest.raises(ParamsError, match=r"vae\.mnist\.objectives\.isa_vae: objectives\.isa_vae\.layout \[5, 4\]"):
         validate_params(params, SCHEMA)
+
+
+def test_an_empty_grid_has_no_dvc_stages(default_params):
+    from influential_factors.pipeline.dvc_stages import dvc_stages, loaded_workflow
+
+    params = copy.deepcopy(default_params)
+    params["vae"]["mnist"]["objectives"]["isa_vae"] = []
+    params["vae"]["mnist"]["objectives"]["mmvae"] = []
+    with loaded_workflow(REPO / "Snakefile") as workflow:
+        stages = set(dvc_stages(workflow, params))
+    assert "train_mnist_anchor_vae" in stages and "train_mnist_r_cvae" in stages
+    assert not {name for name in stages if name.endswith(("_mnist_isa_vae", "_mnist_mmvae"))}
+    assert "train_shapes_isa_vae" in stages  # the other datasets keep theirs
