@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from numbers import Real
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
+NAME = re.compile(r"[a-z][a-z0-9_]*")  # an objective's name: a params.yaml key and the rules' {objective} wildcard
 ATTRIBUTE_DATASETS = ("mnist", "shapes", "celeba")  # the datasets with attribute labels (CelebA: real only)
 
 
@@ -193,6 +195,9 @@ def declarations() -> dict[str, Declaration]:
     found = {}
     for path in sorted(FOLDER.glob("*.py"), key=lambda path: (path.stem != "beta_vae", path.stem)):
         for declaration in module_declarations(path):
+            if not NAME.fullmatch(declaration.name):
+                raise ValueError(f"{path.name}: objective name {declaration.name!r} is not lower-case letters, "
+                                 f"digits and underscores starting with a letter")
             if declaration.name in found:
                 raise ValueError(f"{path.name}: objective {declaration.name} is declared twice")
             found[declaration.name] = declaration
