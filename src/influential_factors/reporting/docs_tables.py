@@ -96,7 +96,7 @@ def settings_table(root: Path) -> str:
         vae = settings["vae"][dataset]
         data = settings["data"][dataset]
         kind = "simulated" if dataset == "deap" else "drawn" if dataset == "shapes" else "embedded"
-        others = ", ".join(f"{name} {grid}" for name, grid in vae.get("objectives", {}).items())
+        others = ", ".join(f"{name} {grid}" for name, grid in vae.get("objectives", {}).items() if grid)
         rows.append([dataset, kind if data.get("root") is None else "`data.{}.root`".format(dataset),
                      str(vae["betas"]), others, vae["epochs"], vae["latents"]])
     return table(["dataset", "data", "beta-VAE betas", "other objectives: betas", "epochs", "latents"], rows)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import torch
 
 from .beta_vae import BetaVAE
+from .settings import Declaration, Factors, Number
+
+DECLARATION = Declaration("anchor_vae", {"anchors": Factors(), "anchor_weight": Number()})
 
 
 class AnchorVAE(BetaVAE):
     """Settings: `anchors`, the anchored factors' indices (distinct, in [0, latents)); `anchor_weight`, their
     KL weight (finite, >= 0)."""
 
-    name = "anchor_vae"
+    declaration = DECLARATION
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__(settings, beta=beta, latents=latents, dataset_size=dataset_size)
@@ -30,6 +33,3 @@ class AnchorVAE(BetaVAE):
         kl_anchored = terms["kl_per_factor"][self.anchors].sum()
         return {**terms, "penalty": terms["penalty"] + (self.anchor_weight - self.beta) * kl_anchored,
                 "kl_anchored": kl_anchored}
-
-
-OBJECTIVE = AnchorVAE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .settings import SUPERVISED, check_settings
+from .settings import Declaration, check_settings
 
 
 class Objective(nn.Module):
@@ -18,16 +18,17 @@ class Objective(nn.Module):
     attribute's number of values (`classes`).
     """
 
+    declaration = Declaration("")  # the module's DECLARATION (settings.py): name, settings' rules, supervised
     name = ""
-    supervised = False  # set from objective_settings.SUPERVISED, the one list of them
+    supervised = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.supervised = cls.name in SUPERVISED
+        cls.name, cls.supervised = cls.declaration.name, cls.declaration.supervised
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__()
-        check_settings(self.name, settings, latents)  # objective_settings.py, torch-free for validation
+        check_settings(self.name, settings, latents)  # settings.py, from the declaration
         self.settings = dict(settings)
         self.beta = beta
         self.latents = latents

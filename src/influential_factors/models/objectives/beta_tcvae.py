@@ -25,6 +25,9 @@ import math
 import torch
 
 from .base import Objective
+from .settings import Declaration, Number
+
+DECLARATION = Declaration("beta_tcvae", {"alpha": Number(), "gamma": Number()})
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -61,7 +64,7 @@ def decomposition(mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor,
 class BetaTCVAE(Objective):
     """Settings: `alpha`, the weight of MI, and `gamma`, that of DWKL (finite, >= 0); TC's is beta."""
 
-    name = "beta_tcvae"
+    declaration = DECLARATION
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__(settings, beta=beta, latents=latents, dataset_size=dataset_size)
@@ -76,6 +79,3 @@ class BetaTCVAE(Objective):
         kl = terms["mi"] + terms["tc"] + terms["dwkl"]
         penalty = self.beta * kl + (self.alpha - self.beta) * terms["mi"] + (self.gamma - self.beta) * terms["dwkl"]
         return {"penalty": penalty, "kl": kl, **terms}
-
-
-OBJECTIVE = BetaTCVAE

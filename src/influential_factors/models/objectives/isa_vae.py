@@ -9,6 +9,10 @@ from torch import nn
 
 from . import lp_nested
 from .base import Objective
+from .settings import Boolean, Declaration, Layout, Number
+
+DECLARATION = Declaration("isa_vae", {"layout": Layout(), "p0": Number(positive=True, maximum=100),
+                                      "p1": Number(positive=True, maximum=100), "learn_exponents": Boolean()})
 
 
 class IsaVAE(Objective):
@@ -17,7 +21,7 @@ class IsaVAE(Objective):
     stay positive) trained with the network and saved in the state_dict; p0 stays fixed, as in the paper (A.2).
     Without it they are a non-persistent buffer: the settings alone rebuild them."""
 
-    name = "isa_vae"
+    declaration = DECLARATION
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__(settings, beta=beta, latents=latents, dataset_size=dataset_size)
@@ -54,6 +58,3 @@ class IsaVAE(Objective):
         """`count` exact draws from p_ISA with the current exponents (appendix Algorithm 1), on the CPU."""
         codes = lp_nested.sample(count, self.l1, self.p0, self.exponents, generator)
         return codes.to(torch.get_default_dtype())
-
-
-OBJECTIVE = IsaVAE

@@ -25,6 +25,17 @@ from torch import nn
 from ..gaussian import kl_normal
 from ..critics import MineCritic, MineEstimator, one_hot_labels
 from .base import Objective
+from .settings import Attributes, Declaration, Integer, Number, Section
+
+DECLARATIONS = (
+    Declaration("mmvae", {"attributes": Attributes(), "attribute_dims": Integer(maximum=4095, below_latents=True),
+                          "prior_radius": Number(maximum=1000), "prior_sigma": Number(positive=True, maximum=1000),
+                          "weights": Section({"c_y": Number(), "z_y": Number(), "z_c": Number()}),
+                          "mine": Section({"hidden": Integer(), "lr": Number(positive=True, maximum=10),
+                                           "ema_rate": Number(positive=True, maximum=1)})}, supervised=True),
+    Declaration("r_cvae", supervised=True, settings_of="mmvae"),  # the baselines read MMVAE's settings
+    Declaration("csvae", supervised=True, settings_of="mmvae"),
+)
 
 PAIRS = ("c_y", "z_y", "z_c")  # the regularised pairs, named as their weights in params.yaml
 
@@ -47,7 +58,7 @@ class MMVAE(Objective):
     z_c: the thesis's alpha, beta, gamma) and `mine` (the critics' hidden width, learning rate and
     moving-average rate). `classes` is the attribute's number of values."""
 
-    name = "mmvae"
+    declaration = DECLARATIONS[0]
     regularised = PAIRS  # the pairs whose weight applies; the baselines keep fewer
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int, classes: int):
@@ -135,15 +146,12 @@ class MMVAE(Objective):
 class RCVAE(MMVAE):
     """The thesis's r-CVAE: MMVAE's code and priors without a regulariser."""
 
-    name = "r_cvae"
+    declaration = DECLARATIONS[1]
     regularised = ()
 
 
 class CSVAE(MMVAE):
     """The thesis's CSVAE-like baseline: only I(z; y) lowered (weight z_y)."""
 
-    name = "csvae"
+    declaration = DECLARATIONS[2]
     regularised = ("z_y",)
-
-
-OBJECTIVES = (MMVAE, RCVAE, CSVAE)

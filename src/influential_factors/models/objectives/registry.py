@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from . import anchor_vae, beta_tcvae, beta_vae, isa_vae, mmvae
-from .base import Objective
+import importlib
+import pkgutil
 
-# One entry per objective: its module's OBJECTIVE class (mmvae.py: the model and its two baselines), by name.
-# Imported statically, so that the code dependencies DVC tracks (code_deps.py) see every objective.
-OBJECTIVES = {objective.name: objective for objective in (beta_vae.OBJECTIVE, anchor_vae.OBJECTIVE,
-                                                          beta_tcvae.OBJECTIVE, isa_vae.OBJECTIVE, *mmvae.OBJECTIVES)}
+from .base import Objective
+from .settings import FOLDER, declarations, module_declarations
+
+DISCOVERS_PACKAGE_MODULES = True  # code_deps.py: whoever imports this module runs every module of its package
+
+
+def _discover() -> dict[str, type[Objective]]:
+    """The Objective classes of this folder's modules that hold a declaration, by name (settings.py's order):
+    a new objective is a new module, found here without a list to extend."""
+    classes = {}
+    for module in pkgutil.iter_modules([str(FOLDER)]):
+        if module_declarations(FOLDER / f"{module.name}.py"):
+            loaded = importlib.import_module(f"{__package__}.{module.name}")
+            classes |= {value.declaration.name: value for value in vars(loaded).values()
+                        if isinstance(value, type) and issubclass(value, Objective)
+                        and value.__module__ == loaded.__name__}
+    missing = sorted(set(declarations()) - set(classes))
+    if missing:
+        raise ImportError(f"objectives declared without an Objective class of that declaration: {', '.join(missing)}")
+    return {name: classes[name] for name in declarations()}
+
+
+OBJECTIVES = _discover()
 DEFAULT = "beta_vae"  # a model saved without an objective entry (every model before objectives existed)
 
 
