@@ -94,10 +94,8 @@ def user_error(error: BaseException, args) -> str | None:
     a full disk, a quota, a read-only or unwritable folder: `cannot write FILE: reason`. MemoryError and
     OverflowError: input too large for this machine or for the numbers it holds.
     """
-    from ..pipeline.config import ParamsError
-
-    if isinstance(error, ParamsError):
-        return str(error)  # its own layout, one problem per line
+    if getattr(error, "one_problem_per_line", False):  # pipeline.config.ParamsError, not imported: every command's
+        return str(error)  # code would hold the validation's whole closure
     if isinstance(error, (ValueError, FileNotFoundError, FloatingPointError)):
         return _one_line(str(error))
     if isinstance(error, OSError) and (error.errno in WRITE_ERRORS or error.errno in ACCESS_ERRORS):

@@ -24,6 +24,8 @@ DEFAULT_SCHEMA = Path("workflow") / "schemas" / "params.schema.yaml"
 class ParamsError(ValueError):
     """params.yaml breaks the schema; the message has one line per broken rule, naming the key."""
 
+    one_problem_per_line = True  # the CLI prints the message as it is (cli.user_error)
+
 
 def _clip(line: str, width: int = LINE_WIDTH) -> str:
     line = " ".join(line.split()) if "\n" in line or "\r" in line else line
