@@ -17,8 +17,8 @@ from influential_factors.pipeline import fingerprints
 from influential_factors.pipeline.code_deps import module_file, subcommand_modules
 from influential_factors.pipeline.layout import code_fingerprint
 
-# A module of each kind: one dataset's, one estimator's, an objective's, the CLI's package, the file layout.
-MODULES = ("data.topomap", "information.mig", "models.objectives.lp_nested", "cli", "pipeline.layout",
+# A module of each kind: one dataset's, one estimator's, an objective's, the CLI's package, the atomic files.
+MODULES = ("data.topomap", "information.mig", "models.objectives.lp_nested", "cli", "core.artifacts",
            "evaluation.emotion_factors")
 
 
