@@ -30,7 +30,8 @@ def test_workflow_refuses_bad_params_before_any_job(tmp_path, venv_bin):
     result = subprocess.run(["snakemake", "-n"], cwd=tmp_path, env=project.env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "analysis.topk_percent[1]: 150 is greater than the maximum of 100" in result.stdout + result.stderr
-    assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
+    assert not (tmp_path / "data").exists()  # results/ holds only the code fingerprints, written with the workflow
+    assert [path.name for path in (tmp_path / "results").iterdir()] == ["code"]
 
 
 def test_figures_are_byte_reproducible(tmp_path):
