@@ -19,22 +19,21 @@ rule encode:
         "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["estimate_mi"] = ["analysis.influential_threshold"]
+PARAMS_READ["estimate_mi"] = []
 
 
 rule estimate_mi:
+    """Algorithm 1 per factor, before any threshold: flag_influential applies it (thresholds.smk)."""
     input:
         POSTERIORS,
     output:
-        multiext(INFORMATION, ".csv", ".parquet", ".md"),
+        multiext(INFORMATION_ESTIMATES, ".csv", ".parquet", ".md"),
     params:
-        stem=INFORMATION,
-        threshold=config["analysis"]["influential_threshold"],
+        stem=INFORMATION_ESTIMATES,
     log:
         job_log("estimate_mi", "{dataset}_{objective}_beta{beta}"),
     shell:
-        "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q}"
-        " --threshold {params.threshold:q} 2>&1 | tee {log:q}"
+        "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q} 2>&1 | tee {log:q}"
 
 
 PARAMS_READ["mutual_information_gap"] = []
@@ -60,31 +59,30 @@ rule mutual_information_gap:
 
 PARAMS_READ["compare_estimators"] = [
     "seed",
-    "analysis.influential_threshold",
     "analysis.estimators.mixture_samples",
     "analysis.estimators.infonce_factors",
 ]
 
 
 rule compare_estimators:
-    """Every estimator of I(x; z_h) on the same test posteriors: values, ranks, Spearman agreement."""
+    """Every estimator of I(x; z_h) on the same test posteriors: values, ranks, Spearman agreement (the summary
+    at the threshold: summarize_estimators)."""
     input:
         POSTERIORS,
     output:
         multiext(ESTIMATORS, ".csv", ".parquet", ".md"),
         multiext(AGREEMENT, ".csv", ".parquet", ".md"),
-        metrics=ESTIMATOR_METRICS,
+        joint=ESTIMATOR_JOINT,
     params:
         stem=ESTIMATORS,
         agreement=AGREEMENT,
-        threshold=config["analysis"]["influential_threshold"],
         settings=estimator_settings(),
     log:
         job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
     shell:
         "influential-factors compare-estimators --posteriors {input:q}"
-        " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
-        " --threshold {params.threshold:q} {params.settings:q} 2>&1 | tee {log:q}"
+        " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --joint {output.joint:q}"
+        " {params.settings:q} 2>&1 | tee {log:q}"
 
 
 PARAMS_READ["benchmark_estimators"] = [
@@ -140,10 +138,10 @@ rule ablate_topk:
         model=MODEL,
         data=PROCESSED,
         posteriors=POSTERIORS,
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",
     output:
         multiext(TABLE1, ".csv", ".parquet", ".md"),
-        metrics=METRICS,
+        metrics=TOPK_METRICS,
         figure=[
             report(
                 f"{TOPK_GENERATION}.png",
@@ -174,10 +172,10 @@ PARAMS_READ["classify_topk"] = ["classifier", "analysis.topk_percent_emotion"]
 rule classify_topk:
     input:
         posteriors=for_dataset(POSTERIORS, "deap"),
-        information=for_dataset(INFORMATION, "deap") + ".csv",
+        information=for_dataset(INFORMATION_ESTIMATES, "deap") + ".csv",
     output:
         multiext(TABLE2, ".csv", ".parquet", ".md"),
-        metrics=for_dataset(METRICS, "deap"),
+        metrics=for_dataset(TOPK_METRICS, "deap"),
     params:
         stem=TABLE2,
         percents=config["analysis"]["topk_percent_emotion"],

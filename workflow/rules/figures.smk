@@ -40,7 +40,7 @@ rule plot_traversals:
     input:
         model=MODEL,
         posteriors=POSTERIORS,
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",
         layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
     output:
         report(
@@ -204,7 +204,7 @@ rule emotion_factors:
     input:
         model=for_dataset(MODEL, "deap"),
         posteriors=for_dataset(POSTERIORS, "deap"),
-        information=for_dataset(INFORMATION, "deap") + ".csv",
+        information=for_dataset(INFORMATION_ESTIMATES, "deap") + ".csv",
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
         truth=DEAP_TRUTH,

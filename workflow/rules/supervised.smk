@@ -55,7 +55,7 @@ rule evaluate_supervised:
         model=MODEL,
         data=PROCESSED,
         posteriors=POSTERIORS,
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",
         classifier=ATTRIBUTE_CLASSIFIER,
         attributes=attribute_files,
     output:
