@@ -15,6 +15,8 @@ rule encode:
         POSTERIORS,
     log:
         job_log("encode", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test 2>&1 | tee {log:q}"
 
@@ -32,6 +34,8 @@ rule estimate_mi:
         stem=INFORMATION_ESTIMATES,
     log:
         job_log("estimate_mi", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors estimate-mi --posteriors {input:q} --output-stem {params.stem:q} 2>&1 | tee {log:q}"
 
@@ -52,6 +56,8 @@ rule mutual_information_gap:
         stem=MIG,
     log:
         job_log("mutual_information_gap", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors mig --posteriors {input.posteriors:q} --information {input.information:q}"
         " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q} 2>&1 | tee {log:q}"
@@ -79,6 +85,8 @@ rule compare_estimators:
         settings=estimator_settings(),
     log:
         job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors compare-estimators --posteriors {input:q}"
         " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --joint {output.joint:q}"
@@ -104,6 +112,8 @@ rule benchmark_estimators:
         seed=config["seed"],
     log:
         job_log("benchmark_estimators"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors benchmark-estimators --output-stem {params.stem:q}"
         " --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q} {params.infonce:q} 2>&1 | tee {log:q}"
@@ -123,6 +133,8 @@ rule encode_videos:
         folder=lambda w, input: Path(input.videos).parent,
     log:
         job_log("encode_videos", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q} 2>&1 | tee {log:q}"
 
@@ -159,6 +171,8 @@ rule ablate_topk:
         title=run_title,
     log:
         job_log("ablate_topk", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors ablate-topk --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q}"
@@ -184,6 +198,8 @@ rule classify_topk:
         retrain="--retrain" if config["classifier"]["retrain"] else "",
     log:
         job_log("classify_topk", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors classify-topk --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"

@@ -28,6 +28,8 @@ rule plot_information:
         title=run_title,
     log:
         job_log("plot_information", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors plot-information --information {input:q} --output {output:q}"
         " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
@@ -57,6 +59,8 @@ rule plot_traversals:
         title=run_title,
     log:
         job_log("plot_traversals", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors plot-traversals --model {input.model:q} --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output {output:q} --threshold {params.settings[threshold]:q}"
@@ -97,6 +101,8 @@ rule generate:
         title=run_title,
     log:
         job_log("generate", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors generate --model {input.model:q} --posteriors {input.posteriors:q}"
         " --output {output.figure:q} --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q}"
@@ -140,6 +146,8 @@ rule summarize_runs:
         title=lambda w: dataset_title(w.dataset),
     log:
         job_log("summarize_runs", "{dataset}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors summarize-runs {params.options:q} --information {input.information:q}"
         " --tables {input.tables:q} --generation {input.generation:q} --output-stem {params.stem:q}"
@@ -164,6 +172,8 @@ rule headline_metrics:
         runs=lambda w: [f"{objective}:{beta}" for objective, beta in runs(w.dataset)],
     log:
         job_log("headline_metrics", "{dataset}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors headline-metrics --dataset {wildcards.dataset:q} --runs {params.runs:q} --information {input.information:q}"
         " --tables {input.tables:q} --output {output:q} 2>&1 | tee {log:q}"
@@ -191,6 +201,8 @@ rule compare_paper:
         options=paper_comparison_options,
     log:
         job_log("compare_paper"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors compare-paper --output-stem {params.stem:q} {params.options:q} 2>&1 | tee {log:q}"
 
@@ -231,6 +243,8 @@ rule emotion_factors:
         title=run_title,
     log:
         job_log("emotion_factors", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors emotion-factors --model {input.model:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --data {params.folder:q} {params.truth:q}"

@@ -17,6 +17,8 @@ rule flag_influential:
         threshold=config["analysis"]["influential_threshold"],
     log:
         job_log("flag_influential", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors flag-influential --estimates {input:q} --output-stem {params.stem:q}"
         " --threshold {params.threshold:q} 2>&1 | tee {log:q}"
@@ -36,6 +38,8 @@ rule influential_metrics:
         threshold=config["analysis"]["influential_threshold"],
     log:
         job_log("influential_metrics", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors influential-metrics --topk-metrics {input.topk:q} --estimates {input.estimates:q}"
         " --metrics {output:q} --threshold {params.threshold:q} 2>&1 | tee {log:q}"
@@ -55,6 +59,8 @@ rule summarize_estimators:
         threshold=config["analysis"]["influential_threshold"],
     log:
         job_log("summarize_estimators", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors summarize-estimators --estimators {input.estimators:q} --joint {input.joint:q}"
         " --metrics {output:q} --threshold {params.threshold:q} 2>&1 | tee {log:q}"
