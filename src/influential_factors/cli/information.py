@@ -6,7 +6,7 @@ Each subcommand's parser and handler side by side: a DVC stage depends on its ha
 
 from __future__ import annotations
 
-from .options import required_paths
+from .options import finite_float, required_paths
 
 
 def _estimate_mi(args) -> None:
@@ -14,6 +14,14 @@ def _estimate_mi(args) -> None:
 
     table = estimate_information(args.posteriors, args.output_stem)
     print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats over {len(table)} factors")
+
+
+def _flag_influential(args) -> None:
+    from ..information.mi import write_influential
+
+    table = write_influential(args.estimates, args.output_stem, threshold=args.threshold)
+    print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats, "
+          f"{int(table['influential'].sum())} factors above {args.threshold:g}")
 
 
 def _mutual_information_gap(args) -> None:
@@ -47,6 +55,11 @@ def register(commands) -> None:
     command = commands.add_parser("estimate-mi", help="Algorithm 1: I_est(x; z_h) per factor")
     required_paths(command, "posteriors", "output_stem")
     command.set_defaults(run=_estimate_mi)
+    command = commands.add_parser("flag-influential", help="estimate-mi's table with the influence flag")
+    required_paths(command, "estimates", "output_stem")
+    command.add_argument("--threshold", required=True, type=finite_float,
+                         help="influential above it (nats; params.yaml: analysis.influential_threshold)")
+    command.set_defaults(run=_flag_influential)
     command = commands.add_parser("mig", help="mutual information gap of the test codes against the true factors")
     required_paths(command, "posteriors", "information", "data", "output_stem", "metrics")
     command.set_defaults(run=_mutual_information_gap)

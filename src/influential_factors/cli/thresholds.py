@@ -1,5 +1,6 @@
-"""The cheap steps that apply analysis.influential_threshold to the estimates of the expensive ones
-(estimate-mi, compare-estimators, ablate-topk, classify-topk), so that changing it re-runs only these.
+"""The cheap steps that apply analysis.influential_threshold to the results of the expensive ones
+(compare-estimators, ablate-topk, classify-topk), so that changing it re-runs only these (and flag-influential,
+beside estimate-mi in information.py, whose table the figures read).
 
 Each subcommand's parser and handler side by side: a DVC stage depends on its handler's imports only
 (pipeline/code_deps.py).
@@ -10,14 +11,6 @@ from __future__ import annotations
 from .options import finite_float, required_paths
 
 THRESHOLD_HELP = "influential above it (nats; params.yaml: analysis.influential_threshold)"
-
-
-def _flag_influential(args) -> None:
-    from ..information.mi import write_influential
-
-    table = write_influential(args.estimates, args.output_stem, threshold=args.threshold)
-    print(f"{args.output_stem}: I_est total {table['I_est'].sum():.2f} nats, "
-          f"{int(table['influential'].sum())} factors above {args.threshold:g}")
 
 
 def _influential_metrics(args) -> None:
@@ -36,10 +29,6 @@ def _summarize_estimators(args) -> None:
 
 def register(commands) -> None:
     """Add this module's subcommands to the CLI's subparsers."""
-    command = commands.add_parser("flag-influential", help="estimate-mi's table with the influence flag")
-    required_paths(command, "estimates", "output_stem")
-    command.add_argument("--threshold", required=True, type=finite_float, help=THRESHOLD_HELP)
-    command.set_defaults(run=_flag_influential)
     command = commands.add_parser("influential-metrics", help="Table 1 or 2's metrics with the influential count")
     required_paths(command, "topk_metrics", "estimates", "metrics")
     command.add_argument("--threshold", required=True, type=finite_float, help=THRESHOLD_HELP)
