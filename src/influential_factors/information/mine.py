@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from ..models.critics import (DEFAULT_EMA_RATE, DEFAULT_HIDDEN, DEFAULT_LAYERS, MineCritic, MineEstimator,
-                              fit_critic, one_hot_labels, split_samples)
+                              fit_critic, log_mean_exp, one_hot_labels, split_samples)
 
 DEFAULT_STEPS = 1000
 DEFAULT_BATCH = 256
