@@ -48,17 +48,24 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/threshold_change"))
     parser.add_argument("--to", type=float, default=0.8, help="the new threshold (smoke params: 0.7)")
     parser.add_argument("--markdown", type=Path, help="write the result there")
+    parser.add_argument("--reuse", action="store_true",
+                        help="finish the scratch project a failed run left in --workdir instead of starting afresh")
     args = parser.parse_args()
-    shutil.rmtree(args.workdir, ignore_errors=True)
     dvc_root, snakemake_root = args.workdir / "dvc", args.workdir / "snakemake"
-    dvc_root.mkdir(parents=True)
     os.environ["PYTHONPATH"] = str(dvc_root / "src")  # the copy's code: an edit elsewhere changes nothing here
-    project = ScratchProject(dvc_root, VENV_BIN)
-    project.run("dvc", "init", "-q", "--force")
+    if args.reuse:
+        shutil.rmtree(snakemake_root, ignore_errors=True)
+        project = ScratchProject(dvc_root, VENV_BIN, copy=False)
+    else:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        dvc_root.mkdir(parents=True)
+        project = ScratchProject(dvc_root, VENV_BIN)
+        project.run("dvc", "init", "-q", "--force")
     before = project.params["analysis"]["influential_threshold"]
     started = datetime.datetime.now(datetime.timezone.utc)
     first, _ = timed(project, "dvc", "repro")
-    print(f"first dvc repro (smoke config): {first:.0f} s", flush=True)
+    print(f"first dvc repro (smoke config{', finishing an earlier run' if args.reuse else ''}): {first:.0f} s",
+          flush=True)
     shutil.copytree(dvc_root, snakemake_root, symlinks=True)  # copy2: the files' times, so Snakemake sees no change
     other = ScratchProject(snakemake_root, VENV_BIN, copy=False)
     other.env["PYTHONPATH"] = str(snakemake_root / "src")
@@ -83,8 +90,8 @@ def main() -> int:
             f"<!-- written by `{command}` -->\n\n"
             f"analysis.influential_threshold changed {before:g} -> {args.to:g} after a complete run, smoke configuration"
             f" (tests/smoke_params.yaml: {', '.join(project.params['datasets'])}), on this machine"
-            f" ({os.cpu_count()} cores), started {started:%Y-%m-%d %H:%M} UTC. The first `dvc repro` of everything"
-            f" took {first:.0f} s.\n\n"
+            f" ({os.cpu_count()} cores), started {started:%Y-%m-%d %H:%M} UTC. The first `dvc repro`"
+            + (" finished an earlier run's project" if args.reuse else " of everything") + f" in {first:.0f} s.\n\n"
             "| command | wall seconds | re-ran |\n|:--|--:|:--|\n"
             f"| `dvc repro` | {dvc_seconds:.0f} | {len(stages)} stages: {', '.join(stages)} |\n"
             f"| `snakemake --cores 2` | {snakemake_seconds:.0f} | {len(jobs)} jobs: "
