@@ -1,8 +1,9 @@
 # Influential latent factors of VAEs (Liu et al.) as one Snakemake workflow.
 # Parameters: params.yaml (validated before any job starts). Rules: workflow/rules/*.smk, formatted by snakefmt.
-# `snakemake --lint` asks every rule for a conda environment or container: every rule runs the project's own
-# CLI from one environment (requirements.lock; on a cluster workflow/envs/cluster.yaml, docs/scaling.md), and
-# this file imports the project before a per-rule environment could exist, so the rules name none.
+# Every rule runs the project's own CLI from one locked environment (requirements.lock), which each rule names
+# as `conda: "../envs/cluster.yaml"` (workflow/envs/, as `snakemake --lint` and the workflow catalog ask). Rules
+# run in the environment Snakemake runs in unless --software-deployment-method conda; this file imports the
+# project, so Snakemake itself runs from that environment either way (docs/scaling.md).
 from influential_factors.pipeline.checkout import warn_if_foreign
 from influential_factors.pipeline.config import check_config_file
 
@@ -23,6 +24,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/thresholds.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/supervised.smk"
 include: "workflow/rules/report.smk"

@@ -79,6 +79,30 @@ def test_topk_metrics_name_each_row_by_its_percent():
         "I_total", "n_influential", "I_used", "accuracy"}
 
 
+def test_influential_metrics_add_the_count_where_the_thresholded_metrics_had_it(tmp_path):
+    """ablate-topk and classify-topk write their metrics without a threshold (estimate-mi's table has no flag);
+    influential-metrics adds the count after I_total: the same JSON as from the flagged table."""
+    import json
+
+    import pandas as pd
+
+    from influential_factors.core.artifacts import save_json
+    from influential_factors.evaluation.ablation import add_influential_count, topk_metrics
+
+    flagged = pd.DataFrame({"factor": [0, 1, 2], "I_est": [1.5, 0.25, 0.0], "variance": [1.0, 0.1, 0.0],
+                            "influential": [True, False, False]})
+    table = pd.DataFrame({"top_percent": [100, 0], "I_used": [1.75, 0.0], "mse": [1.0, 4.0]})
+    unflagged = topk_metrics(table, flagged.drop(columns="influential"), "mse")
+    assert "n_influential" not in unflagged
+    save_json(tmp_path / "topk.json", unflagged)
+    flagged.drop(columns="influential").to_parquet(tmp_path / "estimates.parquet", index=False)
+    result = add_influential_count(tmp_path / "topk.json", tmp_path / "estimates.parquet", tmp_path / "metrics.json",
+                                   threshold=0.7)
+    expected = topk_metrics(table, flagged, "mse")
+    assert result == expected and list(result) == list(expected)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == expected
+
+
 def test_ablate_topk_writes_table1_and_figure4_from_the_same_decoder(tmp_path, monkeypatch):
     """`ablate-topk` draws Figure 4 with the model it ablates: the input column is the first test images, the
     100% column their full reconstructions (whose error is Table 1's top-100 row over all test images), the 0%

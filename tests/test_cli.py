@@ -15,10 +15,13 @@ def test_estimate_and_plot_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     mu = rng.normal(size=(100, 1)) * np.linspace(0, 3, 8)  # factor h scales one signal by 3h/7
     save_arrays(tmp_path / "latents.npz", mu=mu, logvar=np.full((100, 8), -2.0), labels=np.zeros(100, dtype=np.int64))
-    assert main(["estimate-mi", "--posteriors", str(tmp_path / "latents.npz"), "--output-stem", str(tmp_path / "mi"),
-                 "--threshold", "0.5"]) == 0
+    assert main(["estimate-mi", "--posteriors", str(tmp_path / "latents.npz"), "--output-stem",
+                 str(tmp_path / "estimates")]) == 0
+    assert main(["flag-influential", "--estimates", str(tmp_path / "estimates.parquet"), "--output-stem",
+                 str(tmp_path / "mi"), "--threshold", "0.5"]) == 0
     table = pd.read_csv(tmp_path / "mi.csv")
     assert list(table.sort_values("rank")["factor"]) == list(range(7, -1, -1))
+    assert table["influential"].tolist() == (table["I_est"] > 0.5).tolist()
     assert main(["plot-information", "--information", str(tmp_path / "mi.csv"), "--output", str(tmp_path / "f.png"),
                  "--threshold", "0.5"]) == 0
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -85,8 +85,8 @@ def test_summary_flags_a_joint_estimate_stuck_at_log_m():
 
 
 def test_compare_estimators_writes_what_algorithm_1_computes(tmp_path):
-    """The subcommand's one call: the table's I_est is Algorithm 1 on the test posteriors, the metrics file
-    is the returned summary, and the agreement table ranks each estimator perfectly against itself."""
+    """The subcommand's one call: the table's I_est is Algorithm 1 on the test posteriors, and the agreement
+    table ranks each estimator perfectly against itself; no threshold (summarize-estimators applies it)."""
     import json
 
     from influential_factors.information.comparison import compare_estimators
@@ -97,11 +97,35 @@ def test_compare_estimators_writes_what_algorithm_1_computes(tmp_path):
     mu = rng.normal(size=(400, 5)) * np.array([2.0, 1.0, 0.5, 0.05, 0.0])
     logvar = np.log(np.full((400, 5), 0.25))
     Posteriors(mu=mu, logvar=logvar, labels=np.zeros(400)).save(tmp_path / "latents.npz")
-    summary = compare_estimators(tmp_path / "latents.npz", tmp_path / "table", tmp_path / "agreement",
-                                 tmp_path / "metrics.json", threshold=0.7, mixture_samples=1, infonce_factors=0, seed=0)
+    returned = compare_estimators(tmp_path / "latents.npz", tmp_path / "table", tmp_path / "agreement",
+                                  tmp_path / "joint.json", mixture_samples=1, infonce_factors=0, seed=0)
     table = pd.read_csv(tmp_path / "table.csv")
     np.testing.assert_allclose(table["I_est"], information_per_factor(mu, logvar), rtol=1e-6)
-    assert json.loads((tmp_path / "metrics.json").read_text()) == summary
-    assert summary["n_influential_I_est"] == int((information_per_factor(mu, logvar) > 0.7).sum())
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "table.parquet"), returned)
+    joint = json.loads((tmp_path / "joint.json").read_text())
+    assert joint["samples"] == 400 and set(joint) == {"I_joint_mixture", "samples"}
     agreement = pd.read_csv(tmp_path / "agreement.csv", index_col=0)
     np.testing.assert_allclose(np.diag(agreement.to_numpy(dtype=float)), 1.0)
+
+
+def test_summarize_estimators_is_the_summary_of_compare_estimators_outputs_at_the_threshold(tmp_path):
+    """The cheap step gives, from the files, exactly the summary computed in memory; only it reads the threshold."""
+    import json
+
+    from influential_factors.information.comparison import compare_estimators, summarize_estimators
+    from influential_factors.data.posteriors import Posteriors
+    from influential_factors.information.mi import information_per_factor
+
+    rng = np.random.default_rng(1)
+    mu = rng.normal(size=(300, 4)) * np.array([2.0, 1.0, 0.3, 0.0])
+    logvar = np.log(np.full((300, 4), 0.25))
+    Posteriors(mu=mu, logvar=logvar, labels=np.zeros(300)).save(tmp_path / "latents.npz")
+    table = compare_estimators(tmp_path / "latents.npz", tmp_path / "table", tmp_path / "agreement",
+                               tmp_path / "joint.json", mixture_samples=1, infonce_factors=0, seed=0)
+    joint = json.loads((tmp_path / "joint.json").read_text())
+    for threshold in (0.7, 0.8):
+        summary = summarize_estimators(tmp_path / "table.parquet", tmp_path / "joint.json", tmp_path / "metrics.json",
+                                       threshold=threshold)
+        assert summary == estimator_summary(table, joint["I_joint_mixture"], 300, threshold)
+        assert json.loads((tmp_path / "metrics.json").read_text()) == summary
+        assert summary["n_influential_I_est"] == int((information_per_factor(mu, logvar) > threshold).sum())

@@ -68,7 +68,8 @@ def test_stages_are_read_off_the_rules():
     assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
     assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
     assert "metrics" not in _body(stages["ablate_mnist"])  # kept in git, but not one of `dvc metrics show`'s files
-    assert {"results/metrics/mnist/beta_vae/beta${item}.json": {"cache": False}} in _body(stages["ablate_mnist"])["outs"]
+    assert "results/unthresholded/metrics/mnist/beta_vae/beta${item}.json" in _body(stages["ablate_mnist"])["outs"]
+    assert {"results/metrics/mnist/beta_vae/beta${item}.json": {"cache": False}} in _body(stages["influential_mnist"])["outs"]
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
     assert "foreach" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
@@ -127,6 +128,14 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     assert "results/tables/mnist/beta_vae/table1_beta${item}.parquet" in cached
     assert "results/estimators/mnist/beta_vae/beta${item}.csv" in cached  # per factor: heavy, stays cached
     assert "results/tables/shapes/beta_vae/mig_beta${item}.csv" in cached
+
+
+def test_only_cheap_stages_read_the_influential_threshold():
+    """A threshold change re-runs the step that applies it and the figures and summaries after it: no training,
+    encoding or estimator stage reads it, nor one that reads their outputs but the threshold's own stage's."""
+    readers = {name.split("_")[0] for name, entry in _stages_of(REPO).items()
+               if "analysis.influential_threshold" in _body(entry).get("params", [])}
+    assert readers == {"influential", "information", "summary"}
 
 
 def test_a_stages_code_deps_are_its_rules_fingerprints():
@@ -237,7 +246,7 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
     assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",
-                      "information_mnist", "traversals_mnist", "generation_mnist", "summary_mnist",
+                      "influential_mnist", "information_mnist", "traversals_mnist", "generation_mnist", "summary_mnist",
                       "benchmark_estimators", "compare_paper", "report"}
 
 

@@ -1,4 +1,4 @@
-"""The rules pass `snakemake --lint` but for the findings justified in their comments, and are snakefmt-formatted."""
+"""The rules pass `snakemake --lint` without a finding (every rule names its environment) and are snakefmt-formatted."""
 
 import re
 import subprocess
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from workflow_project import REPO, ScratchProject
 
-NO_ENVIRONMENT = "Specify a conda environment or container for each rule."  # one environment: the Snakefile's comment
-JUSTIFIED = {("train_vae", "Shell command directly uses variable config from outside of the rule")}  # train.smk's comment
+NO_ENVIRONMENT = "Specify a conda environment or container for each rule."
+ENVIRONMENT = "../envs/cluster.yaml"  # the one locked environment, relative to workflow/rules/ (Snakefile: no rule runs)
 
 
 def lint_findings(output: str) -> set[tuple[str, str]]:
@@ -36,11 +36,21 @@ def test_lint_findings_parse_by_rule():
     assert lint_findings(output) == {("data.smk", "Mixed rules and functions in same snakefile."), ("a", NO_ENVIRONMENT)}
 
 
-def test_snakemake_lint_finds_only_the_justified(tmp_path, venv_bin):
+def test_snakemake_lint_finds_nothing(tmp_path, venv_bin):
     project = ScratchProject(tmp_path, venv_bin)
-    findings = lint_findings(project.run("snakemake", "--lint", check=False))
-    assert {target for target, finding in findings if finding == NO_ENVIRONMENT} == rules_running_commands()
-    assert {finding for finding in findings if finding[1] != NO_ENVIRONMENT} == JUSTIFIED
+    output = project.run("snakemake", "--lint", check=False)
+    assert lint_findings(output) == set(), output
+
+
+def test_every_rule_running_a_command_names_the_locked_environment():
+    """Each rule file's rules with a command name workflow/envs/cluster.yaml (requirements.lock), relative to the file."""
+    named = set()
+    for path in (REPO / "workflow/rules").glob("*.smk"):
+        blocks = re.split(r"^rule (\w+):", path.read_text(), flags=re.M)[1:]
+        named |= {name for name, body in zip(blocks[::2], blocks[1::2])
+                  if re.search(r'^    conda:\n        "' + re.escape(ENVIRONMENT) + '"$', body, flags=re.M)}
+        assert (path.parent / ENVIRONMENT).resolve() == REPO / "workflow/envs/cluster.yaml"
+    assert named == rules_running_commands()
 
 
 def test_rules_are_snakefmt_formatted():

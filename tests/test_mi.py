@@ -1,6 +1,7 @@
 """Algorithm 1 against closed forms: linear-Gaussian encoders, uninformative factors, identities."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -108,24 +109,28 @@ def test_kl_matches_torch_distributions_for_numpy_and_torch():
 
 
 def test_estimate_information_writes_the_table_that_read_information_reads(tmp_path):
+    """estimate-mi writes no flag (no threshold); flag-influential adds it to the same exact floats."""
     from influential_factors.core.artifacts import save_arrays
-    from influential_factors.information.mi import estimate_information, read_information
+    from influential_factors.information.mi import estimate_information, read_information, write_influential
 
     mu = np.column_stack([np.zeros(200), np.linspace(-2, 2, 200)])
     logvar = np.zeros((200, 2))
     save_arrays(tmp_path / "latents.npz", mu=mu, logvar=logvar, labels=np.zeros(200, dtype=np.int64))
-    table = estimate_information(tmp_path / "latents.npz", tmp_path / "mi", threshold=0.3)
+    table = estimate_information(tmp_path / "latents.npz", tmp_path / "estimates")
     expected = information_per_factor(mu, logvar)  # [0, 1/2 log(1 + mean mu^2)]: 0 and ~0.42 nats
     np.testing.assert_allclose(table["I_est"], expected)
-    assert table["influential"].tolist() == [False, True] and table["rank"].tolist() == [2, 1]
+    assert "influential" not in table and table["rank"].tolist() == [2, 1]
+    flagged = write_influential(tmp_path / "estimates.parquet", tmp_path / "mi", threshold=0.3)
+    pd.testing.assert_frame_equal(flagged, information_table(mu, logvar, 0.3))
     read = read_information(tmp_path / "mi.csv")
     np.testing.assert_allclose(read["I_est"], expected, rtol=1e-3)  # the CSV keeps its digits
     assert read["influential"].tolist() == [False, True]
+    assert read_information(tmp_path / "estimates.csv")["rank"].tolist() == [2, 1]
 
 
 def test_read_information_refuses_a_table_without_its_columns(tmp_path):
     from influential_factors.information.mi import read_information
 
     (tmp_path / "mi.csv").write_text("factor,I_est\n0,1.0\n")
-    with pytest.raises(ValueError, match=r"lacks columns \['influential', 'variance'\]"):
+    with pytest.raises(ValueError, match=r"lacks columns \['variance'\]"):
         read_information(tmp_path / "mi.csv")

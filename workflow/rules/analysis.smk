@@ -16,27 +16,30 @@ rule encode:
         POSTERIORS,
     log:
         job_log("encode", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors encode --model {input.model:q} --data {input.data:q} --output {output:q} --split test 2>&1 | tee {log:q}"
 
 
-PARAMS_READ["estimate_mi"] = ["analysis.influential_threshold"]
+PARAMS_READ["estimate_mi"] = []
 
 
 rule estimate_mi:
+    """Algorithm 1 per factor, before any threshold: flag_influential applies it (thresholds.smk)."""
     input:
         posteriors=POSTERIORS,
         code=code_fingerprint("estimate_mi"),
     output:
-        multiext(INFORMATION, ".csv", ".parquet", ".md"),
+        multiext(INFORMATION_ESTIMATES, ".csv", ".parquet", ".md"),
     params:
-        stem=INFORMATION,
-        threshold=config["analysis"]["influential_threshold"],
+        stem=INFORMATION_ESTIMATES,
     log:
         job_log("estimate_mi", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
-        "influential-factors estimate-mi --posteriors {input.posteriors:q} --output-stem {params.stem:q}"
-        " --threshold {params.threshold:q} 2>&1 | tee {log:q}"
+        "influential-factors estimate-mi --posteriors {input.posteriors:q} --output-stem {params.stem:q} 2>&1 | tee {log:q}"
 
 
 PARAMS_READ["mutual_information_gap"] = []
@@ -56,6 +59,8 @@ rule mutual_information_gap:
         stem=MIG,
     log:
         job_log("mutual_information_gap", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors mig --posteriors {input.posteriors:q} --information {input.information:q}"
         " --data {input.data:q} --output-stem {params.stem:q} --metrics {output.metrics:q} 2>&1 | tee {log:q}"
@@ -63,32 +68,33 @@ rule mutual_information_gap:
 
 PARAMS_READ["compare_estimators"] = [
     "seed",
-    "analysis.influential_threshold",
     "analysis.estimators.mixture_samples",
     "analysis.estimators.infonce_factors",
 ]
 
 
 rule compare_estimators:
-    """Every estimator of I(x; z_h) on the same test posteriors: values, ranks, Spearman agreement."""
+    """Every estimator of I(x; z_h) on the same test posteriors: values, ranks, Spearman agreement (the summary
+    at the threshold: summarize_estimators)."""
     input:
         posteriors=POSTERIORS,
         code=code_fingerprint("compare_estimators"),
     output:
         multiext(ESTIMATORS, ".csv", ".parquet", ".md"),
         multiext(AGREEMENT, ".csv", ".parquet", ".md"),
-        metrics=ESTIMATOR_METRICS,
+        joint=ESTIMATOR_JOINT,
     params:
         stem=ESTIMATORS,
         agreement=AGREEMENT,
-        threshold=config["analysis"]["influential_threshold"],
         settings=estimator_settings(),
     log:
         job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors compare-estimators --posteriors {input.posteriors:q}"
-        " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --metrics {output.metrics:q}"
-        " --threshold {params.threshold:q} {params.settings:q} 2>&1 | tee {log:q}"
+        " --output-stem {params.stem:q} --agreement-stem {params.agreement:q} --joint {output.joint:q}"
+        " {params.settings:q} 2>&1 | tee {log:q}"
 
 
 PARAMS_READ["benchmark_estimators"] = [
@@ -112,6 +118,8 @@ rule benchmark_estimators:
         seed=config["seed"],
     log:
         job_log("benchmark_estimators"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors benchmark-estimators --output-stem {params.stem:q}"
         " --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q} {params.infonce:q} 2>&1 | tee {log:q}"
@@ -132,6 +140,8 @@ rule encode_videos:
         folder=lambda w, input: Path(input.videos).parent,
     log:
         job_log("encode_videos", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors encode-videos --model {input.model:q} --data {params.folder:q} --output {output:q} 2>&1 | tee {log:q}"
 
@@ -147,11 +157,11 @@ rule ablate_topk:
         model=MODEL,
         data=PROCESSED,
         posteriors=POSTERIORS,
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",
         code=code_fingerprint("ablate_topk"),
     output:
         multiext(TABLE1, ".csv", ".parquet", ".md"),
-        metrics=METRICS,
+        metrics=TOPK_METRICS,
         figure=[
             report(
                 f"{TOPK_GENERATION}.png",
@@ -169,6 +179,8 @@ rule ablate_topk:
         title=run_title,
     log:
         job_log("ablate_topk", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors ablate-topk --model {input.model:q} --data {input.data:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q}"
@@ -182,11 +194,11 @@ PARAMS_READ["classify_topk"] = ["classifier", "analysis.topk_percent_emotion"]
 rule classify_topk:
     input:
         posteriors=for_dataset(POSTERIORS, "deap"),
-        information=for_dataset(INFORMATION, "deap") + ".csv",
+        information=for_dataset(INFORMATION_ESTIMATES, "deap") + ".csv",
         code=code_fingerprint("classify_topk"),
     output:
         multiext(TABLE2, ".csv", ".parquet", ".md"),
-        metrics=for_dataset(METRICS, "deap"),
+        metrics=for_dataset(TOPK_METRICS, "deap"),
     params:
         stem=TABLE2,
         percents=config["analysis"]["topk_percent_emotion"],
@@ -195,6 +207,8 @@ rule classify_topk:
         retrain="--retrain" if config["classifier"]["retrain"] else "",
     log:
         job_log("classify_topk", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors classify-topk --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output-stem {params.stem:q} --metrics {output.metrics:q}"

@@ -21,6 +21,8 @@ rule prepare_mnist:
         seed=config["seed"],
     log:
         job_log("prepare_mnist"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors prepare-mnist --output {output:q} {params.root:q} {params.download:q} {params.limit:q}"
         " --split {params.split:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
@@ -40,6 +42,8 @@ rule prepare_shapes:
         seed=config["seed"],
     log:
         job_log("prepare_shapes"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors prepare-shapes --output {output:q} --count {params.settings[count]:q}"
         " --split {params.settings[split]:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
@@ -63,6 +67,8 @@ rule prepare_celeba:
         seed=config["seed"],
     log:
         job_log("prepare_celeba"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors prepare-faces --output {output:q} {params.root:q} {params.limit:q} {params.skip:q}"
         " --crop {params.settings[crop]:q} --split-mode {params.settings[split_mode]:q} --split {params.split:q}"
@@ -88,6 +94,8 @@ rule simulate_deap:
         seed=config["seed"],
     log:
         job_log("simulate_deap"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors simulate-deap --output-dir {params.folder:q} --subjects {params.subjects:q}"
         " --trials {params.trials:q} --seed {params.seed:q} 2>&1 | tee {log:q}"
@@ -124,6 +132,8 @@ rule prepare_deap:
         seed=config["seed"],
     log:
         job_log("prepare_deap"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors prepare-deap --raw {params.root:q} --output-dir {params.folder:q}"
         " --subjects {params.subjects:q} --montage {params.montage:q} {params.channels:q} {params.bands:q}"
@@ -148,6 +158,8 @@ rule prepare_dataset:
     params:
         settings=lambda w: json.dumps(config["data"][w.dataset], sort_keys=True),
         seed=config["seed"],
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors prepare-dataset --dataset {wildcards.dataset:q} --output {output:q}"
         " --settings {params.settings:q} --seed {params.seed:q} 2>&1 | tee {log:q}"

@@ -29,6 +29,8 @@ rule plot_information:
         title=run_title,
     log:
         job_log("plot_information", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors plot-information --information {input.information:q} --output {output:q}"
         " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
@@ -41,7 +43,7 @@ rule plot_traversals:
     input:
         model=MODEL,
         posteriors=POSTERIORS,
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",
         layout=lambda w: [DEAP_META] if w.dataset == "deap" else [],  # electrodes and head outline
         code=code_fingerprint("plot_traversals"),
     output:
@@ -59,6 +61,8 @@ rule plot_traversals:
         title=run_title,
     log:
         job_log("plot_traversals", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors plot-traversals --model {input.model:q} --posteriors {input.posteriors:q}"
         " --information {input.information:q} --output {output:q} --threshold {params.settings[threshold]:q}"
@@ -100,6 +104,8 @@ rule generate:
         title=run_title,
     log:
         job_log("generate", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors generate --model {input.model:q} --posteriors {input.posteriors:q}"
         " --output {output.figure:q} --metrics {output.metrics:q} --samples {params.samples:q} --seed {params.seed:q}"
@@ -144,6 +150,8 @@ rule summarize_runs:
         title=lambda w: dataset_title(w.dataset),
     log:
         job_log("summarize_runs", "{dataset}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors summarize-runs {params.options:q} --information {input.information:q}"
         " --tables {input.tables:q} --generation {input.generation:q} --output-stem {params.stem:q}"
@@ -169,6 +177,8 @@ rule headline_metrics:
         runs=lambda w: [f"{objective}:{beta}" for objective, beta in runs(w.dataset)],
     log:
         job_log("headline_metrics", "{dataset}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors headline-metrics --dataset {wildcards.dataset:q} --runs {params.runs:q} --information {input.information:q}"
         " --tables {input.tables:q} --output {output:q} 2>&1 | tee {log:q}"
@@ -197,6 +207,8 @@ rule compare_paper:
         options=paper_comparison_options,
     log:
         job_log("compare_paper"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors compare-paper --output-stem {params.stem:q} {params.options:q} 2>&1 | tee {log:q}"
 
@@ -210,7 +222,7 @@ rule emotion_factors:
     input:
         model=for_dataset(MODEL, "deap"),
         posteriors=for_dataset(POSTERIORS, "deap"),
-        information=for_dataset(INFORMATION, "deap") + ".csv",
+        information=for_dataset(INFORMATION_ESTIMATES, "deap") + ".csv",
         videos=DEAP_VIDEOS,
         meta=DEAP_META,
         truth=DEAP_TRUTH,
@@ -238,6 +250,8 @@ rule emotion_factors:
         title=run_title,
     log:
         job_log("emotion_factors", "{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors emotion-factors --model {input.model:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --data {params.folder:q} {params.truth:q}"

@@ -20,5 +20,7 @@ rule tables_page:
         ),
     log:
         job_log("tables_page"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors tables-page --tables {input.tables:q} --output {output:q} --title 'Influential factors: every table' 2>&1 | tee {log:q}"

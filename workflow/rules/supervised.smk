@@ -31,6 +31,8 @@ rule train_attribute_classifier:
         seed=config["seed"],
     log:
         job_log("train_attribute_classifier", "{dataset}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors train-attribute-classifier --data {input.data:q} {params.attribute:q}"
         " --output {output.model:q} --metrics {output.metrics:q} --channels {params.channels:q}"
@@ -56,7 +58,7 @@ rule evaluate_supervised:
         model=MODEL,
         data=PROCESSED,
         posteriors=POSTERIORS,
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",
         classifier=ATTRIBUTE_CLASSIFIER,
         attributes=attribute_files,
         code=code_fingerprint("evaluate_supervised"),
@@ -80,6 +82,8 @@ rule evaluate_supervised:
         seed=config["seed"],
     log:
         job_log("evaluate_supervised", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors evaluate-supervised --model {input.model:q} --data {input.data:q} {params.attribute:q}"
         " --posteriors {input.posteriors:q} --information {input.information:q} --classifier {input.classifier:q}"

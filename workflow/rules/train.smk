@@ -1,8 +1,8 @@
 # Training: one VAE per run (dataset, objective, beta), with DVCLive curves beside the weights. A killed or failed
 # job leaves model.checkpoint.pt beside the (removed) outputs: Snakemake deletes declared outputs only,
-# so the re-run (snakemake --rerun-incomplete, or dvc repro) resumes from it. checkpoint_every is read
-# from config in the command, not as a param: it never changes the weights, so changing it re-runs nothing
-# (`snakemake --lint` flags the use of config in a shell command for that reason).
+# so the re-run (snakemake --rerun-incomplete, or dvc repro) resumes from it. checkpoint_every reaches the
+# command as a resource, not a param: it never changes the weights, and Snakemake re-runs a job whose params
+# changed but not one whose resources did, so changing it re-runs nothing (nor does DVC: not in PARAMS_READ).
 # Every value reaches the shell quoted ({...:q}; a list: one quoted word per element).
 
 
@@ -42,8 +42,12 @@ rule train_vae:
         precision=config["training"]["precision"],
         compile="--compile" if config["training"]["compile"] else "",
         attribute=attribute_options,
+    resources:
+        checkpoint_every=config["training"]["checkpoint_every"],  # no re-run on a change: the comment above
     log:
         job_log("train_vae", "{dataset}_{objective}_beta{beta}"),
+    conda:
+        "../envs/cluster.yaml"
     shell:
         "influential-factors train-vae --data {params.data:q} --model {output.model:q}"
         " --live-dir {params.live_dir:q} --objective {wildcards.objective:q}"
@@ -51,5 +55,5 @@ rule train_vae:
         " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
         " --epochs {params.vae[epochs]:q} --batch-size {params.vae[batch_size]:q} --lr {params.vae[lr]:q}"
         " --likelihood {params.vae[likelihood]:q} --seed {params.seed:q}"
-        " --checkpoint-every {config[training][checkpoint_every]:q} --precision {params.precision:q} {params.compile:q}"
+        " --checkpoint-every {resources.checkpoint_every:q} --precision {params.precision:q} {params.compile:q}"
         " {params.attribute:q} 2>&1 | tee {log:q}"

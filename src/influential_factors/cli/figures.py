@@ -13,9 +13,11 @@ from .options import finite_float, required_paths
 
 def _plot_information(args) -> None:
     from ..reporting.figures import plot_information
-    from ..information.mi import read_information
+    from ..information.mi import flag_influential, read_information
 
-    plot_information(read_information(args.information), args.threshold, args.title, *args.output)
+    # the flag from the threshold the figure draws (flag-influential's, the same rule), so estimate-mi's table works too
+    plot_information(flag_influential(read_information(args.information), args.threshold), args.threshold, args.title,
+                     *args.output)
 
 
 def _plot_traversals(args) -> None:

@@ -61,8 +61,10 @@ def topk_metrics(table: pd.DataFrame, information: pd.DataFrame, column: str) ->
     def per_k(name: str) -> dict:
         return {f"top{k:g}": float(value) for k, value in zip(table["top_percent"], table[name])}
 
-    metrics = {"I_total": float(information["I_est"].sum()), "n_influential": int(information["influential"].sum()),
-               "I_used": per_k("I_used"), column.removesuffix("_mean"): per_k(column)}
+    metrics = {"I_total": float(information["I_est"].sum())}
+    if "influential" in information:  # estimate-mi's table has no flag: influential-metrics adds the count
+        metrics["n_influential"] = int(information["influential"].sum())
+    metrics |= {"I_used": per_k("I_used"), column.removesuffix("_mean"): per_k(column)}
     spread = column.removesuffix("_mean") + "_std"
     if column.endswith("_mean") and spread in table:
         metrics[spread] = per_k(spread)
@@ -76,6 +78,23 @@ def save_topk_results(table: pd.DataFrame, information: pd.DataFrame, output_ste
 
     save_table(table, output_stem)
     save_json(metrics, topk_metrics(table, information, column))
+
+
+def add_influential_count(topk_metrics_path: str | Path, estimates: str | Path, metrics: str | Path, *,
+                          threshold: float) -> dict:
+    """`influential-metrics`: the metrics of Table 1 or 2 written without a threshold, with n_influential (the
+    factors of estimate-mi's table, its exact floats from the Parquet file, above `threshold`: flag-influential's
+    count) after I_total, where `topk_metrics` puts it; returned and saved as `metrics`."""
+    import json
+
+    from ..core.artifacts import save_json
+    from ..information.mi import flag_influential
+
+    partial = json.loads(Path(topk_metrics_path).read_text())
+    count = int(flag_influential(pd.read_parquet(estimates), threshold)["influential"].sum())
+    result = {"I_total": partial.pop("I_total"), "n_influential": count} | partial
+    save_json(metrics, result)
+    return result
 
 
 def topk_labels(percents: list[float], n_factors: int) -> list[str]:

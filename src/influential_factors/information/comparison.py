@@ -118,17 +118,18 @@ def synthetic_benchmark(samples: int, seed: int, infonce=None) -> pd.DataFrame:
 
 
 def compare_estimators(posteriors: str | Path, output_stem: str | Path, agreement_stem: str | Path,
-                       metrics: str | Path, *, threshold: float, mixture_samples: int, infonce_factors: int,
-                       seed: int) -> dict:
+                       joint: str | Path, *, mixture_samples: int, infonce_factors: int, seed: int) -> pd.DataFrame:
     """`compare-estimators`: every estimator of I(x; z_h) on a model's test posteriors, saved as a table
-    with ranks, the rankings' Spearman agreement and a summary (returned, and saved as `metrics`)."""
+    with ranks, the rankings' Spearman agreement, and the joint mixture estimate with its M as `joint`
+    (JSON). No threshold: the summary that counts influential factors is `summarize_estimators`' (cheap)."""
     from ..core.artifacts import save_json, save_table
     from ..data.posteriors import load_posteriors
     from ..models.vae import default_device
 
     mu, logvar = load_posteriors(posteriors).test_codes()
     device = default_device()
-    mixture, joint = mixture_information(mu, logvar, samples=mixture_samples, seed=seed, device=device, progress=True)
+    mixture, joint_mixture = mixture_information(mu, logvar, samples=mixture_samples, seed=seed, device=device,
+                                                 progress=True)
     infonce = None
     if infonce_factors:
         from .neural_mi import infonce_information
@@ -138,7 +139,20 @@ def compare_estimators(posteriors: str | Path, output_stem: str | Path, agreemen
     table = estimator_table(mu, logvar, mixture, infonce)
     save_table(table, output_stem)
     save_table(rank_agreement(table), agreement_stem)
-    summary = estimator_summary(table, joint, len(mu), threshold)
+    save_json(joint, {"I_joint_mixture": float(joint_mixture), "samples": len(mu)})
+    return table
+
+
+def summarize_estimators(estimators: str | Path, joint: str | Path, metrics: str | Path, *,
+                         threshold: float) -> dict:
+    """`summarize-estimators`: `estimator_summary` of compare-estimators' table (its exact floats, from the
+    Parquet file) and joint estimate at `threshold`, returned and saved as `metrics`."""
+    import json
+
+    from ..core.artifacts import save_json
+
+    saved = json.loads(Path(joint).read_text())
+    summary = estimator_summary(pd.read_parquet(estimators), saved["I_joint_mixture"], saved["samples"], threshold)
     save_json(metrics, summary)
     return summary
 

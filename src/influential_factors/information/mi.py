@@ -57,8 +57,9 @@ def variance_indicator(mu: np.ndarray) -> np.ndarray:
     return np.var(np.asarray(mu, dtype=np.float64), axis=0)
 
 
-def information_table(mu: np.ndarray, logvar: np.ndarray, threshold: float) -> pd.DataFrame:
-    """One row per factor: I_est, variance indicator, mean posterior variance, rank and influence flag.
+def information_table(mu: np.ndarray, logvar: np.ndarray, threshold: float | None = None) -> pd.DataFrame:
+    """One row per factor: I_est, variance indicator, mean posterior variance, rank and (with a `threshold`)
+    the influence flag.
 
     Rank 1 is the most informative factor; ties keep index order. A factor is influential when
     I_est exceeds `threshold` (the paper uses 0.7 nats for MNIST).
@@ -66,14 +67,19 @@ def information_table(mu: np.ndarray, logvar: np.ndarray, threshold: float) -> p
     information = information_per_factor(mu, logvar)
     ranks = np.empty(len(information), dtype=np.int64)
     ranks[rank_order(information)] = np.arange(1, len(information) + 1)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "factor": np.arange(len(information)),
         "I_est": information,
         "variance": variance_indicator(mu),
         "mean_sigma2": np.exp(check_posteriors(mu, logvar)[1]).mean(axis=0),
         "rank": ranks,
-        "influential": information > threshold,
     })
+    return table if threshold is None else flag_influential(table, threshold)
+
+
+def flag_influential(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """`table` with the column `influential`: I_est above `threshold`."""
+    return table.assign(influential=table["I_est"].to_numpy() > threshold)
 
 
 def rank_order(information: np.ndarray) -> np.ndarray:
@@ -93,24 +99,36 @@ def top_k_factors(information: np.ndarray, percent: float) -> np.ndarray:
     return rank_order(information)[: top_k_count(percent, len(information))]
 
 
-def estimate_information(posteriors: str | Path, output_stem: str | Path, *, threshold: float) -> pd.DataFrame:
-    """Algorithm 1 on the test posteriors of an encode file: the information table, saved as
-    STEM.csv, .parquet and .md (`estimate-mi`)."""
+def estimate_information(posteriors: str | Path, output_stem: str | Path) -> pd.DataFrame:
+    """Algorithm 1 on the test posteriors of an encode file: the information table without the influence
+    flag (no threshold: changing it re-runs `flag-influential` only), saved as STEM.csv, .parquet and .md
+    (`estimate-mi`)."""
     from ..core.artifacts import save_table
     from ..data.posteriors import load_posteriors
 
-    table = information_table(*load_posteriors(posteriors).test_codes(), threshold)
+    table = information_table(*load_posteriors(posteriors).test_codes())
+    save_table(table, output_stem)
+    return table
+
+
+def write_influential(estimates: str | Path, output_stem: str | Path, *, threshold: float) -> pd.DataFrame:
+    """`flag-influential`: estimate-mi's table (its exact floats, from the Parquet file) with the influence
+    flag, saved as STEM.csv, .parquet and .md."""
+    from ..core.artifacts import save_table
+
+    table = flag_influential(pd.read_parquet(estimates), threshold)
     save_table(table, output_stem)
     return table
 
 
 def read_information(path: str | Path) -> pd.DataFrame:
-    """An information table written by `estimate_information`, checked for its columns."""
+    """An information table written by `estimate_information` (or with the flag, `write_influential`),
+    checked for its columns."""
     try:
         table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ValueError(f"{path}: not a readable information table ({error})") from error
-    missing = {"factor", "I_est", "variance", "influential"} - set(table.columns)
+    missing = {"factor", "I_est", "variance"} - set(table.columns)
     if missing:
         raise ValueError(f"{path}: information table lacks columns {sorted(missing)}")
     values = table[["I_est", "variance"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)

@@ -18,7 +18,13 @@ RUN = "{dataset}/{objective}/beta{beta}"
 MODEL = f"results/models/{RUN}/model.pt"
 TRAINING_SUMMARY = f"results/models/{RUN}/live/metrics.json"  # DVCLive; curves in live/plots
 POSTERIORS = f"results/latents/{RUN}.npz"
-INFORMATION = f"results/mi/{RUN}"
+INFORMATION = f"results/mi/{RUN}"  # I_est per factor and the `influential` flag (the threshold's cheap step)
+# What the expensive steps write before any threshold applies, so that a threshold change re-runs only the
+# cheap steps that read it (flag-influential, influential-metrics, summarize-estimators).
+UNTHRESHOLDED = "results/unthresholded"
+INFORMATION_ESTIMATES = f"{UNTHRESHOLDED}/mi/{RUN}"  # Algorithm 1 per factor, no flag
+TOPK_METRICS = f"{UNTHRESHOLDED}/metrics/{RUN}.json"  # Table 1 or 2's metrics without n_influential
+ESTIMATOR_JOINT = f"{UNTHRESHOLDED}/estimators/{RUN}.json"  # the joint mixture estimate and its M
 TABLE1 = "results/tables/{dataset}/{objective}/table1_beta{beta}"
 TABLE2 = "results/tables/deap/{objective}/table2_beta{beta}"
 METRICS = f"results/metrics/{RUN}.json"
