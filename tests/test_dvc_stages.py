@@ -242,7 +242,8 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     failed = project.run("dvc", "repro", check=False)
     assert "has now been rewritten: run `dvc repro` again" in failed
-    assert not (tmp_path / "data" / "processed").exists() and not (tmp_path / "results").exists()
+    assert not (tmp_path / "data" / "processed").exists()  # in results/ only the code fingerprints
+    assert [path.name for path in (tmp_path / "results").iterdir()] == ["code"]
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
     assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",

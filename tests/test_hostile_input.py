@@ -392,7 +392,7 @@ def test_real_read_only_output_is_one_line(good, mount_tmpfs, tmp_path, capsys):
 # --- non-finite and out-of-range numbers in options: argparse's exit 2 and usual message -----------------
 
 FLOAT_OPTIONS = [
-    (["estimate-mi", "--posteriors", "p.npz", "--output-stem", "o", "--threshold"], ["nan", "inf", "-inf"]),
+    (["flag-influential", "--estimates", "p.parquet", "--output-stem", "o", "--threshold"], ["nan", "inf", "-inf"]),
     (["prepare-mnist", "--output", "o.npz", "--split", "0.6", "0.2"], ["nan", "inf", "-0.2", "1.5"]),
     (["train-vae", "--data", "d", "--model", "m", "--live-dir", "l", "--sigma2-x", "0.1", "--beta"], ["nan", "-1"]),
     (["train-vae", "--data", "d", "--model", "m", "--live-dir", "l", "--beta", "1", "--sigma2-x"], ["inf", "0"]),

@@ -18,11 +18,13 @@ from influential_factors.models.objectives.settings import declarations, setting
 from influential_factors.models.objectives.registry import OBJECTIVES, build_objective
 from influential_factors.models.training import train_vae
 
-# Every registered objective, with the smoke configuration's settings and latents (its shapes runs' 8 latents):
-# a new objective is exercised here without an edit, once params.yaml and the smoke params hold its settings.
+# Every registered objective, with the smoke configuration's settings (params.yaml's where the smoke params have
+# none) and latents (its shapes runs' 8 latents): a new objective is exercised here without an edit.
 SMOKE = yaml.safe_load((REPO / "tests" / "smoke_params.yaml").read_text())
+PARAMS = yaml.safe_load((REPO / "params.yaml").read_text())
 LATENTS = SMOKE["vae"]["shapes"]["latents"]
-SETTINGS = {name: SMOKE["objectives"].get(settings_section(name), {}) for name in OBJECTIVES}
+SETTINGS = {name: SMOKE["objectives"].get(settings_section(name), PARAMS["objectives"].get(settings_section(name), {}))
+            for name in OBJECTIVES}
 CLASSES = {name: 2 for name, objective in OBJECTIVES.items() if objective.supervised}  # an attribute of 2 values
 
 
@@ -33,11 +35,12 @@ def build(name, dataset_size):
 
 def test_every_registered_objective_is_exercised_here():
     """The registry finds a class for every declaration (settings.py reads them without torch), each objective
-    with settings has them in the smoke params."""
+    with settings has them in the smoke params or params.yaml."""
     assert list(OBJECTIVES) == list(declarations()) and list(OBJECTIVES)[0] == "beta_vae"
     for name, declaration in declarations().items():
         assert OBJECTIVES[name].declaration == declaration and OBJECTIVES[name].supervised == declaration.supervised
-        assert not (declaration.settings or declaration.settings_of) or settings_section(name) in SMOKE["objectives"]
+        assert not (declaration.settings or declaration.settings_of) or settings_section(name) in (
+            SMOKE["objectives"].keys() | PARAMS["objectives"].keys())
 
 
 def test_validating_the_default_params_leaves_torch_unimported():

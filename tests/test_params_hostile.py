@@ -256,5 +256,6 @@ def test_snakemake_refuses_hostile_params_before_any_job(tmp_path, venv_bin):
         output = project.run("snakemake", "--cores", "1", "all", check=False)
         assert any(line.strip().startswith(message) for line in output.splitlines()), output
         assert "Building DAG" not in output and "rule " not in output
-    assert not (project.root / "data").exists() and not (project.root / "results").exists()
+    assert not (project.root / "data").exists()  # results/ holds only the code fingerprints, written with the workflow
+    assert [path.name for path in (project.root / "results").iterdir()] == ["code"]
     assert not (project.root / "pwned").exists()
