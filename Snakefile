@@ -4,6 +4,8 @@
 # as `conda: "../envs/cluster.yaml"` (workflow/envs/, as `snakemake --lint` and the workflow catalog ask). Rules
 # run in the environment Snakemake runs in unless --software-deployment-method conda; this file imports the
 # project, so Snakemake itself runs from that environment either way (docs/scaling.md).
+import os
+
 from influential_factors.pipeline.checkout import warn_if_foreign
 from influential_factors.pipeline.config import check_config_file
 
@@ -43,7 +45,7 @@ rule all:
 # depend on the config (influential_factors.pipeline.fingerprints); cluster jobs, reading this file again, leave them.
 from influential_factors.pipeline.fingerprints import write_fingerprints
 
-if workflow.is_main_process:
+if workflow.is_main_process and not os.environ.get("DVC_STAGE"):  # under dvc repro, code_fingerprints ran first
     write_fingerprints(workflow.basedir)
 
 # dvc.yaml is generated from these rules and params.yaml (what DVC reads): rewritten here when stale, so

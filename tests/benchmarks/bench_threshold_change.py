@@ -9,6 +9,9 @@ or estimator stage may be among them (exit status 1 if one is).
 
     python tests/benchmarks/bench_threshold_change.py [--workdir /tmp/threshold_change] [--to 0.8]
                                                       [--markdown tests/benchmarks/threshold_change.md]
+
+With `--from DIR`, a finished project (a checkout after `make reproduce`: the default configuration) is copied
+instead of running the smoke configuration first.
 """
 
 import argparse
@@ -50,10 +53,16 @@ def main() -> int:
     parser.add_argument("--markdown", type=Path, help="write the result there")
     parser.add_argument("--reuse", action="store_true",
                         help="finish the scratch project a failed run left in --workdir instead of starting afresh")
+    parser.add_argument("--from", dest="source", type=Path,
+                        help="copy this finished project (after `make reproduce`) instead of running the smoke one")
     args = parser.parse_args()
     dvc_root, snakemake_root = args.workdir / "dvc", args.workdir / "snakemake"
     os.environ["PYTHONPATH"] = str(dvc_root / "src")  # the copy's code: an edit elsewhere changes nothing here
-    if args.reuse:
+    if args.source:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        shutil.copytree(args.source, dvc_root, symlinks=True, ignore=shutil.ignore_patterns(".venv", "dvc_plots"))
+        project = ScratchProject(dvc_root, VENV_BIN, copy=False)
+    elif args.reuse:
         shutil.rmtree(snakemake_root, ignore_errors=True)
         project = ScratchProject(dvc_root, VENV_BIN, copy=False)
     else:
@@ -64,8 +73,8 @@ def main() -> int:
     before = project.params["analysis"]["influential_threshold"]
     started = datetime.datetime.now(datetime.timezone.utc)
     first, _ = timed(project, "dvc", "repro")
-    print(f"first dvc repro (smoke config{', finishing an earlier run' if args.reuse else ''}): {first:.0f} s",
-          flush=True)
+    config = f"the project of {args.source} (its params.yaml)" if args.source else "the smoke configuration"
+    print(f"first dvc repro ({config}{', finishing an earlier run' if args.reuse else ''}): {first:.0f} s", flush=True)
     shutil.copytree(dvc_root, snakemake_root, symlinks=True)  # copy2: the files' times, so Snakemake sees no change
     other = ScratchProject(snakemake_root, VENV_BIN, copy=False)
     other.env["PYTHONPATH"] = str(snakemake_root / "src")
@@ -88,16 +97,20 @@ def main() -> int:
         command = "python " + " ".join([str(Path(sys.argv[0]))] + sys.argv[1:])
         args.markdown.write_text(
             f"<!-- written by `{command}` -->\n\n"
-            f"analysis.influential_threshold changed {before:g} -> {args.to:g} after a complete run, smoke configuration"
-            f" (tests/smoke_params.yaml: {', '.join(project.params['datasets'])}), on this machine"
-            f" ({os.cpu_count()} cores), started {started:%Y-%m-%d %H:%M} UTC. The first `dvc repro`"
-            + (" finished an earlier run's project" if args.reuse else " of everything") + f" in {first:.0f} s.\n\n"
+            f"analysis.influential_threshold changed {before:g} -> {args.to:g} after a complete run, "
+            + (f"the default configuration (params.yaml: {', '.join(project.params['datasets'])}; a copy of a"
+               " checkout after `make reproduce`)" if args.source else
+               f"smoke configuration (tests/smoke_params.yaml: {', '.join(project.params['datasets'])})")
+            + f", on this machine ({os.cpu_count()} cores), started {started:%Y-%m-%d %H:%M} UTC. The first `dvc repro`"
+            + (" (nothing to do) took" if args.source else " finished an earlier run's project in" if args.reuse
+               else " of everything took") + f" {first:.0f} s.\n\n"
             "| command | wall seconds | re-ran |\n|:--|--:|:--|\n"
             f"| `dvc repro` | {dvc_seconds:.0f} | {len(stages)} stages: {', '.join(stages)} |\n"
             f"| `snakemake --cores 2` | {snakemake_seconds:.0f} | {len(jobs)} jobs: "
             + ", ".join(f"{rule} x{count}" for rule, count in job_counts.items()) + " |\n\n"
             + "Training, encoding, estimate-mi and estimator stages re-run: "
-            + (", ".join(expensive) if expensive else "none") + ".\n")
+            + (", ".join(expensive) if expensive else "none") + ". `dvc repro` runs its stages one at a time,"
+            " each starting Snakemake; `snakemake --cores 2` runs its jobs side by side.\n")
     return 1 if expensive else 0
 
 

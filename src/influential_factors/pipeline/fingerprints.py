@@ -124,14 +124,17 @@ def rule_modules(rule: RuleCode, dataset: str | None = None) -> frozenset[str]:
 def fingerprint(rule: RuleCode, root: str | os.PathLike = ".", dataset: str | None = None,
                 digests: dict[str, str] | None = None) -> str:
     """The sha256 (hex) of the normalised code `rule` runs (for the generic preparation, on `dataset`);
-    `digests` keeps each module's own between calls."""
+    `digests` keeps each module's digest and each rule file's tokens between calls."""
     root, digests = Path(root), {} if digests is None else digests
     digest = hashlib.sha256()
     for module in sorted(rule_modules(rule, dataset)):
         if module not in digests:
             digests[module] = _module_digest(module, root)
         digest.update(f"module {module} {digests[module]}\n".encode())
-    digest.update(f"rules {rule.snakefile}\n{normalised_snakefile((root / rule.snakefile).read_text())}\n".encode())
+    key = f"rules {rule.snakefile}"  # a rule file holds several rules: tokenized once
+    if key not in digests:
+        digests[key] = normalised_snakefile((root / rule.snakefile).read_text())
+    digest.update(f"{key}\n{digests[key]}\n".encode())
     return digest.hexdigest()
 
 

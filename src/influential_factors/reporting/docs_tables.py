@@ -236,10 +236,20 @@ def synthetic(root: Path) -> str:
         f" {source('estimators_synthetic.json')}"])
 
 
-def default_run(root: Path) -> str:
-    """What `make reproduce` cost, as the benchmark last wrote it (its first line, a comment, left out)."""
-    text = (root / "tests/benchmarks/default_run.md").read_text().strip()
+def _benchmark(root: Path, name: str) -> str:
+    """A benchmark's Markdown as its script last wrote it (its first line, a comment, left out)."""
+    text = (root / "tests/benchmarks" / name).read_text().strip()
     return "\n".join(line for line in text.splitlines() if not line.startswith("<!--")).strip()
+
+
+def default_run(root: Path) -> str:
+    """What `make reproduce` cost (tests/benchmarks/bench_default_run.py)."""
+    return _benchmark(root, "default_run.md")
+
+
+def threshold_change(root: Path) -> str:
+    """What a change of the influential threshold re-ran, and in how long (bench_threshold_change.py)."""
+    return _benchmark(root, "threshold_change.md")
 
 
 def _summary(path: Path) -> str:
@@ -277,7 +287,7 @@ def moved(root: Path) -> str:
 BLOCKS = {"headline": headline, "settings": settings_table, "table1": table1, "table2": table2, "faces": faces,
           "runs": runs, "supervised": supervised, "mig": mig, "emotion_factors": emotion_factors,
           "estimators": estimators, "synthetic": synthetic, "default_run": default_run,
-          "code_map": code_map, "moved": moved}
+          "code_map": code_map, "moved": moved, "threshold_change": threshold_change}
 
 
 def render(text: str, root: Path) -> str:
