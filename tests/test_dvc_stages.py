@@ -135,7 +135,7 @@ def test_only_cheap_stages_read_the_influential_threshold():
     encoding or estimator stage reads it, nor one that reads their outputs but the threshold's own stage's."""
     readers = {name.split("_")[0] for name, entry in _stages_of(REPO).items()
                if "analysis.influential_threshold" in _body(entry).get("params", [])}
-    assert readers == {"influential", "information", "summary"}
+    assert readers == {"influential", "summary"}
 
 
 def test_a_stages_code_deps_are_its_rules_fingerprints():
@@ -247,7 +247,7 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
     assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",
-                      "influential_mnist", "information_mnist", "traversals_mnist", "generation_mnist", "summary_mnist",
+                      "influential_mnist", "traversals_mnist", "generation_mnist", "summary_mnist",
                       "benchmark_estimators", "compare_paper", "report"}
 
 

@@ -77,18 +77,20 @@ TRAIN = Stage("train_{dataset}", ("train_vae",), extra_outs=(f"{DVCLIVE}/params.
 MI = Stage("mi_{dataset}", ("estimate_mi",))
 ESTIMATORS = Stage("estimators_{dataset}", ("compare_estimators",),
                    comment="Every estimator of I(x; z_h) on the test posteriors, their ranks and Spearman agreement.")
-# Every step that reads analysis.influential_threshold, one cheap stage per run: a threshold change re-runs it and
-# what reads its outputs, never the estimators, training or encoding (workflow/rules/thresholds.smk).
-INFLUENTIAL = Stage("influential_{dataset}", ("flag_influential", "influential_metrics", "summarize_estimators"),
+# Every step of a run that reads analysis.influential_threshold, in one cheap stage (Snakemake runs its jobs side
+# by side; `dvc repro` pays its own start and Snakemake's once per stage): a threshold change re-runs it and what
+# reads its outputs, never the estimators, training or encoding (workflow/rules/thresholds.smk).
+INFLUENTIAL = Stage("influential_{dataset}", ("flag_influential", "influential_metrics", "summarize_estimators",
+                                              "plot_information"),
                     comment="The influential threshold applied: the information table's flag, the influential count of\n"
-                            "Table 1 or 2's metrics and the estimators' summary.")
+                            "Table 1 or 2's metrics, the estimators' summary and Figures 1 and 2 (information per\n"
+                            "factor, the influential ones in red).")
 IMAGE_STAGES = (
     Stage("prepare_{dataset}", ("prepare_{dataset}",), per_beta=False), TRAIN,
     Stage("encode_{dataset}", ("encode",)), MI, ESTIMATORS,
     Stage("ablate_{dataset}", ("ablate_topk",),
           comment="Table 1 and Figure 4: reconstruction error and test images decoded from the top-k% factors."),
     INFLUENTIAL,
-    Stage("information_{dataset}", ("plot_information",), comment="Figures 1 and 2: information per factor."),
     Stage("traversals_{dataset}", ("plot_traversals",), comment="Traversals of the influential factors."),
     Stage("generation_{dataset}", ("generate",), comment=(
         "Decoded from the prior and from q*, and how near each sampler's codes lie to the held-out aggregate\n"
@@ -114,7 +116,6 @@ STAGES = {  # by the kind of dataset (registry.py)
         Stage("classify_deap", ("classify_topk",),
               comment="Table 2: emotion accuracy with the top-k% factors, mean and std over the classifier seeds."),
         INFLUENTIAL,
-        Stage("information_deap", ("plot_information",), comment="Figure 2: information per factor."),
         Stage("traversals_deap", ("plot_traversals",), comment="Traversals of the influential factors as scalp maps."),
         Stage("emotion_factors_deap", ("emotion_factors",), comment=(
             "Figure 5: traversals of the top factors, the accuracy each one costs, and on simulated data\n"
