@@ -5,6 +5,7 @@ dvc.yaml stops `dvc repro` before any job."""
 
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -225,6 +226,9 @@ def test_a_stale_dvc_yaml_is_rewritten_and_stops_dvc(tmp_path, monkeypatch):
         other["analysis"]["influential_threshold"] = 0.5
         sync_dvc_yaml(workflow, other, params, path)  # a --config override: the rules describe another run
         path.write_text("stages: {}\n")
+        sync_dvc_yaml(workflow, params, params, path)  # written after its sources: trusted (no render per stage)
+        assert path.read_text() == "stages: {}\n"
+        os.utime(path, (0, 0))  # written before params.yaml or a rule last changed: generated again, and stale
         with pytest.raises(StaleDvcYaml, match="run `dvc repro` again"):
             sync_dvc_yaml(workflow, params, params, path)
         assert path.read_text() == render(workflow, params)

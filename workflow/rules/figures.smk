@@ -13,7 +13,7 @@ PARAMS_READ["plot_information"] = [
 
 rule plot_information:
     input:
-        information=f"{INFORMATION}.csv",
+        information=f"{INFORMATION_ESTIMATES}.csv",  # flagged by the figure's own threshold: runs beside flag_influential
         code=code_fingerprint("plot_information"),
     output:
         report(

@@ -77,9 +77,8 @@ TRAIN = Stage("train_{dataset}", ("train_vae",), extra_outs=(f"{DVCLIVE}/params.
 MI = Stage("mi_{dataset}", ("estimate_mi",))
 ESTIMATORS = Stage("estimators_{dataset}", ("compare_estimators",),
                    comment="Every estimator of I(x; z_h) on the test posteriors, their ranks and Spearman agreement.")
-# Every step of a run that reads analysis.influential_threshold, in one cheap stage (Snakemake runs its jobs side
-# by side; `dvc repro` pays its own start and Snakemake's once per stage): a threshold change re-runs it and what
-# reads its outputs, never the estimators, training or encoding (workflow/rules/thresholds.smk).
+# Every step of a run that reads analysis.influential_threshold, in one cheap stage (its jobs side by side): a threshold
+# change re-runs it and what reads its outputs, never the estimators, training or encoding (rules/thresholds.smk).
 INFLUENTIAL = Stage("influential_{dataset}", ("flag_influential", "influential_metrics", "summarize_estimators",
                                               "plot_information"),
                     comment="The influential threshold applied: the information table's flag, the influential count of\n"
@@ -340,12 +339,25 @@ def sync_dvc_yaml(workflow, config: dict, params: dict, path: str | os.PathLike 
     a rewrite means DVC is running the stages of other parameters, so stop before any job."""
     if os.environ.get(NO_SYNC) or config != params:
         return
+    if os.environ.get("DVC_STAGE") and _newer_than_its_sources(Path(path), Path(workflow.basedir)):
+        return  # written after every file it is generated from: as the generator would write it (each stage saves ~1 s)
     if not write_dvc_yaml(workflow, params, path):
         return
     if os.environ.get("DVC_STAGE"):
         raise StaleDvcYaml(f"{path} was written for other parameters or rules and has now been rewritten: "
                            "run `dvc repro` again")
     print(f"{path}: rewritten for the current rules and params.yaml", file=sys.stderr)
+
+
+def _newer_than_its_sources(path: Path, base: Path) -> bool:
+    """Whether dvc.yaml was written after params.yaml, the Snakefile, the rule files and the package's sources last
+    changed (else, as in a fresh clone whose times say nothing, it is generated again to compare)."""
+    sources = [base / "params.yaml", base / "Snakefile", *(base / "workflow" / "rules").glob("*.smk"),
+               *Path(__file__).resolve().parents[1].rglob("*.py")]
+    try:
+        return path.stat().st_mtime_ns > max(source.stat().st_mtime_ns for source in sources)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
