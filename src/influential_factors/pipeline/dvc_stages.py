@@ -38,7 +38,6 @@ from ..data.registry import DATASETS
 
 FINGERPRINT_STAGE = "code_fingerprints"
 FINGERPRINT_COMMAND = "python -m influential_factors.pipeline.fingerprints"
-
 DVC_YAML = "dvc.yaml"
 BETA = "${item}"  # DVC's foreach item: one beta of the objective's grid
 DEFAULT_OBJECTIVE = "beta_vae"  # its stages keep the plain names (train_mnist@10); others add their name
@@ -322,10 +321,11 @@ def _lines(command: str | list[str]) -> list[str]:
 
 
 def write_dvc_yaml(workflow, params: dict, path: str | os.PathLike = DVC_YAML) -> bool:
-    """Write dvc.yaml for `params` (atomically); True when its text changed."""
+    """Write dvc.yaml for `params` (atomically); True when changed. Else touched: found current now (sync_dvc_yaml)."""
     text = render(workflow, params)
     target = Path(path)
     if target.exists() and target.read_text() == text:
+        os.utime(target)
         return False
     with atomic_path(target) as tmp:
         tmp.write_text(text)
@@ -340,7 +340,7 @@ def sync_dvc_yaml(workflow, config: dict, params: dict, path: str | os.PathLike 
     if os.environ.get(NO_SYNC) or config != params:
         return
     if os.environ.get("DVC_STAGE") and _newer_than_its_sources(Path(path), Path(workflow.basedir)):
-        return  # written after every file it is generated from: as the generator would write it (each stage saves ~1 s)
+        return  # written after every file it is generated from, as the generator would write it: ~0.5 s a stage
     if not write_dvc_yaml(workflow, params, path):
         return
     if os.environ.get("DVC_STAGE"):
