@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import layout
-from .code_deps import _module_path, _tree, import_closure, module_file, subcommand_modules
+from .code_deps import _module_path, _statements, _tree, import_closure, module_file, subcommand_modules
 from ..data.registry import DATASETS
 
 RULES = "workflow/rules"
@@ -64,16 +64,12 @@ def rule_code(root: str | os.PathLike = ".") -> dict[str, RuleCode]:
 
 def _docstring_owners(node: ast.AST):
     """The module, classes and functions under `node` whose first statement is a docstring (a string constant),
-    at any depth of statements (expressions hold none, and are not visited)."""
-    if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-        first = node.body[0]
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-            yield node
-    for _, value in ast.iter_fields(node):
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case)):
-                    yield from _docstring_owners(item)
+    at any depth of statements (expressions hold none: code_deps' walk of statements)."""
+    for item in _statements(node):
+        if isinstance(item, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and item.body:
+            first = item.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                yield item
 
 
 def _dump(tree: ast.Module) -> str:
