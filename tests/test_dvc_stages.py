@@ -250,7 +250,8 @@ def test_dvc_repro_builds_only_the_selected_datasets(tmp_path, venv_bin):
     assert [path.name for path in (tmp_path / "results").iterdir()] == ["code"]
     listed = project.run("dvc", "stage", "list", "--name-only")
     stages = {line.split("@")[0] for line in listed.split()}
-    assert stages == {"prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist", "ablate_mnist",
+    assert stages == {"code_fingerprints", "prepare_mnist", "train_mnist", "encode_mnist", "mi_mnist", "estimators_mnist",
+                      "ablate_mnist",
                       "influential_mnist", "traversals_mnist", "generation_mnist", "summary_mnist",
                       "benchmark_estimators", "compare_paper", "report"}
 
