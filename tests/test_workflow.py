@@ -85,7 +85,7 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
     root = snakemake_run.root
     summary = pd.read_csv(root / "results/tables/mnist/runs.csv")
     runs = smoke_runs("mnist")
-    assert [(row.objective, str(row.beta)) for row in summary.itertuples()] == runs
+    assert [(row.objective, f"{row.beta:g}") for row in summary.itertuples()] == runs  # pandas reads 1 as 1.0
     for (_, beta), row in zip(runs, summary.itertuples()):
         metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
         assert row.I_total == pytest.approx(metrics["I_total"]) and row.n_influential == metrics["n_influential"]
@@ -270,7 +270,7 @@ def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
 
 
 SUMMARIES = {"summary_mnist", "summary_celeba", "summary_shapes"}  # over each image dataset's runs
-IMAGE_FIGURES = "information traversals"  # one stage per figure rule reading the factors' table
+IMAGE_FIGURES = "influential traversals"  # the threshold's stage (with Figures 1, 2) and the traversals' stage
 GENERATION = "generation"  # from the prior and q*: reads the model and the posteriors only
 
 
@@ -369,12 +369,12 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert f"dvc.lock: {len(recorded)} stages recorded (report run beyond Snakemake's jobs)" in project.first_run
     assert _stages_run(project.first_run) == set()
     assert recorded == ({f"{stage}_{dataset}" for stage in ("prepare", "summary") for dataset in SMOKE["datasets"]}
-                        | {"benchmark_estimators", "compare_paper", "report"}
+                        | {"benchmark_estimators", "compare_paper", "report", "code_fingerprints"}
                         | _runs(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}", "mnist")
                         | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
                         | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION} mig")
                         | SUPERVISED_STAGES
-                        | _deap("train encode mi estimators classify information traversals emotion_factors"))
+                        | _deap("train encode mi estimators classify influential traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     again = project.run("python", "-m", "influential_factors.pipeline.reproduce", "--cores", "2")
@@ -389,8 +389,9 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate")  # the stages reading it
-                                                        | _faces("ablate") | _shapes("ablate") | SUMMARIES
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate influential")  # the stages reading it,
+                                                        | _faces("ablate influential")  # then the threshold's (its
+                                                        | _shapes("ablate influential") | SUMMARIES  # metrics)
                                                         | {"compare_paper", "report"})
     table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
@@ -445,7 +446,7 @@ def test_a_teammate_pulls_every_result_from_the_remote_and_has_nothing_to_redo(d
 
     teammate = project.clone(tmp_path / "clone")
     teammate.run("dvc", "pull")
-    assert set(json.loads(teammate.run("dvc", "status", "--json"))) == []  # clean
+    assert set(json.loads(teammate.run("dvc", "status", "--json"))) == set()  # clean
     assert _stages_run(teammate.run("dvc", "repro")) == set()
     shared = [path.relative_to(project.root) for folder in ("data/processed", "results")
               for path in (project.root / folder).rglob("*") if path.is_file() and path.name != ".gitignore"]
