@@ -10,7 +10,8 @@ import pytest
 import yaml
 from dvc.repo import Repo
 
-from influential_factors.pipeline.reproduce import ignore_outputs, params_parsed_once, run_beyond_snakemake, written_since
+from influential_factors.pipeline.reproduce import (ignore_outputs, params_parsed_once, prune_lock, run_beyond_snakemake,
+                                                    written_since)
 
 STAGES = {  # prepare -> train -> report -> publish; bench on its own. report and publish do more than Snakemake
     # code_fingerprints (always changed) -> prepare: its command is no Snakemake job, and runs before Snakemake
@@ -151,3 +152,17 @@ def test_dvc_parses_each_version_of_params_yaml_once_and_records_what_it_would_r
             assert set(repo.status()) == {"a", "c"}
         assert len(parses) == 2
     assert param.load_path is counted
+
+
+def test_the_lock_loses_the_entries_of_stages_dvc_yaml_no_longer_has(project):
+    """A stage renamed or switched off (here `train_old`) leaves dvc.lock; the others' entries stay byte for byte."""
+    root, _ = project
+    with Repo(str(root)) as repo:
+        repo.commit(force=True)
+        kept = (root / "dvc.lock").read_text()
+        lock = yaml.safe_load(kept)
+        lock["stages"]["train_old"] = {"cmd": "snakemake -- old.txt", "outs": [{"path": "old.txt", "md5": "0" * 32}]}
+        (root / "dvc.lock").write_text(yaml.safe_dump(lock, sort_keys=False))
+        assert prune_lock(repo.index.stages) == ["train_old"]
+        assert yaml.safe_load((root / "dvc.lock").read_text()) == yaml.safe_load(kept)
+        assert prune_lock(repo.index.stages) == [] and "train_old" not in (root / "dvc.lock").read_text()

@@ -270,7 +270,7 @@ def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
 
 
 SUMMARIES = {"summary_mnist", "summary_celeba", "summary_shapes"}  # over each image dataset's runs
-IMAGE_FIGURES = "influential traversals"  # the threshold's stage (with Figures 1, 2) and the traversals' stage
+INFLUENTIAL = {"influential_mnist", "influential_celeba", "influential_shapes"}  # the threshold's, one per dataset
 GENERATION = "generation"  # from the prior and q*: reads the model and the posteriors only
 
 
@@ -370,11 +370,11 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert _stages_run(project.first_run) == set()
     assert recorded == ({f"{stage}_{dataset}" for stage in ("prepare", "summary") for dataset in SMOKE["datasets"]}
                         | {"benchmark_estimators", "compare_paper", "report", "code_fingerprints"}
-                        | _runs(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}", "mnist")
-                        | _faces(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION}")
-                        | _shapes(f"train encode mi estimators ablate {IMAGE_FIGURES} {GENERATION} mig")
-                        | SUPERVISED_STAGES
-                        | _deap("train encode mi estimators classify influential traversals emotion_factors"))
+                        | _runs(f"train encode mi estimators ablate traversals {GENERATION}", "mnist")
+                        | _faces(f"train encode mi estimators ablate traversals {GENERATION}")
+                        | _shapes(f"train encode mi estimators ablate traversals {GENERATION} mig")
+                        | SUPERVISED_STAGES | INFLUENTIAL | {"influential_deap"}
+                        | _deap("train encode mi estimators classify traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
     again = project.run("python", "-m", "influential_factors.pipeline.reproduce", "--cores", "2")
@@ -389,10 +389,9 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     project.set_param("analysis", "topk_percent", [100, 50, 0])
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate influential")  # the stages reading it,
-                                                        | _faces("ablate influential")  # then the threshold's (its
-                                                        | _shapes("ablate influential") | SUMMARIES  # metrics)
-                                                        | {"compare_paper", "report"})
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate") | _faces("ablate")  # the stages reading it,
+                                                        | _shapes("ablate") | INFLUENTIAL  # then the threshold's (its
+                                                        | SUMMARIES | {"compare_paper", "report"})  # metrics)
     table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
@@ -409,11 +408,14 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     project.run("snakemake", "--cores", "1", "--touch", "--quiet", "all")
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
+    # A new beta: the threshold's stage names every run, so the first `dvc repro` rewrites dvc.yaml and stops
+    # before any job; the second runs the new run's stages and the dataset's stages over every run
     vae = project.params["vae"]["mnist"]
     project.set_param("vae", "mnist", dict(vae, betas=vae["betas"] + [2]))
-    assert _stages_run(project.run("dvc", "repro")) == (_per_beta(f"train encode mi estimators ablate {IMAGE_FIGURES} "
+    assert "has now been rewritten: run `dvc repro` again" in project.run("dvc", "repro", check=False)
+    assert _stages_run(project.run("dvc", "repro")) == (_per_beta(f"train encode mi estimators ablate traversals "
                                                                   f"{GENERATION}", betas=["2"])
-                                                        | {"summary_mnist", "compare_paper", "report"})
+                                                        | {"influential_mnist", "summary_mnist", "compare_paper", "report"})
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
     # `dvc metrics show` lists one headline file per dataset, each run's numbers as its tables give them

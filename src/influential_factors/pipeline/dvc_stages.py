@@ -12,9 +12,12 @@ every command stays defined once, in workflow/rules/*.smk. What a stage lists is
   `metrics:` only each dataset's headline.json, so `dvc metrics show` and `dvc exp show` print a few columns
   per run; figures (PNG) as plots;
 - params: the keys each rule declares it reads (`PARAMS_READ[rule]`, beside the rule).
-Only the datasets of `datasets` get stages; each objective's beta grid stays a DVC `foreach` over
-params.yaml (stages `train_mnist@10` for the beta-VAE, `train_mnist_isa_vae@10` for another objective), so a
-new beta needs no new dvc.yaml, and stages over the whole grid depend on the grid's folders. Snakemake rewrites a stale dvc.yaml when it reads the workflow (`sync_dvc_yaml`);
+Only the datasets of `datasets` get stages; each objective's beta grid is a DVC `foreach` over params.yaml
+(stages `train_mnist@10` for the beta-VAE, `train_mnist_isa_vae@10` for another objective), and stages over
+the whole grid depend on the grid's folders. The threshold's stage is one per dataset that names every run
+(each DVC stage costs seconds of its own, mostly rewriting dvc.lock, where this stage's jobs take about one),
+so a new beta changes dvc.yaml: Snakemake and `make reproduce` rewrite it before they run; under `dvc repro`
+the first stage rewrites it and stops, and a second `dvc repro` goes on. Snakemake rewrites a stale dvc.yaml when it reads the workflow (`sync_dvc_yaml`);
 `python -m influential_factors.pipeline.dvc_stages` does the same alone.
 """
 
@@ -68,6 +71,7 @@ class Stage:
     extra_deps: tuple[str, ...] = ()
     extra_commands: tuple[str, ...] = ()
     supervised: bool = False  # only for the supervised objectives (MMVAE and its baselines) of a dataset
+    over_runs: bool = False  # one stage for every objective and beta of the dataset, each run named
 
 
 DVCLIVE = str(Path(layout.TRAINING_SUMMARY).parent)
@@ -76,13 +80,14 @@ TRAIN = Stage("train_{dataset}", ("train_vae",), extra_outs=(f"{DVCLIVE}/params.
 MI = Stage("mi_{dataset}", ("estimate_mi",))
 ESTIMATORS = Stage("estimators_{dataset}", ("compare_estimators",),
                    comment="Every estimator of I(x; z_h) on the test posteriors, their ranks and Spearman agreement.")
-# Every step of a run that reads analysis.influential_threshold, in one cheap stage (its jobs side by side): a threshold
-# change re-runs it and what reads its outputs, never the estimators, training or encoding (rules/thresholds.smk).
+# Every step that reads analysis.influential_threshold, for every run of a dataset, in one cheap stage (its jobs side
+# by side): a threshold change re-runs it and what reads its outputs, never the estimators, training or encoding
+# (rules/thresholds.smk); one stage per dataset rather than per run, as each DVC stage costs seconds of its own.
 INFLUENTIAL = Stage("influential_{dataset}", ("flag_influential", "influential_metrics", "summarize_estimators",
-                                              "plot_information"),
-                    comment="The influential threshold applied: the information table's flag, the influential count of\n"
-                            "Table 1 or 2's metrics, the estimators' summary and Figures 1 and 2 (information per\n"
-                            "factor, the influential ones in red).")
+                                              "plot_information"), per_beta=False, over_runs=True,
+                    comment="The influential threshold applied to every run: the information table's flag, the influential\n"
+                            "count of Table 1 or 2's metrics, the estimators' summary and Figures 1 and 2 (information\n"
+                            "per factor, the influential ones in red).")
 IMAGE_STAGES = (
     Stage("prepare_{dataset}", ("prepare_{dataset}",), per_beta=False), TRAIN,
     Stage("encode_{dataset}", ("encode",)), MI, ESTIMATORS,
@@ -134,16 +139,16 @@ GLOBAL_STAGES = (
                   "captions of workflow/report/. Open results/report.html."),
 )
 INFORMATION_PLOT = {"x": "I_est", "y": "factor", "template": "bar_horizontal_sorted",
-                    "title": "{dataset}, {objective}, beta ${{item}}: information per latent factor, ranked",
+                    "title": "{dataset}, {objective}, beta {beta}: information per latent factor, ranked",
                     "x_label": "I_est(x; z_h) [nats]", "y_label": "latent factor h"}
 TARGETS = " -- "  # in a stage's Snakemake command, what follows names the files the stage builds
 
 
-def _rule_files(rule, dataset: str | None, objective: str | None) -> tuple[list[str], list[str]]:
-    """A rule's inputs and outputs for `dataset` and `objective`, with the beta left as DVC's `${item}`."""
+def _rule_files(rule, dataset: str | None, objective: str | None, beta: str = BETA) -> tuple[list[str], list[str]]:
+    """A rule's inputs and outputs for `dataset`, `objective` and `beta` (by default DVC's `${item}`)."""
     from snakemake.iocontainers import Wildcards
 
-    values = {"dataset": dataset, "objective": objective, "beta": BETA}
+    values = {"dataset": dataset, "objective": objective, "beta": beta}
     wildcards = Wildcards(fromdict={name: values[name] for name in rule.wildcard_names})
     inputs = [str(path) for path in rule.expand_input(wildcards)[0]]
     outputs = [str(path) for path in rule.expand_output(wildcards)[0]]
@@ -151,7 +156,7 @@ def _rule_files(rule, dataset: str | None, objective: str | None) -> tuple[list[
 
 
 def _grid_folder(path: str) -> str:
-    """A file of one beta, seen by a stage over the whole grid: its folder (a new beta needs no new dvc.yaml);
+    """A file of one beta, seen by a stage over the whole grid: its folder (a new beta adds no dep);
     a code fingerprint stays a file."""
     return str(Path(path).parent) if path.startswith("results/") and not is_fingerprint(path) else path
 
@@ -161,9 +166,9 @@ def is_fingerprint(path: str) -> bool:
     return re.fullmatch(re.escape(layout.CODE_FINGERPRINT).replace(r"\{name\}", r"\w+"), path) is not None
 
 
-def _concrete(pattern: str, dataset: str | None, objective: str | None) -> str:
-    """A layout pattern for the stage's dataset and objective, the beta left as DVC's `${item}`."""
-    return pattern.format(dataset=dataset, objective=objective, beta=BETA)
+def _concrete(pattern: str, dataset: str | None, objective: str | None, beta: str = BETA) -> str:
+    """A layout pattern for the stage's dataset, objective and beta (by default DVC's `${item}`)."""
+    return pattern.format(dataset=dataset, objective=objective, beta=beta)
 
 
 def _in_params(key: str, params: dict) -> bool:
@@ -198,18 +203,22 @@ def _unique(items) -> list:
     return list(dict.fromkeys(items))
 
 
-def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workflow, params: dict) -> dict:
-    """The dvc.yaml entry of `stage` for `dataset` and `objective`: deps, outs, metrics, plots and params read
-    off its rules."""
+def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workflow, params: dict,
+                 runs: list[tuple[str, str]] | None = None) -> dict:
+    """The dvc.yaml entry of `stage` for `dataset` and `objective` (or each (objective, beta) of `runs`): deps, outs,
+    metrics, plots and params read off its rules."""
     rules = [workflow.get_rule(name.format(dataset=dataset)) for name in stage.rules]
     inputs, outputs, keys, targets = [], [], [], []
     for rule in rules:
-        rule_inputs, rule_outputs = _rule_files(rule, dataset, objective)
-        targets.append(rule_outputs[0])  # one output names the job for Snakemake
-        inputs += rule_inputs
-        outputs += rule_outputs
-        keys += [key.format(dataset=dataset, objective=objective, objective_settings=settings_section(objective or ""))
-                 for key in workflow.globals["PARAMS_READ"][rule.name]]
+        for run_objective, beta in runs or [(objective, BETA)]:
+            rule_inputs, rule_outputs = _rule_files(rule, dataset, run_objective, beta)
+            targets.append(rule_outputs[0])  # one output names the job for Snakemake
+            inputs += rule_inputs
+            outputs += rule_outputs
+        keys += [key.format(dataset=dataset, objective=key_objective,
+                            objective_settings=settings_section(key_objective or ""))
+                 for key in workflow.globals["PARAMS_READ"][rule.name]
+                 for key_objective in _unique(run_objective for run_objective, _ in runs or [(objective, BETA)])]
     keys = [key for key in keys if _in_params(key, params)]
     produced, consumed = set(outputs), set(inputs)
     deps = [path for path in inputs if path not in produced]
@@ -218,9 +227,10 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
         deps = [_grid_folder(path) for path in deps]
     metrics = [path for path in outputs if is_headline(path)]
     plots = [path for path in outputs if path.endswith(".png")]
-    information = _concrete(layout.INFORMATION, dataset, objective) + ".csv"
+    information = {_concrete(layout.INFORMATION, dataset, run_objective, beta) + ".csv": (run_objective, beta)
+                   for run_objective, beta in runs or [(objective, BETA)]}
     outs = [{path: {"cache": False}} if in_git(path) else path for path in outputs
-            if path not in metrics and path not in plots and path != information]
+            if path not in metrics and path not in plots and path not in information]
     command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)}" \
               + TARGETS + " ".join(targets)
     entry = {"cmd": [command, *stage.extra_commands] if stage.extra_commands else command,
@@ -232,8 +242,9 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
         entry["outs"] = outs
     if metrics:
         entry["metrics"] = [{path: {"cache": False}} for path in metrics]
-    title = INFORMATION_PLOT["title"].format(dataset=dataset, objective=objective)
-    plot_entries = [{path: dict(INFORMATION_PLOT, title=title)} for path in outputs if path == information]
+    plot_entries = [{path: dict(INFORMATION_PLOT, title=INFORMATION_PLOT["title"].format(
+        dataset=dataset, objective=information[path][0], beta=information[path][1]))}
+        for path in outputs if path in information]
     plot_entries += plots + [{_concrete(path, dataset, objective): props} for path, props in stage.extra_plots.items()]
     if plot_entries:
         entry["plots"] = plot_entries
@@ -280,12 +291,15 @@ def dvc_stages(workflow, params: dict) -> dict:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate
             if stage.supervised and not supervised:
                 continue
+            runs = [(objective, str(beta)) for objective in objectives
+                    for beta in (params["vae"][dataset]["betas"] if objective == DEFAULT_OBJECTIVE else grids[objective])]
             for objective in (supervised if stage.supervised else objectives) if stage.per_beta else [None]:
                 name = stage.name.format(dataset=dataset)
                 if objective not in (None, DEFAULT_OBJECTIVE):
                     name += f"_{objective}"
                 comment = stage.comment if objective in (None, DEFAULT_OBJECTIVE) else ""
-                stages[name] = (comment, _stage_entry(stage, dataset, objective, workflow, params))
+                stages[name] = (comment, _stage_entry(stage, dataset, objective, workflow, params,
+                                                      runs if stage.over_runs else None))
     for stage in GLOBAL_STAGES:
         if stage.name == "compare_paper" and not {"mnist", "deap"} & set(params["datasets"]):
             continue

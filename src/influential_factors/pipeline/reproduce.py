@@ -13,7 +13,8 @@ faster, and DVC only has to record the results:
    below records them, so a `dvc repro` of its own would only write dvc.lock twice).
 5. `dvc commit` records every stage in dvc.lock and the cache, in one pass (DVC's .gitignore entries are
    written first; uncached outputs, kept in git, are left out of them), so `dvc status` agrees and a later
-   `dvc repro` re-runs only what a change touches.
+   `dvc repro` re-runs only what a change touches; entries of stages dvc.yaml no longer has (an objective
+   switched off, a beta dropped, a stage renamed) leave dvc.lock, which DVC itself would keep.
 DVC's status and commit parse params.yaml once, not once per parameter dependency (`params_parsed_once`).
 """
 
@@ -105,6 +106,19 @@ def ignore_outputs(stages) -> None:
                 stage.repo.scm_context.ignore_remove(out.fspath)
 
 
+def prune_lock(stages, lock: str | Path = "dvc.lock") -> list[str]:
+    """Drop from `lock` the entries of stages that are not among `stages` (DVC's index of dvc.yaml); the names
+    dropped."""
+    from dvc.utils.serialize import modify_yaml
+
+    current = {stage.addressing for stage in stages}
+    with modify_yaml(lock) as data:
+        gone = [name for name in data.get("stages", {}) if name not in current]
+        for name in gone:
+            del data["stages"][name]
+    return gone
+
+
 def reproduce(cores: str = "all") -> None:
     """The whole workflow for params.yaml: Snakemake runs it on `cores`, DVC records it (module docstring)."""
     from dvc.repo import Repo
@@ -126,6 +140,7 @@ def reproduce(cores: str = "all") -> None:
                 subprocess.run(command, shell=True, check=True)
         with Repo() as repo:
             recorded = repo.commit(force=True, relink=False)  # relinking rewrites files: Snakemake would redo them
+            prune_lock(repo.index.stages)
     print(f"dvc.lock: {len(recorded)} stages recorded ({', '.join(left) or 'none'} run beyond Snakemake's jobs)")
 
 
