@@ -51,7 +51,7 @@ if workflow.is_main_process and not os.environ.get("DVC_STAGE"):  # under dvc re
 # dvc.yaml is generated from these rules and params.yaml (what DVC reads): rewritten here when stale, so
 # that `dvc repro` runs what `snakemake` would (influential_factors.pipeline.dvc_stages).
 from influential_factors.pipeline.config import load_params
-from influential_factors.pipeline.dvc_stages import sync_dvc_yaml
+from influential_factors.pipeline.dvc_sync import sync_dvc_yaml
 
 sync_dvc_yaml(
     workflow, config, load_params(Path(workflow.basedir) / "params.yaml", SCHEMA), Path(workflow.basedir) / "dvc.yaml"

@@ -18,9 +18,10 @@ from conftest import REPO
 from influential_factors.pipeline import fingerprints
 from influential_factors.pipeline.code_deps import module_file, subcommand_modules
 from influential_factors.pipeline.config import load_params
-from influential_factors.pipeline.dvc_stages import (FINGERPRINT_COMMAND, FINGERPRINT_STAGE, StaleDvcYaml,
-                                                     beyond_snakemake_jobs, dvc_stages, is_fingerprint,
-                                                     loaded_workflow, render, snakemake_targets, sync_dvc_yaml)
+from influential_factors.pipeline.dvc_stages import (FINGERPRINT_COMMAND, FINGERPRINT_STAGE, beyond_snakemake_jobs,
+                                                     dvc_stages, is_fingerprint, loaded_workflow, render,
+                                                     snakemake_targets)
+from influential_factors.pipeline.dvc_sync import StaleDvcYaml, sync_dvc_yaml
 from influential_factors.pipeline.layout import code_fingerprint
 from workflow_project import ScratchProject
 
