@@ -2,6 +2,7 @@
 torch's BCE, decoded means in [0, 1], a small MLP that learns binary images, the reports' log p(x|z) against
 its formula, and models that round-trip through their files (a file without a network is the conv one)."""
 
+import copy
 import math
 
 import numpy as np
@@ -15,6 +16,9 @@ from influential_factors.models.objectives.registry import build_objective
 from influential_factors.models.training import train_vae
 from influential_factors.models.vae import (BernoulliPixels, BetaVAE, load_model, reconstruction_log_likelihood,
                                             save_torch, vae_loss)
+from influential_factors.pipeline.config import ParamsError, validate_params
+
+from conftest import SCHEMA
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -147,3 +151,11 @@ def test_a_file_without_a_network_is_the_conv_model(tmp_path):
     with torch.no_grad():
         assert torch.equal(loaded.decode(z), model.decode(z))
 
+
+def test_params_take_the_network_and_the_bernoulli_likelihood(default_params):
+    params = copy.deepcopy(default_params)
+    params["vae"]["mnist"] |= {"likelihood": "bernoulli", "network": "mlp", "channels": [32] * 5}  # 28 / 2^5: no conv
+    validate_params(params, SCHEMA)
+    params["vae"]["mnist"]["network"] = "resnet"
+    with pytest.raises(ParamsError, match="vae.mnist.network: 'resnet' is not one of"):
+        validate_params(params, SCHEMA)
