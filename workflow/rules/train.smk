@@ -17,6 +17,7 @@ PARAMS_READ["train_vae"] = [
     "vae.{dataset}.batch_size",
     "vae.{dataset}.lr",
     "vae.{dataset}.likelihood",
+    "vae.{dataset}.network",
     "training.precision",
     "training.compile",
 ]
@@ -35,6 +36,7 @@ rule train_vae:
             key: value for key, value in config["vae"][w.dataset].items() if key not in ("betas", "objectives")
         },
         channels=lambda w: config["vae"][w.dataset]["channels"],
+        network=lambda w: config["vae"][w.dataset].get("network", "conv"),  # the schema's default
         seed=config["seed"],
         objective_settings=objective_settings,
         data=processed_path,
@@ -54,6 +56,6 @@ rule train_vae:
         " --objective-settings {params.objective_settings:q} --beta {wildcards.beta:q} --sigma2-x {params.vae[sigma2_x]:q}"
         " --channels {params.channels:q} --hidden {params.vae[hidden]:q} --latents {params.vae[latents]:q}"
         " --epochs {params.vae[epochs]:q} --batch-size {params.vae[batch_size]:q} --lr {params.vae[lr]:q}"
-        " --likelihood {params.vae[likelihood]:q} --seed {params.seed:q}"
+        " --likelihood {params.vae[likelihood]:q} --network {params.network:q} --seed {params.seed:q}"
         " --checkpoint-every {resources.checkpoint_every:q} --precision {params.precision:q} {params.compile:q}"
         " {params.attribute:q} 2>&1 | tee {log:q}"

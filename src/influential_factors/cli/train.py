@@ -22,7 +22,7 @@ def _train_vae(args) -> None:
                         objective_settings=args.objective_settings, beta=args.beta, sigma2_x=args.sigma2_x,
                         channels=args.channels, hidden=args.hidden, latents=args.latents, epochs=args.epochs,
                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, likelihood=args.likelihood,
-                        checkpoint_every=args.checkpoint_every, precision=args.precision,
+                        network=args.network, checkpoint_every=args.checkpoint_every, precision=args.precision,
                         compile_model=args.compile, attribute=attribute)
     print(f"{args.model}: " + ", ".join(f"{name} {value:.3f}" for name, value in summary.items()))
 
@@ -51,11 +51,14 @@ def register(commands) -> None:
                               " vae.<dataset>.betas or vae.<dataset>.objectives.<objective>)")
     command.add_argument("--sigma2-x", required=True, type=positive_float,
                          help="likelihood noise variance (params.yaml: vae.<dataset>.sigma2_x)")
-    command.add_argument("--likelihood", required=True, choices=["gaussian", "mixture"],
+    command.add_argument("--likelihood", required=True, choices=["gaussian", "mixture", "bernoulli"],
                          help="p(x|z) (params.yaml: vae.<dataset>.likelihood)")
+    command.add_argument("--network", required=True, choices=["conv", "mlp"],
+                         help="conv: the paper's; mlp: beta-TCVAE's (params.yaml: vae.<dataset>.network, default conv)")
     command.add_argument("--channels", required=True, nargs="+", type=int,
-                         help="conv stack channels (params.yaml: vae.<dataset>.channels)")
-    command.add_argument("--hidden", required=True, type=int, help="params.yaml: vae.<dataset>.hidden")
+                         help="conv stack channels, unused by --network mlp (params.yaml: vae.<dataset>.channels)")
+    command.add_argument("--hidden", required=True, type=int,
+                         help="the fully connected layers' width (params.yaml: vae.<dataset>.hidden)")
     command.add_argument("--latents", required=True, type=int, help="params.yaml: vae.<dataset>.latents")
     command.add_argument("--epochs", required=True, type=int, help="params.yaml: vae.<dataset>.epochs")
     command.add_argument("--batch-size", required=True, type=int, help="params.yaml: vae.<dataset>.batch_size")

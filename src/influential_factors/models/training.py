@@ -51,13 +51,15 @@ def data_fingerprint(*arrays: np.ndarray) -> str:
 
 def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Path, *, objective: str,
               objective_settings: dict, beta: float, sigma2_x: float, channels: list[int], hidden: int, latents: int, epochs: int,
-              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian", checkpoint_every: int = 1,
+              batch_size: int, lr: float, seed: int, likelihood: str = "gaussian", network: str = "conv",
+              checkpoint_every: int = 1,
               precision: str = "float32", compile_model: bool = False, attribute: Attribute | None = None,
               device: torch.device | None = None) -> dict[str, float]:
     """Train a BetaVAE by Adam on the negative ELBO of `objective` (objectives/: its params.yaml settings
     `objective_settings`, its weight `beta`); save weights and architecture to `model_path`, and for an
     objective other than the beta-VAE also the objective and its learned parameters (a beta-VAE's file
-    stays what it was before objectives existed).
+    stays what it was before objectives existed; likewise the architecture names its `network` only when it is
+    not the paper's "conv", the default `load_model` rebuilds without one).
 
     The whole training split lives on the device and batches are drawn there by a seeded
     permutation, so the same seed gives the same weights on CPU (for a given thread count); the
@@ -82,6 +84,8 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
     x_train, x_val = images_on_device(train_images, device), images_on_device(val_images, device)
     architecture = dict(image_shape=tuple(x_train.shape[1:]), channels=list(channels), hidden=hidden, latents=latents,
                         likelihood=likelihood, sigma2_x=sigma2_x)
+    beyond_paper = {"network": network} if network != "conv" else {}  # a conv model's files: as before networks
+    architecture |= beyond_paper
     model = BetaVAE(**architecture)
     y_train, y_val = (torch.from_numpy(array).to(device) for array in label_arrays) if label_arrays else (None, None)
     loss = build_objective(objective, objective_settings, beta=beta, latents=latents, dataset_size=len(train_images),
@@ -111,7 +115,7 @@ def train_vae(data_path: str | Path, model_path: str | Path, live_dir: str | Pat
 
     with live_logger(live_dir) as live:
         live.log_params({"objective": objective, "beta": beta, "sigma2_x": sigma2_x, "likelihood": likelihood, "latents": latents,
-                         "epochs": epochs, "lr": lr})
+                         "epochs": epochs, "lr": lr, **beyond_paper})
         for metrics in history:
             _log_epoch(live, metrics)
         progress = tqdm(range(len(history), epochs), desc=f"train {objective} beta={beta:g}", unit="epoch",
@@ -224,10 +228,10 @@ def train_epoch(model: BetaVAE, optimizer, images: torch.Tensor, order: torch.Te
         batch = as_float(images.index_select(0, rows))  # whole rows: 20x indexing
         batch_labels = None if labels is None else labels.index_select(0, rows)
         with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            x_mean, mu, logvar, z = model(batch)
+            x_params, mu, logvar, z = model(batch)
         if batch_labels is not None:
             objective.critic_step(z.float(), batch_labels)
-        terms = vae_loss(batch, x_mean.float(), mu.float(), logvar.float(), z.float(), objective, sigma2_x,
+        terms = vae_loss(batch, x_params.float(), mu.float(), logvar.float(), z.float(), objective, sigma2_x,
                          model.noise, batch_labels)
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()

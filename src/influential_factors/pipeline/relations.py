@@ -107,6 +107,8 @@ def relation_errors(params: dict) -> list[str]:
     vae = _section(params, "vae")
     for name, section in (vae.items() if isinstance(vae, dict) else ()):
         layers, side = _section(section, "channels"), sides.get(name)
+        if _section(section, "network") == "mlp":
+            continue  # no conv layers: channels are ignored
         if isinstance(layers, list) and layers and isinstance(side, int) and side > 0 and side % 2 ** len(layers):
             errors.append(f"vae.{name}.channels: {len(layers)} conv layers each halve the {side}x{side} images, "
                           f"but {side} is not divisible by 2^{len(layers)}")
