@@ -140,7 +140,7 @@ def expected_arrays() -> dict[str, tuple[tuple[int, ...], np.dtype]]:
 
 
 def read_dsprites(path: str | Path, rows: np.ndarray | None = None) -> np.ndarray:
-    """uint8 images (N, 1, 64, 64), 0/255, of the given grid rows (all by default) of the original dSprites .npz.
+    """uint8 images (N, 1, 64, 64), 0/255, of the given grid rows (sorted; all by default) of the original .npz.
     Each array's .npy header is checked (key, shape, dtype) before any data is read, so a hostile file cannot make
     it allocate more than the real arrays; the latents must follow dSprites' grid order; a ValueError says what
     is wrong."""
