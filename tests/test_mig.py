@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from influential_factors.information.mig import discrete_mutual_information, discretise, entropy, mig_table, mutual_information_gap
+from influential_factors.information.mig import (discrete_mutual_information, discretise, entropy, factor_names, mig_table,
+                                                 mutual_information_gap)
 
 
 def factors(count=5000, seed=0):
@@ -80,3 +81,12 @@ def test_mig_table_with_fewer_than_two_influential_codes_has_no_influential_colu
     truth = _two_exact_factors()
     table, metrics = mig_table(np.column_stack([truth, truth[:, :1]]), truth, np.array([True, False, False]), ("a", "b"))
     assert "gap_influential" not in table and "mig_influential" not in metrics and metrics["n_influential"] == 1
+
+
+def test_the_factor_names_come_from_the_processed_file(tmp_path):
+    np.savez(tmp_path / "named.npz", y_test=np.zeros((4, 2)), factor_names=np.array(["shape", "scale"]))
+    assert factor_names(tmp_path / "named.npz", 2) == ["shape", "scale"]
+    with pytest.raises(ValueError, match=r"named.npz: factor_names \['shape', 'scale'\] do not name its 3 true factors"):
+        factor_names(tmp_path / "named.npz", 3)
+    np.savez(tmp_path / "unnamed.npz", y_test=np.zeros((4, 2)))  # a file without names: numbered ones
+    assert factor_names(tmp_path / "unnamed.npz", 2) == ["factor_0", "factor_1"]

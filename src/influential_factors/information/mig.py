@@ -84,22 +84,34 @@ def mig_table(codes: np.ndarray, factors: np.ndarray, influential: np.ndarray,
     return table, metrics
 
 
+def factor_names(data: str | Path, count: int) -> list[str]:
+    """The names of a processed data set's `count` true factors: its `factor_names` array (saved by the
+    shapes' preparation and by the generic one for a module with FACTOR_NAMES), else factor_0, factor_1, ..."""
+    with np.load(data, allow_pickle=False) as arrays:
+        names = arrays["factor_names"].tolist() if "factor_names" in arrays.files else None
+    if names is None:
+        return [f"factor_{k}" for k in range(count)]
+    if len(names) != count or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"{data}: factor_names {names} do not name its {count} true factors")
+    return names
+
+
 def write_mig(posteriors: str | Path, information: str | Path, data: str | Path, output_stem: str | Path,
               metrics_path: str | Path) -> tuple[pd.DataFrame, dict]:
-    """MIG of the encoded test codes against the shapes' true factors (`mig`): the table as
-    STEM.csv, .parquet and .md, the metrics as JSON; both returned."""
+    """MIG of the encoded test codes against the data set's true factors (`mig`), named by its
+    `factor_names`: the table as STEM.csv, .parquet and .md, the metrics as JSON; both returned."""
     from ..core.artifacts import save_json, save_table
     from ..data.datasets import load_split
     from ..data.posteriors import load_posteriors
     from .mi import read_information
-    from ..data.shapes import FACTOR_NAMES
 
     table = read_information(information)
     _, truth = load_split(data, "test")
     mu = load_posteriors(posteriors)["mu"]
     if truth.ndim != 2 or len(truth) != len(mu):
         raise ValueError(f"{data}: needs the true factors (N, K) of the {len(mu)} encoded test images")
-    result, metrics = mig_table(mu, truth, table["influential"].to_numpy(), FACTOR_NAMES)
+    names = factor_names(data, truth.shape[1])
+    result, metrics = mig_table(mu, truth, table["influential"].to_numpy(), names)
     save_table(result, output_stem)
     save_json(metrics_path, metrics)
     return result, metrics

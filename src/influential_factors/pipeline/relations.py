@@ -68,6 +68,7 @@ def relation_errors(params: dict) -> list[str]:
     layers fit the image size, DEAP's channel names exist, top-k lists hold 100, official CelebA splits need
     CelebA."""
     from ..data.deap import DEAP_EEG_CHANNELS, SAMPLING_RATE
+    from ..data.dsprites import ROWS as DSPRITES_ROWS  # the whole grid, which data.dsprites.count null prepares
 
     errors = []
     sections = _section(params, "data")
@@ -96,6 +97,8 @@ def relation_errors(params: dict) -> list[str]:
             errors.append(f"data.deap.channels: {short(unknown)} are not among DEAP's 32 EEG channels")
     shapes = _section(params, "data", "shapes") or {}
     errors += _split_errors("data.shapes.split", shapes.get("split"), shapes.get("count"))
+    dsprites = _section(params, "data", "dsprites") or {}
+    errors += _split_errors("data.dsprites.split", dsprites.get("split"), dsprites.get("count") or DSPRITES_ROWS)
     subjects, trials = deap.get("subjects"), deap.get("simulated_trials")
     if deap.get("root") is None and isinstance(subjects, list) and isinstance(trials, int):
         errors += _split_errors("data.deap.split", deap.get("split"), len(subjects) * trials)
@@ -184,7 +187,7 @@ def root_overlap_errors(params: dict, project: str | Path | None = None) -> list
     base = Path(project) if project is not None else Path.cwd()
     data = params.get("data")
     errors = []
-    for name in ("mnist", "celeba", "deap"):
+    for name in ("mnist", "celeba", "deap", "dsprites"):
         root = _section(data, name, "root")
         if not isinstance(root, str) or not root or "\x00" in root:
             continue
