@@ -30,6 +30,7 @@ PARAMS = load_params(REPO / "params.yaml", SCHEMA)
 IMAGE_RUNS = [(dataset, objective) for dataset in ("mnist", "celeba", "shapes")
               for objective in ["beta_vae", *PARAMS["vae"][dataset].get("objectives", {})]]
 ALL_RUNS = IMAGE_RUNS + [("deap", "beta_vae")]
+ITEM = "beta${item.beta}_seed${item.seed}"  # a run's tag (layout.RUN_TAG) in a stage over DVC's matrix
 
 
 def _stages_of(root, params=None):
@@ -50,10 +51,6 @@ def _scratch(tmp_path, venv_bin, **changes):
     return project
 
 
-def _body(entry):
-    return entry.get("do", entry)
-
-
 def test_committed_dvc_yaml_is_the_generators_output():
     """Fails when dvc.yaml is edited by hand, or rules, params or code change without regenerating it."""
     params = load_params(REPO / "params.yaml", SCHEMA)
@@ -63,29 +60,29 @@ def test_committed_dvc_yaml_is_the_generators_output():
 
 def test_stages_are_read_off_the_rules():
     stages = _stages_of(REPO)
-    train = _body(stages["train_mnist"])
+    train = stages["train_mnist"]
     assert train["cmd"] == ("snakemake --cores all --rerun-incomplete --allowed-rules train_vae -- "
-                            "results/models/mnist/beta_vae/beta${item}/model.pt")
+                            f"results/models/mnist/beta_vae/{ITEM}/model.pt")
     assert train["deps"] == ["data/processed/mnist.npz", "results/code/train_vae.sha256"]
     assert "vae.mnist.epochs" in train["params"] and "vae.celeba.epochs" not in train["params"]
-    assert stages["train_mnist"]["foreach"] == "${vae.mnist.betas}"
-    assert "metrics" not in _body(stages["ablate_mnist"])  # kept in git, but not one of `dvc metrics show`'s files
-    assert "results/unthresholded/metrics/mnist/beta_vae/beta${item}.json" in _body(stages["ablate_mnist"])["outs"]
+    assert stages["train_mnist"]["matrix"] == {"beta": "${vae.mnist.betas}", "seed": "${vae.mnist.seeds}"}
+    assert "metrics" not in stages["ablate_mnist"]  # kept in git, but not one of `dvc metrics show`'s files
+    assert f"results/unthresholded/metrics/mnist/beta_vae/{ITEM}.json" in stages["ablate_mnist"]["outs"]
     influential = stages["influential_mnist"]  # one stage for every run of the dataset, each named
-    assert "foreach" not in influential and {"results/metrics/mnist/beta_vae/beta10.json": {"cache": False}} in influential["outs"]
-    assert "results/figures/mnist/isa_vae/information_beta10.png" in influential["plots"]
+    assert "matrix" not in influential and {"results/metrics/mnist/beta_vae/beta10_seed0.json": {"cache": False}} in influential["outs"]
+    assert "results/figures/mnist/isa_vae/information_beta10_seed0.png" in influential["plots"]
     assert "results/unthresholded/mi/mnist/isa_vae" in influential["deps"]
     summary = stages["summary_mnist"]  # over the grid: the grid's folders, not one file per beta
-    assert "foreach" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
+    assert "matrix" not in summary and {"results/mi/mnist/beta_vae", "results/tables/mnist/isa_vae"} <= set(summary["deps"])
     assert "analysis.influential_threshold" in summary["params"]  # the rule reads it (the hand-written copy missed it)
     assert "results/code/summarize_runs.sha256" in summary["deps"]  # a fingerprint stays a file, not its folder
     for name, entry in stages.items():
         if name == FINGERPRINT_STAGE:
             continue
-        command = _body(entry)["cmd"]
+        command = entry["cmd"]
         assert (command if isinstance(command, str) else command[0]).startswith(
             "snakemake --cores all --rerun-incomplete --allowed-rules "), name
-        assert not any(dep.startswith("/") for dep in _body(entry)["deps"]), name
+        assert not any(dep.startswith("/") for dep in entry["deps"]), name
 
 
 def test_each_stage_names_its_own_outputs_to_snakemake():
@@ -93,18 +90,17 @@ def test_each_stage_names_its_own_outputs_to_snakemake():
     each an output of the stage (or simulated raw data its next rule reads); only the report's command does
     more than Snakemake's jobs."""
     for name, entry in _stages_of(REPO).items():
-        body = _body(entry)
         if name == FINGERPRINT_STAGE:
-            assert beyond_snakemake_jobs(body["cmd"]) == [FINGERPRINT_COMMAND]
+            assert beyond_snakemake_jobs(entry["cmd"]) == [FINGERPRINT_COMMAND]
             continue
-        outputs = [path for item in body.get("outs", []) + body.get("metrics", []) + body.get("plots", [])
+        outputs = [path for item in entry.get("outs", []) + entry.get("metrics", []) + entry.get("plots", [])
                    for path in ([item] if isinstance(item, str) else item)]
-        targets = snakemake_targets(body["cmd"])
-        rules = (body["cmd"] if isinstance(body["cmd"], str) else body["cmd"][0]).split(" -- ")[0].split()
+        targets = snakemake_targets(entry["cmd"])
+        rules = (entry["cmd"] if isinstance(entry["cmd"], str) else entry["cmd"][0]).split(" -- ")[0].split()
         allowed = len(rules) - rules.index("--allowed-rules") - 1
         assert len(targets) == allowed or (name.startswith("influential_") and len(targets) % allowed == 0), name
         assert {path for path in targets if not path.startswith("data/raw/")} <= set(outputs), name
-        assert beyond_snakemake_jobs(body["cmd"]) == (["snakemake --cores 1 --report results/report.html"]
+        assert beyond_snakemake_jobs(entry["cmd"]) == (["snakemake --cores 1 --report results/report.html"]
                                                       if name == "report" else []), name
 
 
@@ -116,31 +112,30 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     for name, entry in _stages_of(REPO).items():
         if name == FINGERPRINT_STAGE:
             continue
-        body = _body(entry)
-        for item in body.get("outs", []):
+        for item in entry.get("outs", []):
             path, flags = (item, {}) if isinstance(item, str) else next(iter(item.items()))
             (uncached if flags == {"cache": False} else cached).add(path)
-        metrics += [next(iter(item)) for item in body.get("metrics", [])]
+        metrics += [next(iter(item)) for item in entry.get("metrics", [])]
     assert sorted(metrics) == [f"results/metrics/{dataset}/headline.json" for dataset in sorted(PARAMS["datasets"])]
     tables = {path for path in uncached if not path.endswith(".json")}
     assert tables == {stem + suffix for stem in (
-        "results/tables/paper_comparison", "results/estimators/synthetic", "results/tables/deap/beta_vae/table2_beta${item}",
+        "results/tables/paper_comparison", "results/estimators/synthetic", f"results/tables/deap/beta_vae/table2_{ITEM}",
         *(f"results/tables/{dataset}/runs" for dataset in ("mnist", "celeba", "shapes")),
-        *(f"results/tables/{dataset}/{objective}/table1_beta${{item}}" for dataset, objective in IMAGE_RUNS),
-        *(f"results/estimators/{dataset}/{objective}/agreement_beta${{item}}" for dataset, objective in ALL_RUNS))
+        *(f"results/tables/{dataset}/{objective}/table1_{ITEM}" for dataset, objective in IMAGE_RUNS),
+        *(f"results/estimators/{dataset}/{objective}/agreement_{ITEM}" for dataset, objective in ALL_RUNS))
         for suffix in (".csv", ".md")}
     assert all(path.startswith("results/metrics/") or path.endswith("/live/metrics.json")
                for path in uncached - tables)
-    assert "results/tables/mnist/beta_vae/table1_beta${item}.parquet" in cached
-    assert "results/estimators/mnist/beta_vae/beta${item}.csv" in cached  # per factor: heavy, stays cached
-    assert "results/tables/shapes/beta_vae/mig_beta${item}.csv" in cached
+    assert f"results/tables/mnist/beta_vae/table1_{ITEM}.parquet" in cached
+    assert f"results/estimators/mnist/beta_vae/{ITEM}.csv" in cached  # per factor: heavy, stays cached
+    assert f"results/tables/shapes/beta_vae/mig_{ITEM}.csv" in cached
 
 
 def test_only_cheap_stages_read_the_influential_threshold():
     """A threshold change re-runs the step that applies it and the figures and summaries after it: no training,
     encoding or estimator stage reads it, nor one that reads their outputs but the threshold's own stage's."""
     readers = {name.split("_")[0] for name, entry in _stages_of(REPO).items()
-               if "analysis.influential_threshold" in _body(entry).get("params", [])}
+               if "analysis.influential_threshold" in entry.get("params", [])}
     assert readers == {"influential", "summary"}
 
 
@@ -150,12 +145,12 @@ def test_a_stages_code_deps_are_its_rules_fingerprints():
     stage code_fingerprints, run when a source changed, whose outs are kept in git."""
     stages = _stages_of(REPO)
     for name, entry in stages.items():
-        deps = _body(entry).get("deps", [])
+        deps = entry.get("deps", [])
         assert name == FINGERPRINT_STAGE or not [dep for dep in deps if dep.startswith("src/") or dep.endswith(".smk")
                                                   and name != "report"], name  # the report reads its captions' rule file
-        rules = _allowed_rules(_body(entry)["cmd"])
+        rules = _allowed_rules(entry["cmd"])
         assert [dep for dep in deps if is_fingerprint(dep)] == [code_fingerprint(rule) for rule in rules], name
-    assert _body(stages["estimators_mnist"])["deps"][-1] == "results/code/compare_estimators.sha256"
+    assert stages["estimators_mnist"]["deps"][-1] == "results/code/compare_estimators.sha256"
     fingerprint_stage = stages[FINGERPRINT_STAGE]
     assert fingerprint_stage["cmd"] == FINGERPRINT_COMMAND
     assert fingerprint_stage["deps"] == ["src/influential_factors", "workflow/rules"]  # no stage but this reads sources
@@ -190,14 +185,16 @@ def test_only_the_selected_datasets_get_stages(tmp_path, venv_bin):
     assert {"prepare_mnist", "train_mnist", "ablate_mnist", "summary_mnist", "compare_paper", "report"} <= names
 
 
-def test_a_new_beta_grid_changes_only_the_threshold_stage_of_dvc_yaml(tmp_path, venv_bin):
-    """The grid is DVC's foreach over params.yaml and stages over the grid depend on folders: a changed grid
-    (as `dvc exp run -S vae.mnist.betas=...` makes) changes only the stage that names every run, the threshold's."""
-    grid = dict(load_params(REPO / "params.yaml", SCHEMA)["vae"]["mnist"], betas=[0.5, 2, 6])
+def test_a_new_beta_grid_or_seed_changes_only_the_threshold_stage_of_dvc_yaml(tmp_path, venv_bin):
+    """The grid is DVC's matrix over params.yaml's betas and seeds, and stages over the grid depend on folders: a
+    changed grid (as `dvc exp run -S vae.mnist.betas=...` makes) changes only the stage that names every run, the
+    threshold's."""
+    grid = dict(load_params(REPO / "params.yaml", SCHEMA)["vae"]["mnist"], betas=[0.5, 2, 6], seeds=[0, 7])
     _scratch(tmp_path, venv_bin, vae={"mnist": grid})
     before, after = _stages_of(REPO), _stages_of(tmp_path)
     assert [name for name in before if before[name] != after[name]] == ["influential_mnist"]
-    assert "results/metrics/mnist/beta_vae/beta0.5.json" in snakemake_targets(after["influential_mnist"]["cmd"])
+    targets = snakemake_targets(after["influential_mnist"]["cmd"])
+    assert {"results/metrics/mnist/beta_vae/beta0.5_seed0.json", "results/metrics/mnist/isa_vae/beta10_seed7.json"} <= set(targets)
 
 
 def test_real_raw_files_are_dependencies_of_their_preparation(tmp_path, venv_bin):
@@ -289,13 +286,12 @@ def test_new_raw_files_rerun_their_preparation_in_dvc(tmp_path, venv_bin):
 def _placeholders(root, stages):
     """An empty file (or folder) at every path the stages read or write, so `dvc commit` can record them."""
     for entry in stages.values():
-        body = _body(entry)
-        betas = ["1"] if "foreach" in entry else [None]
-        paths = list(body.get("deps", [])) + [next(iter(item)) if isinstance(item, dict) else item
-                                      for key in ("outs", "metrics", "plots") for item in body.get(key, [])]
+        betas = ["1"] if "matrix" in entry else [None]
+        paths = list(entry.get("deps", [])) + [next(iter(item)) if isinstance(item, dict) else item
+                                      for key in ("outs", "metrics", "plots") for item in entry.get(key, [])]
         for beta in betas:
             for path in paths:
-                target = root / (path.replace("${item}", beta) if beta else path)
+                target = root / (path.replace("${item.beta}", beta).replace("${item.seed}", "0") if beta else path)
                 if target.exists():
                     continue
                 if target.suffix or target.name.endswith(".dat"):
@@ -359,12 +355,12 @@ def test_a_changed_module_stales_exactly_the_stages_that_run_it(tmp_path, venv_b
     rules = fingerprints.rule_code(tmp_path)
     for module in CHANGED_MODULES:
         path = tmp_path / module_file(module)
-        expected = {name + ("@1" if "foreach" in entry else "") for name, entry in stages.items()
+        expected = {name + ("@1-0" if "matrix" in entry else "") for name, entry in stages.items()
                     if any(dep.startswith("results/code/") and module in fingerprints.rule_modules(
                         rules[dep.removeprefix("results/code/").removesuffix(".sha256")])
-                           for dep in _body(entry).get("deps", []))}
+                           for dep in entry.get("deps", []))}
         if module == "information.mi":  # Algorithm 1: its estimates and their readers re-run, no training nor encoding
-            assert "mi_mnist@1" in expected and not [name for name in expected if name.startswith(("train", "encode"))]
+            assert "mi_mnist@1-0" in expected and not [name for name in expected if name.startswith(("train", "encode"))]
         original = path.read_bytes()
         path.write_bytes(original + b"\n# a comment\n")
         project.run("python", "-m", "influential_factors.pipeline.fingerprints")
@@ -380,11 +376,11 @@ def test_a_changed_module_stales_exactly_the_stages_that_run_it(tmp_path, venv_b
         for name, entry in stages.items():
             if name == FINGERPRINT_STAGE:
                 continue
-            for rule, target in zip(_allowed_rules(_body(entry)["cmd"]), snakemake_targets(_body(entry)["cmd"])):
+            for rule, target in zip(_allowed_rules(entry["cmd"]), snakemake_targets(entry["cmd"])):
                 if module in fingerprints.rule_modules(rules[rule]):
-                    direct.add(target.replace("${item}", "1"))
-                elif name + ("@1" if "foreach" in entry else "") in downstream:
-                    after.add(target.replace("${item}", "1"))
+                    direct.add(target.replace("${item.beta}", "1").replace("${item.seed}", "0"))
+                elif name + ("@1-0" if "matrix" in entry else "") in downstream:
+                    after.add(target.replace("${item.beta}", "1").replace("${item.seed}", "0"))
         assert direct <= _snakemake_jobs(project, rules) <= direct | after, module
         path.write_bytes(original)
         project.run("python", "-m", "influential_factors.pipeline.fingerprints")

@@ -54,9 +54,9 @@ def test_a_new_dataset_touches_four_files_and_runs_every_phase(tmp_path, venv_bi
 
     project.run("snakemake", "--cores", "2", "all")
 
-    table = pd.read_csv(tmp_path / "results/tables/tiny/beta_vae/table1_beta1.csv")
+    table = pd.read_csv(tmp_path / "results/tables/tiny/beta_vae/table1_beta1_seed0.csv")
     assert table["top_percent"].iloc[0] == 100 and table["mse"].iloc[-1] >= table["mse"].iloc[0]
-    assert (tmp_path / "results/figures/tiny/beta_vae/traversals_beta1.png").stat().st_size > 1000
+    assert (tmp_path / "results/figures/tiny/beta_vae/traversals_beta1_seed0.png").stat().st_size > 1000
     assert (tmp_path / "results/logs/prepare_dataset/tiny.log").read_text().startswith("data/processed/tiny.npz:")
     stages = yaml.safe_load((tmp_path / "dvc.yaml").read_text())["stages"]  # rewritten by Snakemake, not by hand
     assert {"prepare_tiny", "train_tiny", "ablate_tiny", "summary_tiny"} <= set(stages)

@@ -47,7 +47,7 @@ def test_a_new_objective_touches_its_module_and_params_and_runs_through_the_dag(
 
     project.run("snakemake", "--cores", "2", "all")
 
-    metrics = json.loads((tmp_path / f"results/metrics/mnist/{NAME}/beta1.json").read_text())
+    metrics = json.loads((tmp_path / f"results/metrics/mnist/{NAME}/beta1_seed0.json").read_text())
     assert metrics["I_total"] > 0
     runs = (tmp_path / "results/tables/mnist/runs.csv").read_text()
     assert NAME in runs

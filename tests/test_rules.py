@@ -194,7 +194,7 @@ def test_real_data_roots_with_spaces_and_non_ascii_prepare_and_train(tmp_path, v
     set_params(project, datasets=["mnist", "deap"],
                data={"mnist": {"root": str(mnist), "limit": None}, "deap": {"root": str(deap)}},
                vae={"mnist": {"betas": [1], "epochs": 1}, "deap": {"betas": [6], "epochs": 1}})
-    targets = ["results/models/mnist/beta_vae/beta1/model.pt", "results/models/deap/beta_vae/beta6/model.pt"]
+    targets = ["results/models/mnist/beta_vae/beta1_seed0/model.pt", "results/models/deap/beta_vae/beta6_seed0/model.pt"]
     project.run("snakemake", "--cores", "2", *targets)
 
     images = np.concatenate([load_split(project.root / "data/processed/mnist.npz", split)[0]
@@ -226,7 +226,7 @@ def test_paper_beta_grid_writes_one_table_per_beta(tmp_path, venv_bin):
     betas = [0.1, 0.5, 1, 10]
     set_params(project, datasets=["mnist"], data={"mnist": {"limit": 100}}, analysis={"topk_percent": [100, 50, 0]},
                vae={"mnist": {"betas": betas, "epochs": 1, "channels": [4, 4], "hidden": 16, "latents": 4}})
-    tables = [f"results/tables/mnist/beta_vae/table1_beta{beta}.csv" for beta in betas]
+    tables = [f"results/tables/mnist/beta_vae/table1_beta{beta}_seed0.csv" for beta in betas]
     project.run("snakemake", "--cores", "2", *tables)
 
     written = sorted(path.name for path in (project.root / "results/tables/mnist/beta_vae").glob("table1_beta*.csv"))

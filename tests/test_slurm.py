@@ -30,8 +30,8 @@ def cluster(tmp_path_factory):
 
 # Every rule the profile grants distinct resources (GPU, many cores, the default), MNIST's and DEAP's chains
 # and an objective beyond the beta-VAE: the whole smoke DAG through sbatch outlasts CI's time on 2 cores.
-TARGETS = ("results/estimators/mnist/beta_vae/beta1.csv", "data/processed/celeba.npz",
-           "results/tables/deap/beta_vae/table2_beta6.csv", "results/models/shapes/isa_vae/beta4/model.pt")
+TARGETS = ("results/estimators/mnist/beta_vae/beta1_seed0.csv", "data/processed/celeba.npz",
+           "results/tables/deap/beta_vae/table2_beta6_seed0.csv", "results/models/shapes/isa_vae/beta4_seed0/model.pt")
 
 
 def test_smoke_workflow_through_the_slurm_profile_matches_the_local_run(cluster, snakemake_run, tmp_path, venv_bin):

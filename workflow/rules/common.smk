@@ -34,6 +34,7 @@ wildcard_constraints:
     dataset="[a-z]+",
     objective="[a-z][a-z0-9_]*",  # an objective's name: lower-case letters, digits, underscores (dip_vae2)
     beta=r"[0-9.]+(e[+-]?[0-9]+)?",
+    seed="[0-9]+",
 
 
 # Every job runs on one thread (Snakemake's default; it sets OMP_NUM_THREADS for the job's shell), so
@@ -94,9 +95,15 @@ def dataset_title(dataset):
     return data_source(dataset, config["data"].get(dataset, {}).get("root"))
 
 
+def seeds(dataset):
+    """The training seeds of every run of a dataset (vae.<dataset>.seeds) as wildcard values."""
+    return [str(seed) for seed in config["vae"][dataset]["seeds"]]
+
+
 def run_title(wildcards):
     """A figure's title: the data and run it shows (DEAP's own rules have no dataset wildcard)."""
-    return f"{dataset_title(getattr(wildcards, 'dataset', 'deap'))}, {wildcards.objective}, beta={wildcards.beta}"
+    dataset = dataset_title(getattr(wildcards, "dataset", "deap"))
+    return f"{dataset}, {wildcards.objective}, beta={wildcards.beta}, seed {wildcards.seed}"
 
 
 def objective_settings(wildcards):
@@ -139,15 +146,21 @@ def objectives(dataset):
 
 
 def runs(dataset):
-    """Every run of a dataset as (objective, beta) wildcard values: each objective over its beta grid."""
-    return [(objective, beta) for objective in objectives(dataset) for beta in betas(dataset, objective)]
+    """Every run of a dataset as (objective, beta, seed) wildcard values: each objective over its beta grid, each
+    beta over the dataset's seeds."""
+    return [
+        (objective, beta, seed)
+        for objective in objectives(dataset)
+        for beta in betas(dataset, objective)
+        for seed in seeds(dataset)
+    ]
 
 
 def run_paths(patterns, dataset, supervised_only=False):
     """`patterns` for every run of a dataset (or only its supervised runs: MMVAE and its baselines), run by run."""
     return [
-        pattern.format(dataset=dataset, objective=objective, beta=beta)
-        for objective, beta in runs(dataset)
+        pattern.format(dataset=dataset, objective=objective, beta=beta, seed=seed)
+        for objective, beta, seed in runs(dataset)
         if objective in SUPERVISED or not supervised_only
         for pattern in patterns
     ]
@@ -186,7 +199,7 @@ def report_tables():
 
 def paper_tables():
     """The runs compared with the paper's Tables 1 and 2: MNIST and DEAP at the beta of their grid
-    nearest the paper's (10 and 6), where the branch is configured; {"table1": beta, ...}."""
+    nearest the paper's (10 and 6) and their first seed, where the branch is configured; {"table1": beta, ...}."""
     from influential_factors.reporting.paper import closest_beta
 
     chosen = {}
@@ -282,7 +295,7 @@ def run_summary_inputs(wildcards):
 
 def run_summary_options(wildcards, input):
     """summarize-runs' run list, MIG files and anchored factors, as a list of words."""
-    options = ["--runs", *[f"{objective}:{beta}" for objective, beta in runs(wildcards.dataset)]]
+    options = ["--runs", *[":".join(run) for run in runs(wildcards.dataset)]]
     if "mig" in input.keys():
         options += ["--mig", *input.mig]
     if "anchor_vae" in objectives(wildcards.dataset):
@@ -296,12 +309,13 @@ def paper_comparison_inputs(wildcards):
     inputs = {}
     if "table1" in chosen:
         inputs |= {
-            "table1": TABLE1.format(dataset="mnist", objective="beta_vae", beta=chosen["table1"]) + ".csv",
+            "table1": TABLE1.format(dataset="mnist", objective="beta_vae", beta=chosen["table1"], seed=seeds("mnist")[0])
+            + ".csv",
             "table1_data": PROCESSED.format(dataset="mnist"),
         }
     if "table2" in chosen:
         inputs |= {
-            "table2": TABLE2.format(objective="beta_vae", beta=chosen["table2"]) + ".csv",
+            "table2": TABLE2.format(objective="beta_vae", beta=chosen["table2"], seed=seeds("deap")[0]) + ".csv",
             "table2_data": [DEAP_VIDEOS, DEAP_META],
         }
     return inputs

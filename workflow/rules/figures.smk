@@ -20,7 +20,7 @@ rule plot_information:
             f"{FIGURE1}.png",
             caption="../report/information.rst",
             category="{dataset}",
-            subcategory="{objective}, beta {beta}",
+            subcategory="{objective}, beta {beta}, seed {seed}",
             labels={"figure": "information per factor (Figures 1, 2)"},
         ),
         f"{FIGURE1}.pdf",
@@ -28,7 +28,7 @@ rule plot_information:
         threshold=config["analysis"]["influential_threshold"],
         title=run_title,
     log:
-        job_log("plot_information", "{dataset}_{objective}_beta{beta}"),
+        job_log("plot_information", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -51,7 +51,7 @@ rule plot_traversals:
             f"{TRAVERSALS}.png",
             caption="../report/traversals.rst",
             category="{dataset}",
-            subcategory="{objective}, beta {beta}",
+            subcategory="{objective}, beta {beta}, seed {seed}",
             labels={"figure": "traversals (Figures 1, 3, 5-8)"},
         ),
         f"{TRAVERSALS}.pdf",
@@ -60,7 +60,7 @@ rule plot_traversals:
         scalp=lambda w: ["--topomap-meta", DEAP_META] if w.dataset == "deap" else [],
         title=run_title,
     log:
-        job_log("plot_traversals", "{dataset}_{objective}_beta{beta}"),
+        job_log("plot_traversals", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -92,7 +92,7 @@ rule generate:
                 f"{GENERATION}.png",
                 caption="../report/generation.rst",
                 category="{dataset}",
-                subcategory="{objective}, beta {beta}",
+                subcategory="{objective}, beta {beta}, seed {seed}",
                 labels={"figure": "generation from the prior and q*"},
             ),
             f"{GENERATION}.pdf",
@@ -103,7 +103,7 @@ rule generate:
         seed=config["seed"],
         title=run_title,
     log:
-        job_log("generate", "{dataset}_{objective}_beta{beta}"),
+        job_log("generate", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -174,7 +174,7 @@ rule headline_metrics:
     output:
         HEADLINE_METRICS,
     params:
-        runs=lambda w: [f"{objective}:{beta}" for objective, beta in runs(w.dataset)],
+        runs=lambda w: [":".join(run) for run in runs(w.dataset)],
     log:
         job_log("headline_metrics", "{dataset}"),
     conda:
@@ -234,7 +234,7 @@ rule emotion_factors:
                 f"{FIGURE5}.png",
                 caption="../report/emotion_factors.rst",
                 category="deap",
-                subcategory="{objective}, beta {beta}",
+                subcategory="{objective}, beta {beta}, seed {seed}",
                 labels={"figure": "emotion-relevant factors (Figure 5)"},
             ),
             f"{FIGURE5}.pdf",
@@ -249,7 +249,7 @@ rule emotion_factors:
         seeds=config["classifier"]["seeds"],
         title=run_title,
     log:
-        job_log("emotion_factors", "{objective}_beta{beta}"),
+        job_log("emotion_factors", "{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:

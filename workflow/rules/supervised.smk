@@ -69,7 +69,7 @@ rule evaluate_supervised:
                 f"{ATTRIBUTE_SWAP}.png",
                 caption="../report/attribute_swap.rst",
                 category="{dataset}",
-                subcategory="{objective}, beta {beta}",
+                subcategory="{objective}, beta {beta}, seed {seed}",
                 labels={"figure": "attribute swap (Figure 10)"},
             ),
             f"{ATTRIBUTE_SWAP}.pdf",
@@ -81,7 +81,7 @@ rule evaluate_supervised:
         settings=config["analysis"]["supervised"],
         seed=config["seed"],
     log:
-        job_log("evaluate_supervised", "{dataset}_{objective}_beta{beta}"),
+        job_log("evaluate_supervised", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:

@@ -17,7 +17,7 @@ rule flag_influential:
         stem=INFORMATION,
         threshold=config["analysis"]["influential_threshold"],
     log:
-        job_log("flag_influential", "{dataset}_{objective}_beta{beta}"),
+        job_log("flag_influential", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -39,7 +39,7 @@ rule influential_metrics:
     params:
         threshold=config["analysis"]["influential_threshold"],
     log:
-        job_log("influential_metrics", "{dataset}_{objective}_beta{beta}"),
+        job_log("influential_metrics", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:
@@ -61,7 +61,7 @@ rule summarize_estimators:
     params:
         threshold=config["analysis"]["influential_threshold"],
     log:
-        job_log("summarize_estimators", "{dataset}_{objective}_beta{beta}"),
+        job_log("summarize_estimators", "{dataset}_{objective}_beta{beta}_seed{seed}"),
     conda:
         "../envs/cluster.yaml"
     shell:

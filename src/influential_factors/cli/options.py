@@ -64,12 +64,12 @@ def at_least_two(text: str) -> int:
     return int(text)
 
 
-def run(text: str) -> tuple[str, float]:
-    """argparse type: OBJECTIVE:BETA, a run of one objective at one beta."""
-    objective, _, beta = text.rpartition(":")
-    if not objective:
-        raise argparse.ArgumentTypeError(f"{text!r} is not OBJECTIVE:BETA")
-    return objective, non_negative_float(beta)
+def run(text: str) -> tuple[str, float, int]:
+    """argparse type: OBJECTIVE:BETA:SEED, a run of one objective at one beta from one training seed."""
+    objective, beta, seed = (text.split(":") + ["", ""])[:3] if text.count(":") == 2 else ("", "", "")
+    if not objective or not seed.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not OBJECTIVE:BETA:SEED (a seed: a whole number >= 0)")
+    return objective, non_negative_float(beta), int(seed)
 
 
 PATH_HELP = {

@@ -53,9 +53,9 @@ def _tables_page(args) -> None:
 
 def register(commands) -> None:
     """Add this module's subcommands to the CLI's subparsers."""
-    command = commands.add_parser("summarize-runs", help="every run (objective, beta) of a dataset side by side")
-    command.add_argument("--runs", required=True, nargs="+", type=run, metavar="OBJECTIVE:BETA",
-                         help="one per run (params.yaml: vae.<dataset>.objectives and betas)")
+    command = commands.add_parser("summarize-runs", help="every run (objective, beta, seed) of a dataset side by side")
+    command.add_argument("--runs", required=True, nargs="+", type=run, metavar="OBJECTIVE:BETA:SEED",
+                         help="one per run (params.yaml: vae.<dataset>.objectives, betas and seeds)")
     command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per run")
     command.add_argument("--tables", required=True, nargs="+", type=Path, help="one Table 1 (ablate-topk) per run")
     command.add_argument("--generation", required=True, nargs="+", type=Path, help="one generate metrics JSON per run")
@@ -74,8 +74,8 @@ def register(commands) -> None:
     command.set_defaults(run=_summarize_runs)
     command = commands.add_parser("headline-metrics", help="a dataset's headline numbers per run, for dvc metrics")
     command.add_argument("--dataset", required=True, help="the dataset, the JSON's top-level key")
-    command.add_argument("--runs", required=True, nargs="+", type=run, metavar="OBJECTIVE:BETA",
-                         help="one per run (params.yaml: vae.<dataset>.objectives and betas)")
+    command.add_argument("--runs", required=True, nargs="+", type=run, metavar="OBJECTIVE:BETA:SEED",
+                         help="one per run (params.yaml: vae.<dataset>.objectives, betas and seeds)")
     command.add_argument("--information", required=True, nargs="+", type=Path, help="one estimate-mi table per run")
     command.add_argument("--tables", required=True, nargs="+", type=Path,
                          help="one Table 1 (ablate-topk) or Table 2 (classify-topk) per run")

@@ -18,7 +18,7 @@ class Dataset:
     side: int | None  # the images' side in pixels (each conv layer halves it); None: from params (DEAP's grid_size)
     module: str | None = None  # module whose `images(settings, seed)` the generic prepare_dataset rule calls;
     #                            None: the dataset has its own prepare rule (workflow/rules/data.smk)
-    known_factors: bool = False  # its labels are the true generative factors: MIG against them (shapes)
+    known_factors: bool = False  # its labels are the true generative factors: MIG against them
     real: str = ""  # the real data's name, in figure titles when params.yaml's data.<name>.root names it
     stand_in: str = ""  # what the branch holds when data.<name>.root is null (or it has no root): its titles' name
     #                     (both default to the dataset's key)
@@ -42,10 +42,12 @@ def data_source(dataset: str, root: str | None) -> str:
     return (entry.real if root else entry.stand_in) or dataset
 
 
-def names(kind: str | None = None, generic: bool | None = None) -> list[str]:
-    """The registered datasets, optionally of one kind or only those (not) prepared by the generic rule."""
+def names(kind: str | None = None, generic: bool | None = None, known_factors: bool | None = None) -> list[str]:
+    """The registered datasets, optionally of one kind, only those (not) prepared by the generic rule, or only
+    those with(out) known true factors."""
     return [name for name, entry in DATASETS.items() if (kind is None or entry.kind == kind)
-            and (generic is None or (entry.module is not None) == generic)]
+            and (generic is None or (entry.module is not None) == generic)
+            and (known_factors is None or entry.known_factors == known_factors)]
 
 
 def wildcard(names_: list[str]) -> str:

@@ -4,7 +4,7 @@ objective and beta, so that `dvc repro` runs what `snakemake` would, for the sam
 Each stage runs Snakemake on its own outputs with `--allowed-rules`: upstream files count as given, and
 every command stays defined once, in workflow/rules/*.smk. What a stage lists is read off its rules:
 - deps: the rules' inputs (a real-data root's raw files included) for the stage's dataset and objective,
-  with the beta left as DVC's `${item}`; among them each rule's code fingerprint (fingerprints.py: the hash
+  with the beta and seed left as DVC's `${item.beta}` and `${item.seed}`; among them each rule's code fingerprint (fingerprints.py: the hash
   of its .smk file and of the import closure of the CLI subcommands it runs, without comments and docstrings),
   written by the stage `code_fingerprints`, which runs first when a source file changed and rewrites only changed ones;
 - outs: the rules' outputs; uncached (kept in git, `cache: false`): every metrics JSON (results/metrics/*.json,
@@ -12,8 +12,9 @@ every command stays defined once, in workflow/rules/*.smk. What a stage lists is
   `metrics:` only each dataset's headline.json, so `dvc metrics show` and `dvc exp show` print a few columns
   per run; figures (PNG) as plots;
 - params: the keys each rule declares it reads (`PARAMS_READ[rule]`, beside the rule).
-Only the datasets of `datasets` get stages; each objective's beta grid is a DVC `foreach` over params.yaml
-(stages `train_mnist@10` for the beta-VAE, `train_mnist_isa_vae@10` for another objective), and stages over
+Only the datasets of `datasets` get stages; each objective's beta grid times the dataset's seeds is a DVC `matrix`
+over params.yaml (stages `train_mnist@10-0` for the beta-VAE at beta 10, seed 0, `train_mnist_isa_vae@10-0` for
+another objective), and stages over
 the whole grid depend on the grid's folders. The threshold's stage is one per dataset that names every run
 (each DVC stage costs seconds of its own, mostly rewriting dvc.lock, where this stage's jobs take about one),
 so a new beta changes dvc.yaml: Snakemake and `make reproduce` rewrite it before they run; under `dvc repro`
@@ -42,13 +43,13 @@ from ..data.registry import DATASETS
 FINGERPRINT_STAGE = "code_fingerprints"
 FINGERPRINT_COMMAND = "python -m influential_factors.pipeline.fingerprints"
 DVC_YAML = "dvc.yaml"
-BETA = "${item}"  # DVC's foreach item: one beta of the objective's grid
+BETA, SEED = "${item.beta}", "${item.seed}"  # DVC's matrix item: one beta of the objective's grid, one seed
 DEFAULT_OBJECTIVE = "beta_vae"  # its stages keep the plain names (train_mnist@10); others add their name
 NO_SYNC = "INFLUENTIAL_FACTORS_NO_DVC_SYNC"  # set while this module itself loads the workflow
 HEADER = """\
 # GENERATED from the Snakemake rules and params.yaml by `python -m influential_factors.pipeline.dvc_stages`
 # (Snakemake rewrites it when stale): do not edit by hand. One stage per rule, dataset, objective and beta
-# (a foreach over the objective's beta grid); each runs Snakemake on its own outputs with --allowed-rules, so every command is
+# (a matrix over the objective's beta grid and the dataset's seeds); each runs Snakemake on its own outputs with --allowed-rules, so every command is
 # defined once, in workflow/rules/*.smk. Deps, outs and params are the rules' own; a rule's code is its fingerprint
 # (results/code/<rule>.sha256), which the stage code_fingerprints rewrites when what the code does changes.
 """
@@ -135,16 +136,17 @@ GLOBAL_STAGES = (
                   "captions of workflow/report/. Open results/report.html."),
 )
 INFORMATION_PLOT = {"x": "I_est", "y": "factor", "template": "bar_horizontal_sorted",
-                    "title": "{dataset}, {objective}, beta {beta}: information per latent factor, ranked",
+                    "title": "{dataset}, {objective}, beta {beta}, seed {seed}: information per latent factor, ranked",
                     "x_label": "I_est(x; z_h) [nats]", "y_label": "latent factor h"}
 TARGETS = " -- "  # in a stage's Snakemake command, what follows names the files the stage builds
 
 
-def _rule_files(rule, dataset: str | None, objective: str | None, beta: str = BETA) -> tuple[list[str], list[str]]:
-    """A rule's inputs and outputs for `dataset`, `objective` and `beta` (by default DVC's `${item}`)."""
+def _rule_files(rule, dataset: str | None, objective: str | None, beta: str = BETA,
+                seed: str = SEED) -> tuple[list[str], list[str]]:
+    """A rule's inputs and outputs for `dataset`, `objective`, `beta` and `seed` (by default DVC's matrix item)."""
     from snakemake.iocontainers import Wildcards
 
-    values = {"dataset": dataset, "objective": objective, "beta": beta}
+    values = {"dataset": dataset, "objective": objective, "beta": beta, "seed": seed}
     wildcards = Wildcards(fromdict={name: values[name] for name in rule.wildcard_names})
     inputs = [str(path) for path in rule.expand_input(wildcards)[0]]
     outputs = [str(path) for path in rule.expand_output(wildcards)[0]]
@@ -162,9 +164,9 @@ def is_fingerprint(path: str) -> bool:
     return re.fullmatch(re.escape(layout.CODE_FINGERPRINT).replace(r"\{name\}", r"\w+"), path) is not None
 
 
-def _concrete(pattern: str, dataset: str | None, objective: str | None, beta: str = BETA) -> str:
-    """A layout pattern for the stage's dataset, objective and beta (by default DVC's `${item}`)."""
-    return pattern.format(dataset=dataset, objective=objective, beta=beta)
+def _concrete(pattern: str, dataset: str | None, objective: str | None, beta: str = BETA, seed: str = SEED) -> str:
+    """A layout pattern for the stage's dataset, objective, beta and seed (by default DVC's matrix item)."""
+    return pattern.format(dataset=dataset, objective=objective, beta=beta, seed=seed)
 
 
 def _in_params(key: str, params: dict) -> bool:
@@ -179,7 +181,8 @@ def _in_params(key: str, params: dict) -> bool:
 
 
 READER_FILES = tuple(re.compile(re.escape(pattern + suffix).replace(r"\{dataset\}", "[^/]+")
-                                .replace(r"\{objective\}", "[^/]+").replace(r"\{beta\}", ".+") + "$")
+                                .replace(r"\{objective\}", "[^/]+").replace(r"\{beta\}", ".+")
+                                .replace(r"\{seed\}", ".+") + "$")
                      for pattern in layout.READER_TABLES for suffix in layout.READER_SUFFIXES)
 
 
@@ -200,21 +203,22 @@ def _unique(items) -> list:
 
 
 def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workflow, params: dict,
-                 runs: list[tuple[str, str]] | None = None) -> dict:
-    """The dvc.yaml entry of `stage` for `dataset` and `objective` (or each (objective, beta) of `runs`): deps, outs,
-    metrics, plots and params read off its rules."""
+                 runs: list[tuple[str, str, str]] | None = None) -> dict:
+    """The dvc.yaml entry of `stage` for `dataset` and `objective` (or each (objective, beta, seed) of `runs`): deps,
+    outs, metrics, plots and params read off its rules."""
     rules = [workflow.get_rule(name.format(dataset=dataset)) for name in stage.rules]
+    runs = runs or [(objective, BETA, SEED)]
     inputs, outputs, keys, targets = [], [], [], []
     for rule in rules:
-        for run_objective, beta in runs or [(objective, BETA)]:
-            rule_inputs, rule_outputs = _rule_files(rule, dataset, run_objective, beta)
+        for run in runs:
+            rule_inputs, rule_outputs = _rule_files(rule, dataset, *run)
             targets.append(rule_outputs[0])  # one output names the job for Snakemake
             inputs += rule_inputs
             outputs += rule_outputs
         keys += [key.format(dataset=dataset, objective=key_objective,
                             objective_settings=settings_section(key_objective or ""))
                  for key in workflow.globals["PARAMS_READ"][rule.name]
-                 for key_objective in _unique(run_objective for run_objective, _ in runs or [(objective, BETA)])]
+                 for key_objective in _unique(run_objective for run_objective, _, _ in runs)]
     keys = [key for key in keys if _in_params(key, params)]
     produced, consumed = set(outputs), set(inputs)
     deps = [path for path in inputs if path not in produced]
@@ -223,8 +227,7 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
         deps = [_grid_folder(path) for path in deps]
     metrics = [path for path in outputs if is_headline(path)]
     plots = [path for path in outputs if path.endswith(".png")]
-    information = {_concrete(layout.INFORMATION, dataset, run_objective, beta) + ".csv": (run_objective, beta)
-                   for run_objective, beta in runs or [(objective, BETA)]}
+    information = {_concrete(layout.INFORMATION, dataset, *run) + ".csv": run for run in runs}
     outs = [{path: {"cache": False}} if in_git(path) else path for path in outputs
             if path not in metrics and path not in plots and path not in information]
     command = f"snakemake --cores all --rerun-incomplete --allowed-rules {' '.join(r.name for r in rules)}" \
@@ -239,14 +242,14 @@ def _stage_entry(stage: Stage, dataset: str | None, objective: str | None, workf
     if metrics:
         entry["metrics"] = [{path: {"cache": False}} for path in metrics]
     plot_entries = [{path: dict(INFORMATION_PLOT, title=INFORMATION_PLOT["title"].format(
-        dataset=dataset, objective=information[path][0], beta=information[path][1]))}
+        dataset=dataset, objective=information[path][0], beta=information[path][1], seed=information[path][2]))}
         for path in outputs if path in information]
     plot_entries += plots + [{_concrete(path, dataset, objective): props} for path, props in stage.extra_plots.items()]
     if plot_entries:
         entry["plots"] = plot_entries
     if stage.per_beta:
         grid = "betas" if objective == DEFAULT_OBJECTIVE else f"objectives.{objective}"
-        entry = {"foreach": f"${{vae.{dataset}.{grid}}}", "do": entry}
+        entry = {"matrix": {"beta": f"${{vae.{dataset}.{grid}}}", "seed": f"${{vae.{dataset}.seeds}}"}, **entry}
     return entry
 
 
@@ -287,8 +290,9 @@ def dvc_stages(workflow, params: dict) -> dict:
                 stage = Stage(stage.name, ("prepare_deap",), per_beta=False)  # real DEAP: nothing to simulate
             if stage.supervised and not supervised:
                 continue
-            runs = [(objective, str(beta)) for objective in objectives
-                    for beta in (params["vae"][dataset]["betas"] if objective == DEFAULT_OBJECTIVE else grids[objective])]
+            runs = [(objective, str(beta), str(seed)) for objective in objectives
+                    for beta in (params["vae"][dataset]["betas"] if objective == DEFAULT_OBJECTIVE else grids[objective])
+                    for seed in params["vae"][dataset]["seeds"]]
             for objective in (supervised if stage.supervised else objectives) if stage.per_beta else [None]:
                 name = stage.name.format(dataset=dataset)
                 if objective not in (None, DEFAULT_OBJECTIVE):

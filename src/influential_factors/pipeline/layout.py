@@ -2,8 +2,8 @@
 
 Snakemake's rules (workflow/rules/common.smk imports this module), the dvc.yaml generator
 (dvc_stages.py) and parameter validation (config.py: the folders a data root must stay clear of)
-all read these patterns. `{dataset}`, `{objective}` and `{beta}` are the rules' wildcards; a beta appears
-as Python's str() of the number (`beta0.1`, `beta10`).
+all read these patterns. `{dataset}`, `{objective}`, `{beta}` and `{seed}` are the rules' wildcards; a beta
+appears as Python's str() of the number (`beta0.1_seed0`, `beta10_seed3`), a seed as the integer.
 """
 
 from ..data.registry import names, wildcard
@@ -11,10 +11,12 @@ from ..data.registry import names, wildcard
 IMAGE_DATASETS = wildcard(names("image"))  # wildcard constraint: Table 1 (reconstruction); DEAP gets Table 2
 VIDEO_DATASETS = wildcard(names("video"))
 GENERIC_DATASETS = wildcard(names(generic=True))  # prepared by the generic rule prepare_dataset
+KNOWN_FACTOR_DATASETS = wildcard(names(known_factors=True))  # labels that are the true factors: MIG
 
 PROCESSED = "data/processed/{dataset}.npz"
-# One run: a model of one objective at one beta, and everything measured on it.
-RUN = "{dataset}/{objective}/beta{beta}"
+# One run: a model of one objective at one beta, trained from one seed, and everything measured on it.
+RUN_TAG = "beta{beta}_seed{seed}"
+RUN = "{dataset}/{objective}/" + RUN_TAG
 MODEL = f"results/models/{RUN}/model.pt"
 TRAINING_SUMMARY = f"results/models/{RUN}/live/metrics.json"  # DVCLive; curves in live/plots
 POSTERIORS = f"results/latents/{RUN}.npz"
@@ -25,21 +27,21 @@ UNTHRESHOLDED = "results/unthresholded"
 INFORMATION_ESTIMATES = f"{UNTHRESHOLDED}/mi/{RUN}"  # Algorithm 1 per factor, no flag
 TOPK_METRICS = f"{UNTHRESHOLDED}/metrics/{RUN}.json"  # Table 1 or 2's metrics without n_influential
 ESTIMATOR_JOINT = f"{UNTHRESHOLDED}/estimators/{RUN}.json"  # the joint mixture estimate and its M
-TABLE1 = "results/tables/{dataset}/{objective}/table1_beta{beta}"
-TABLE2 = "results/tables/deap/{objective}/table2_beta{beta}"
+TABLE1 = "results/tables/{dataset}/{objective}/table1_" + RUN_TAG
+TABLE2 = "results/tables/deap/{objective}/table2_" + RUN_TAG
 METRICS = f"results/metrics/{RUN}.json"
 ESTIMATORS = f"results/estimators/{RUN}"  # every estimator per factor, ranks
-AGREEMENT = "results/estimators/{dataset}/{objective}/agreement_beta{beta}"  # Spearman between the estimators' rankings
-ESTIMATOR_METRICS = "results/metrics/{dataset}/{objective}/estimators_beta{beta}.json"
+AGREEMENT = "results/estimators/{dataset}/{objective}/agreement_" + RUN_TAG  # Spearman between the estimators' rankings
+ESTIMATOR_METRICS = "results/metrics/{dataset}/{objective}/estimators_" + RUN_TAG + ".json"
 ESTIMATOR_BENCHMARK = "results/estimators/synthetic"  # every estimator against known answers
 ESTIMATOR_BENCHMARK_METRICS = "results/metrics/estimators_synthetic.json"
-MIG = "results/tables/shapes/{objective}/mig_beta{beta}"  # the shapes' true factors against the codes
-MIG_METRICS = "results/metrics/shapes/{objective}/mig_beta{beta}.json"
-FIGURE1 = "results/figures/{dataset}/{objective}/information_beta{beta}"
-TRAVERSALS = "results/figures/{dataset}/{objective}/traversals_beta{beta}"  # Figures 1, 3, 5-8: the influential factors swept
-TOPK_GENERATION = "results/figures/{dataset}/{objective}/topk_generation_beta{beta}"  # Figure 4: decoded from the top k%
-GENERATION = "results/figures/{dataset}/{objective}/generation_beta{beta}"  # decoded from the prior and from q* (001, 6.3)
-GENERATION_METRICS = "results/metrics/{dataset}/{objective}/generation_beta{beta}.json"
+MIG = "results/tables/{dataset}/{objective}/mig_" + RUN_TAG  # a dataset's known true factors against the codes
+MIG_METRICS = "results/metrics/{dataset}/{objective}/mig_" + RUN_TAG + ".json"
+FIGURE1 = "results/figures/{dataset}/{objective}/information_" + RUN_TAG
+TRAVERSALS = "results/figures/{dataset}/{objective}/traversals_" + RUN_TAG  # Figures 1, 3, 5-8: the influential factors swept
+TOPK_GENERATION = "results/figures/{dataset}/{objective}/topk_generation_" + RUN_TAG  # Figure 4: decoded from the top k%
+GENERATION = "results/figures/{dataset}/{objective}/generation_" + RUN_TAG  # decoded from the prior and from q* (001, 6.3)
+GENERATION_METRICS = "results/metrics/{dataset}/{objective}/generation_" + RUN_TAG + ".json"
 RUN_SUMMARY = "results/tables/{dataset}/runs"  # every objective and beta side by side
 RUN_SUMMARY_FIGURE = "results/figures/{dataset}/runs"
 RUN_SUMMARY_METRICS = "results/metrics/{dataset}/runs.json"
@@ -49,12 +51,12 @@ TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the r
 REPORT = "results/report.html"  # snakemake --report: every figure and the tables page
 ATTRIBUTE_CLASSIFIER = "results/models/{dataset}/attribute_classifier.pt"  # the judge of the attribute swap
 ATTRIBUTE_CLASSIFIER_METRICS = "results/metrics/{dataset}/attribute_classifier.json"
-SUPERVISED_TABLE = "results/tables/{dataset}/{objective}/supervised_beta{beta}"  # MINE's I(z;y), I(z;c), I(c;y), swap
-SUPERVISED_METRICS = "results/metrics/{dataset}/{objective}/supervised_beta{beta}.json"
-ATTRIBUTE_SWAP = "results/figures/{dataset}/{objective}/attribute_swap_beta{beta}"  # same z, each attribute value
-EMOTION_FACTORS = "results/tables/deap/{objective}/emotion_factors_beta{beta}"  # Figure 5's numbers
-EMOTION_METRICS = "results/metrics/deap/{objective}/emotion_factors_beta{beta}.json"
-FIGURE5 = "results/figures/deap/{objective}/emotion_factors_beta{beta}"
+SUPERVISED_TABLE = "results/tables/{dataset}/{objective}/supervised_" + RUN_TAG  # MINE's I(z;y), I(z;c), I(c;y), swap
+SUPERVISED_METRICS = "results/metrics/{dataset}/{objective}/supervised_" + RUN_TAG + ".json"
+ATTRIBUTE_SWAP = "results/figures/{dataset}/{objective}/attribute_swap_" + RUN_TAG  # same z, each attribute value
+EMOTION_FACTORS = "results/tables/deap/{objective}/emotion_factors_" + RUN_TAG  # Figure 5's numbers
+EMOTION_METRICS = "results/metrics/deap/{objective}/emotion_factors_" + RUN_TAG + ".json"
+FIGURE5 = "results/figures/deap/{objective}/emotion_factors_" + RUN_TAG
 DEAP_PROCESSED = "data/processed/deap"  # the folder the CLI reads and writes
 DEAP_VIDEOS = f"{DEAP_PROCESSED}/videos.npy"  # (trials, frames, bands, grid, grid), memory-mappable
 DEAP_META = f"{DEAP_PROCESSED}/meta.npz"  # labels, split, normalisation, electrode positions

@@ -70,20 +70,40 @@ def betas(settings: dict, dataset: str) -> list[float]:
     return settings["vae"][dataset]["betas"]
 
 
-def tag(beta: float) -> str:
-    return f"beta{beta:g}"
+def first_seed(settings: dict, dataset: str) -> int:
+    return settings["vae"][dataset]["seeds"][0]
+
+
+def tag(beta: float, seed: int) -> str:
+    """A run's name in its files (layout.RUN_TAG)."""
+    return f"beta{beta:g}_seed{seed}"
+
+
+RUN_NAME = re.compile(r"^(?P<prefix>.*?)_?beta(?P<beta>[^_]+)_seed(?P<seed>\d+)$")
+
+
+def split_run(name: str) -> tuple[str, str, int]:
+    """`<prefix>_beta<beta>_seed<seed>` (a file's stem or a metrics key) as (prefix, beta, seed)."""
+    match = RUN_NAME.match(name)
+    if match is None:
+        raise ValueError(f"{name!r} does not end in beta<beta>_seed<seed>")
+    return match["prefix"], match["beta"], int(match["seed"])
 
 
 def runs_of(root: Path, pattern: str) -> list[Path]:
-    """The metrics files matching `pattern`, by folder and then by the beta ending their name."""
-    return sorted((root / METRICS).glob(pattern), key=lambda path: (path.parent, float(path.stem.rsplit("beta")[-1])))
+    """The metrics files matching `pattern`, by folder and then by the beta and seed ending their name."""
+    def order(path: Path) -> tuple:
+        _, beta, seed = split_run(path.stem)
+        return path.parent, float(beta), seed
+
+    return sorted((root / METRICS).glob(pattern), key=order)
 
 
 def headline(root: Path) -> str:
     """The README's one-sentence result: MNIST at the beta nearest the paper's Table 1."""
     settings = params(root)
     beta = closest_beta(betas(settings, "mnist"), "table1")
-    run = metrics(root, "mnist", "runs.json")[f"beta_vae_{tag(beta)}"]
+    run = metrics(root, "mnist", "runs.json")[f"beta_vae_{tag(beta, first_seed(settings, 'mnist'))}"]
     return (f"In the committed run, {run['n_influential']} of the {settings['vae']['mnist']['latents']} MNIST"
             f" factors carry more than {settings['analysis']['influential_threshold']:g} nats at beta = {beta:g}:"
             f" {run['I_total']:.1f} nats in all, {percent(run['top10_share'])} of it in the top 10% of the factors.")
@@ -106,7 +126,8 @@ def table1(root: Path) -> str:
     """MNIST Table 1: the reconstruction error with the top k% factors, next to the paper's."""
     settings = params(root)
     beta = closest_beta(betas(settings, "mnist"), "table1")
-    ours = metrics(root, "mnist", "beta_vae", f"{tag(beta)}.json")
+    run = tag(beta, first_seed(settings, "mnist"))
+    ours = metrics(root, "mnist", "beta_vae", f"{run}.json")
     rows = [[f"{k:g}", ours["I_used"].get(f"top{k:g}"), used, ours["mse"].get(f"top{k:g}"), mse]
             for k, used, mse in PAPER_TABLE1[["top_percent", "I_used", "score"]].itertuples(index=False)]
     return "\n".join([
@@ -114,14 +135,15 @@ def table1(root: Path) -> str:
         f" nats, {ours['n_influential']} influential factors. Paper: {PAPER_DATA['table1']}.", "",
         table(["top % of factors", "I_used, this run (nats)", "I_used, paper", "error, this run", "error, paper"],
               rows), "",
-        source(f"mnist/beta_vae/{tag(beta)}.json")])
+        source(f"mnist/beta_vae/{run}.json")])
 
 
 def table2(root: Path) -> str:
     """DEAP Table 2: emotion accuracy with the top k% factors, next to the paper's."""
     settings = params(root)
     beta = closest_beta(betas(settings, "deap"), "table2")
-    ours = metrics(root, "deap", "beta_vae", f"{tag(beta)}.json")
+    run = tag(beta, first_seed(settings, "deap"))
+    ours = metrics(root, "deap", "beta_vae", f"{run}.json")
     rows = [[f"{k:g}", ours["I_used"].get(f"top{k:g}"), used, ours["accuracy"].get(f"top{k:g}"),
              ours["accuracy_std"].get(f"top{k:g}"), accuracy]
             for k, used, accuracy in PAPER_TABLE2[["top_percent", "I_used", "score"]].itertuples(index=False)]
@@ -131,7 +153,7 @@ def table2(root: Path) -> str:
         f" {ours['n_influential']} influential factors. Paper: {PAPER_DATA['table2']}.", "",
         table(["top % of factors", "I_used, this run (nats)", "I_used, paper", "accuracy, this run", "std over seeds",
                "accuracy, paper"], rows), "",
-        source(f"deap/beta_vae/{tag(beta)}.json")])
+        source(f"deap/beta_vae/{run}.json")])
 
 
 def faces(root: Path) -> str:
@@ -139,11 +161,12 @@ def faces(root: Path) -> str:
     settings, rows = params(root), []
     tops = settings["analysis"]["topk_percent"]
     for beta in betas(settings, "celeba"):
-        run = metrics(root, "celeba", "beta_vae", f"{tag(beta)}.json")
+        seed = first_seed(settings, "celeba")
+        run = metrics(root, "celeba", "beta_vae", f"{tag(beta, seed)}.json")
         rows.append([f"{beta:g}", run["I_total"], run["n_influential"], *(run["mse"].get(f"top{k:g}") for k in tops)])
     return "\n".join([
         table(["beta", "I_est total", "influential", *(f"error, top {k:g}%" for k in tops)], rows), "",
-        source("celeba/beta_vae/beta<B>.json")])
+        source("celeba/beta_vae/beta<B>_seed<S>.json")])
 
 
 def runs(root: Path) -> str:
@@ -151,13 +174,14 @@ def runs(root: Path) -> str:
     rows = []
     for path in sorted((root / METRICS).glob("*/runs.json")):
         for name, run in json.loads(path.read_text()).items():
-            objective, beta = name.rsplit("_beta", 1)
-            rows.append([path.parent.name, objective, beta, run["I_total"], run["n_influential"],
+            objective, beta, seed = split_run(name)
+            rows.append([path.parent.name, objective, beta, seed, run["I_total"], run["n_influential"],
                          percent(run["top10_share"]), run["mse"], run["qstar_gain"], run.get("mig"),
                          run.get("anchors_in_top")])
     return "\n".join([
-        table(["dataset", "objective", "beta", "I_est total", "influential", "top 10% share", "error, all factors",
-               "q* gain", "MIG", "anchors in top"], sorted(rows, key=lambda row: (*row[:2], float(row[2])))), "",
+        table(["dataset", "objective", "beta", "seed", "I_est total", "influential", "top 10% share",
+               "error, all factors", "q* gain", "MIG", "anchors in top"],
+              sorted(rows, key=lambda row: (*row[:2], float(row[2]), row[3]))), "",
         source("<dataset>/runs.json")])
 
 
@@ -166,33 +190,34 @@ def supervised(root: Path) -> str:
     rows = []
     for path in runs_of(root, "*/*/supervised_beta*.json"):
         run = json.loads(path.read_text())
-        rows.append([path.parts[-3], run["objective"], f"{run['beta']:g}", run["H_y"], run["I_z_y"], run["I_c_y"],
+        rows.append([path.parts[-3], run["objective"], f"{run['beta']:g}", split_run(path.stem)[2], run["H_y"], run["I_z_y"], run["I_c_y"],
                      run["I_z_c"], run["I_est_z"], run["I_est_c"], run["swap_accuracy"]])
     classifier = metrics(root, "mnist", "attribute_classifier.json")
     return "\n".join([
-        table(["dataset", "objective", "beta", "H(y)", "I(z; y)", "I(c; y)", "I(z; c)", "I_est in z",
+        table(["dataset", "objective", "beta", "seed", "H(y)", "I(z; y)", "I(c; y)", "I(z; c)", "I_est in z",
                "I_est in c", "swap accuracy"], rows), "",
         f"The swap is judged by MNIST's attribute classifier: test accuracy {classifier['test_accuracy']:.3f},"
-        f" chance {classifier['chance']:.3f}. {source('<dataset>/<objective>/supervised_beta<B>.json')}"])
+        f" chance {classifier['chance']:.3f}. {source('<dataset>/<objective>/supervised_beta<B>_seed<S>.json')}"])
 
 
 def mig(root: Path) -> str:
-    """The shapes' influential factors against their true factors, and the MIG, per objective."""
+    """The influential factors against the true factors, and the MIG, per run of a dataset with known factors."""
     rows = []
     for path in runs_of(root, "*/*/mig_beta*.json"):
         run = json.loads(path.read_text())
-        rows.append([path.parts[-3], path.parts[-2], path.stem.removeprefix("mig_beta"), run["n_influential"],
+        rows.append([path.parts[-3], path.parts[-2], *split_run(path.stem)[1:], run["n_influential"],
                      run["true_factors"], run["mig"], run.get("mig_influential")])
     return "\n".join([
-        table(["dataset", "objective", "beta", "influential", "true factors", "MIG, all codes",
-               "MIG, influential codes"], rows), "", source("<dataset>/<objective>/mig_beta<B>.json")])
+        table(["dataset", "objective", "beta", "seed", "influential", "true factors", "MIG, all codes",
+               "MIG, influential codes"], rows), "", source("<dataset>/<objective>/mig_beta<B>_seed<S>.json")])
 
 
 def emotion_factors(root: Path) -> str:
     """Figure 5 against the simulator's planted patterns."""
     settings = params(root)
     beta = closest_beta(betas(settings, "deap"), "table2")
-    run = metrics(root, "deap", "beta_vae", f"emotion_factors_{tag(beta)}.json")
+    name = f"emotion_factors_{tag(beta, first_seed(settings, 'deap'))}"
+    run = metrics(root, "deap", "beta_vae", f"{name}.json")
     truth = run["ground_truth"]
 
     def factors(indices: list[int]) -> str:
@@ -203,7 +228,7 @@ def emotion_factors(root: Path) -> str:
             f" {factors(truth['varies_pattern'])}. Flagged emotion-relevant: {factors(truth['flagged'])}"
             f" ({truth['flagged_varying']} of the {truth['flagged_total']} vary a pattern); the check"
             f" {'holds' if truth['agrees'] else 'fails'} (`agrees: {str(truth['agrees']).lower()}`)."
-            f" {source(f'deap/beta_vae/emotion_factors_{tag(beta)}.json')}")
+            f" {source(f'deap/beta_vae/{name}.json')}")
 
 
 def estimators(root: Path) -> str:
@@ -211,15 +236,15 @@ def estimators(root: Path) -> str:
     rows = []
     for path in runs_of(root, "*/beta_vae/estimators_beta*.json"):
         run = json.loads(path.read_text())
-        rows.append([path.parts[-3], path.stem.removeprefix("estimators_beta"), run["total_I_est"],
+        rows.append([path.parts[-3], *split_run(path.stem)[1:], run["total_I_est"],
                      run["total_I_mixture"], run["spearman_I_est_I_mixture"],
                      f"{run['n_influential_I_est']} / {run['n_influential_I_mixture']}",
                      percent(run["top_influential_agree"]), run["active_units"],
                      f"{run['I_joint_mixture']:.2f}{' (cap)' if run['joint_at_cap'] else ''}"])
     return "\n".join([
-        table(["dataset", "beta", "I_est total", "I_mixture total", "Spearman", "influential: I_est / I_mixture",
+        table(["dataset", "beta", "seed", "I_est total", "I_mixture total", "Spearman", "influential: I_est / I_mixture",
                "same top set", "active units", "I(x; z), mixture"], rows), "",
-        source("<dataset>/beta_vae/estimators_beta<B>.json")])
+        source("<dataset>/beta_vae/estimators_beta<B>_seed<S>.json")])
 
 
 def synthetic(root: Path) -> str:

@@ -3,9 +3,9 @@ only metrics file of a dataset in dvc.yaml's `metrics:`, so `dvc metrics show`, 
 `dvc exp show` print a few columns per run rather than every metric of every job.
 
 The file holds {dataset: {run: numbers}}. DVC names a column by its flattened key
-(`mnist.beta_vae_beta10.I_total`), prefixed with the file only where two files share a key: the dataset in
+(`mnist.beta_vae_beta10_seed0.I_total`), prefixed with the file only where two files share a key: the dataset in
 the key keeps each name the same whatever else dvc.yaml lists, so a `dvc exp show --keep` pattern holds. Per
-run (objective, beta), keyed `<objective>_beta<beta>`: the total I_est over the factors (I_total), the
+run (objective, beta, seed), keyed `<objective>_beta<beta>_seed<seed>`: the total I_est over the factors (I_total), the
 factors above the influential threshold (n_influential), both from estimate-mi's table, and at the top 10% of
 factors Table 1's reconstruction error (mse_top10, image datasets) or Table 2's mean emotion accuracy
 (accuracy_top10, DEAP); that key is left out when the table has no top_percent = 10 row."""
@@ -34,11 +34,12 @@ def table_value(path: str | Path, percent: float) -> tuple[str, float | None]:
     return TABLE_COLUMNS[columns[0]], (float(rows.iloc[0]) if len(rows) else None)
 
 
-def run_key(objective: str, beta: float) -> str:
-    return f"{objective}_beta{beta:g}"
+def run_key(objective: str, beta: float, seed: int) -> str:
+    """A run's name in metrics files: `<objective>_beta<beta>_seed<seed>`, as its files are named."""
+    return f"{objective}_beta{beta:g}_seed{seed}"
 
 
-def headline_metrics(runs: list[tuple[str, float]], information: list[str | Path],
+def headline_metrics(runs: list[tuple[str, float, int]], information: list[str | Path],
                      tables: list[str | Path]) -> dict[str, dict[str, float]]:
     """Per run, in the order given, its headline numbers (module docstring), read off its estimate-mi table
     and its Table 1 or 2."""
@@ -46,19 +47,19 @@ def headline_metrics(runs: list[tuple[str, float]], information: list[str | Path
         raise ValueError(f"{len(runs)} runs but {len(information)} information tables and {len(tables)} Tables "
                          "1 or 2; give one per run, in the same order")
     metrics = {}
-    for (objective, beta), information_path, table_path in zip(runs, information, tables):
+    for run, information_path, table_path in zip(runs, information, tables):
         factors = pd.read_csv(information_path)
         if "I_est" not in factors or "influential" not in factors:
             raise ValueError(f"{information_path}: not an estimate-mi table (needs I_est and influential columns)")
         key, value = table_value(table_path, TOP_PERCENT)
-        metrics[run_key(objective, beta)] = {"I_total": float(factors["I_est"].sum()),
+        metrics[run_key(*run)] = {"I_total": float(factors["I_est"].sum()),
                                              "n_influential": int(factors["influential"].sum())}
         if value is not None:
-            metrics[run_key(objective, beta)][key] = value
+            metrics[run_key(*run)][key] = value
     return metrics
 
 
-def write_headline(path: str | Path, dataset: str, runs: list[tuple[str, float]], information: list[str | Path],
+def write_headline(path: str | Path, dataset: str, runs: list[tuple[str, float, int]], information: list[str | Path],
                    tables: list[str | Path]) -> dict[str, dict[str, float]]:
     """`headline_metrics` saved as the JSON at `path`, under the key `dataset`; returns them."""
     from ..core.artifacts import save_json

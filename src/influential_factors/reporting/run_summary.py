@@ -1,4 +1,4 @@
-"""Every run (objective, beta) of a dataset side by side: the information a VAE keeps and how concentrated it
+"""Every run (objective, beta, seed) of a dataset side by side: the information a VAE keeps and how concentrated it
 is (Liu et al. (000), Figures 1 and 2 and Table 1 across the runs), how much better q* generates than the prior
 (Gao et al. (001) section 6.3, generation.py), MIG where the true factors are known, and for Gao et al.'s
 anchored factors (001, Eq. 21) whether they became the top factors by I_est."""
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .figures import plt, save_figure
+from .headline import run_key, write_headline
 from ..information.mi import rank_order, read_information, top_k_count
 
 FIRST_OBJECTIVE = "beta_vae"  # the paper's model leads the table
@@ -57,8 +58,8 @@ def read_metrics(path: str | Path, keys: tuple[str, ...]) -> dict[str, float]:
         raise ValueError(f"{path}: not a metrics JSON holding {', '.join(keys)} ({error!r})") from error
 
 
-def run_row(objective: str, beta: float, information: str | Path, table: str | Path, generation: str | Path,
-            mig: str | Path | None, anchors: list[int] | None) -> dict:
+def run_row(objective: str, beta: float, seed: int, information: str | Path, table: str | Path,
+            generation: str | Path, mig: str | Path | None, anchors: list[int] | None) -> dict:
     """One run's row (the columns are those of `run_summary`)."""
     factors = read_information(information)
     values = factors["I_est"].to_numpy(dtype=float)
@@ -66,7 +67,7 @@ def run_row(objective: str, beta: float, information: str | Path, table: str | P
     if mse is None:
         raise ValueError(f"{table}: a Table 1 with a top_percent = 100 row is needed")
     mse_top10 = table1_mse(table, 10)
-    row = {"objective": objective, "beta": beta, "I_total": float(values.sum()),
+    row = {"objective": objective, "beta": beta, "seed": seed, "I_total": float(values.sum()),
            "n_influential": int(factors["influential"].sum()), "top10_share": top_share(values), "mse": mse,
            "mse_top10": np.nan if mse_top10 is None else mse_top10} | read_metrics(generation, GENERATION_KEYS)
     if mig is not None:
@@ -77,11 +78,11 @@ def run_row(objective: str, beta: float, information: str | Path, table: str | P
     return row
 
 
-def run_summary(runs: list[tuple[str, float]], information: list[str | Path], tables: list[str | Path],
+def run_summary(runs: list[tuple[str, float, int]], information: list[str | Path], tables: list[str | Path],
                 generation: list[str | Path], mig: list[str | Path] | None = None,
                 anchors: list[int] | None = None) -> pd.DataFrame:
-    """One row per run, beta_vae first, then the objectives in the order given, each by beta: objective, beta,
-    I_total (sum of I_est), n_influential, top10_share, mse and mse_top10 (Table 1's top_percent 100 and 10
+    """One row per run, beta_vae first, then the objectives in the order given, each by beta and seed: objective,
+    beta, seed, I_total (sum of I_est), n_influential, top10_share, mse and mse_top10 (Table 1's top_percent 100 and 10
     rows), log_q_prior, log_q_qstar, qstar_gain (generation metrics), mig (with `mig`), and for anchor_vae runs
     with `anchors`: anchors_in_top, anchors_are_top."""
     lists = {"--information tables": information, "--tables (Table 1)": tables, "--generation metrics": generation}
@@ -93,39 +94,53 @@ def run_summary(runs: list[tuple[str, float]], information: list[str | Path], ta
     if len(set(runs)) != len(runs):
         raise ValueError(f"summarize-runs: a run is given twice in --runs {runs}")
     mig_paths = mig if mig is not None else [None] * len(runs)
-    rows = [run_row(objective, beta, information_path, table_path, generation_path, mig_path, anchors)
-            for (objective, beta), information_path, table_path, generation_path, mig_path
+    rows = [run_row(*run, information_path, table_path, generation_path, mig_path, anchors)
+            for run, information_path, table_path, generation_path, mig_path
             in zip(runs, information, tables, generation, mig_paths)]
-    objectives = list(dict.fromkeys([FIRST_OBJECTIVE] + [objective for objective, _ in runs]))
+    objectives = list(dict.fromkeys([FIRST_OBJECTIVE] + [objective for objective, _, _ in runs]))
     summary = pd.DataFrame(rows)
     summary["_order"] = summary["objective"].map(objectives.index)
-    summary = summary.sort_values(["_order", "beta"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    summary = summary.sort_values(["_order", "beta", "seed"], kind="stable").drop(columns="_order").reset_index(drop=True)
     if "anchors_in_top" in summary:
         summary = summary.astype({"anchors_in_top": "Int64", "anchors_are_top": "boolean"})
     return summary
 
 
 def summary_metrics(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """For `dvc metrics show`: per run, keyed `<objective>_beta<beta>`, its headline numbers (absent ones left out)."""
+    """For `dvc metrics show`: per run, keyed `<objective>_beta<beta>_seed<seed>`, its headline numbers (absent ones
+    left out)."""
     metrics = {}
     for _, row in summary.iterrows():
-        metrics[f"{row['objective']}_beta{row['beta']:g}"] = {
+        metrics[run_key(row["objective"], row["beta"], row["seed"])] = {
             column: (int(row[column]) if column in ("n_influential", "anchors_in_top") else float(row[column]))
             for column in METRIC_COLUMNS if column in row and not pd.isna(row[column])}
     return metrics
 
 
+def over_seeds(summary: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Per objective and beta (in the summary's order), the mean of each column over the seeds and its standard
+    error (`<column>_se`: the sample standard deviation over sqrt(seeds); 0 for a single seed)."""
+    groups = summary.groupby(["objective", "beta"], sort=False)[list(columns)]
+    means, errors = groups.mean(), groups.sem(ddof=1).fillna(0.0)
+    return means.join(errors.add_suffix("_se")).reset_index()
+
+
 def plot_run_summary(summary: pd.DataFrame, threshold: float, title: str, *paths: str | Path) -> None:
     """(a) total I_est (solid, left axis) and influential factors (dashed, right axis) against beta, one colour
     per objective; (b) the share of I_est in the top 10% of factors against the reconstruction error, one point
-    per run labelled with its beta, one colour and marker per objective."""
+    per objective and beta labelled with its beta, one colour and marker per objective. Each point is the mean over
+    the seeds, with the standard error as its error bar."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     counts = left.twinx()
-    for index, (objective, runs) in enumerate(summary.groupby("objective", sort=False)):
+    means = over_seeds(summary, ("I_total", "n_influential", "mse", "top10_share"))
+    for index, (objective, runs) in enumerate(means.groupby("objective", sort=False)):
         colour, marker = f"C{index}", MARKERS[index % len(MARKERS)]
-        left.plot(runs["beta"], runs["I_total"], marker=marker, color=colour, label=objective)
-        counts.plot(runs["beta"], runs["n_influential"], marker=marker, color=colour, linestyle="--", alpha=0.7)
-        right.scatter(runs["mse"], runs["top10_share"], marker=marker, color=colour, label=objective)
+        left.errorbar(runs["beta"], runs["I_total"], yerr=runs["I_total_se"], marker=marker, color=colour,
+                      label=objective, capsize=2)
+        counts.errorbar(runs["beta"], runs["n_influential"], yerr=runs["n_influential_se"], marker=marker,
+                        color=colour, linestyle="--", alpha=0.7, capsize=2)
+        right.errorbar(runs["mse"], runs["top10_share"], xerr=runs["mse_se"], yerr=runs["top10_share_se"],
+                       marker=marker, color=colour, linestyle="none", label=objective, capsize=2)
         for _, run in runs.iterrows():
             right.annotate(f"{run['beta']:g}", (run["mse"], run["top10_share"]), textcoords="offset points",
                            xytext=(4, 3), fontsize=7, color=colour)
@@ -142,12 +157,14 @@ def plot_run_summary(summary: pd.DataFrame, threshold: float, title: str, *paths
     right.set_title("(b) concentration against error (labels: $\\beta$)", fontsize=9)
     right.legend(frameon=False, fontsize=8)
     right.grid(alpha=0.3)
-    figure.suptitle(f"{title}: every run (objective, $\\beta$) of the dataset", fontsize=10)
+    seeds = summary["seed"].nunique()
+    figure.suptitle(f"{title}: every objective and $\\beta$ of the dataset"
+                    + (f", mean and standard error over {seeds} seeds" if seeds > 1 else ""), fontsize=10)
     figure.tight_layout()
     save_figure(figure, *paths)
 
 
-def summarize_runs(runs: list[tuple[str, float]], information: list[str | Path], tables: list[str | Path],
+def summarize_runs(runs: list[tuple[str, float, int]], information: list[str | Path], tables: list[str | Path],
                    generation: list[str | Path], mig: list[str | Path] | None, anchors: list[int] | None,
                    output_stem: str | Path, figure: list[str | Path], metrics: str | Path, *, threshold: float,
                    title: str, headline: str | Path | None = None, dataset: str = "") -> pd.DataFrame:
@@ -155,7 +172,6 @@ def summarize_runs(runs: list[tuple[str, float]], information: list[str | Path],
     figure path, its `summary_metrics` as the metrics JSON, and the headline numbers (headline.py) of `dataset`
     as the JSON at `headline`."""
     from ..core.artifacts import save_json, save_table
-    from .headline import write_headline
 
     summary = run_summary(runs, information, tables, generation, mig, anchors)
     save_table(summary, output_stem)
