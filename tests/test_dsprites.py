@@ -13,7 +13,7 @@ from influential_factors.data.datasets import load_split
 from influential_factors.data.dsprites import (CANVAS, FACTOR_NAMES, FILENAME, SHAPES, SIZES, VALUES, factor_values,
                                                grid_classes, grid_index, grid_rows, grid_sprites, images, render,
                                                sprites)
-from influential_factors.data.registry import prepare_registered
+from influential_factors.data.registry import prepare_registered, raw_files
 from influential_factors.data.shapes import prepare_shapes
 from influential_factors.information.mig import factor_names
 from influential_factors.pipeline.relations import relation_errors
@@ -217,3 +217,14 @@ def test_a_split_leaving_a_part_empty_is_refused_before_any_job(default_params):
     assert "data.dsprites.split: [0.9, 0.05, 0.05] leaves a part of 10 samples empty (val)" in relation_errors(default_params)
     default_params["data"]["dsprites"].update(count=None, split=[1.0, 0.0, 0.0])
     assert any(error.startswith("data.dsprites.split") for error in relation_errors(default_params))
+
+
+def test_the_original_file_is_an_input_of_its_preparation_where_a_root_names_it(tmp_path):
+    """Replacing the real file re-runs the generic preparation (the rule's input): the root as the file or its folder;
+    nothing for drawn data or a root without the file (the preparation itself says what is missing)."""
+    assert raw_files("dsprites", {"root": None}) == []
+    assert raw_files("dsprites", {"root": str(tmp_path)}) == []
+    (tmp_path / FILENAME).write_bytes(b"")
+    assert raw_files("dsprites", {"root": str(tmp_path)}) == [str(tmp_path / FILENAME)]
+    assert raw_files("dsprites", {"root": str(tmp_path / FILENAME)}) == [str(tmp_path / FILENAME)]
+    assert raw_files("shapes", {"root": str(tmp_path)}) == []  # its own rule, no root

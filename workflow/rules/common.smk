@@ -255,6 +255,14 @@ def mnist_raw_files(wildcards):
     return [str(path) for name in names for path in (raw / name, raw / f"{name}.gz") if path.is_file()]
 
 
+def registered_raw_files(wildcards):
+    """The real files a registered dataset's preparation reads (data.<dataset>.root), so that replacing one re-runs
+    it; none for drawn data."""
+    from influential_factors.data.registry import raw_files
+
+    return raw_files(wildcards.dataset, config["data"][wildcards.dataset])
+
+
 def deap_subject_files(wildcards):
     """The sXX.dat files prepare_deap reads: the user's DEAP folder, else the simulated one."""
     deap = config["data"]["deap"]
@@ -309,7 +317,9 @@ def paper_comparison_inputs(wildcards):
     inputs = {}
     if "table1" in chosen:
         inputs |= {
-            "table1": TABLE1.format(dataset="mnist", objective="beta_vae", beta=chosen["table1"], seed=seeds("mnist")[0])
+            "table1": TABLE1.format(
+                dataset="mnist", objective="beta_vae", beta=chosen["table1"], seed=seeds("mnist")[0]
+            )
             + ".csv",
             "table1_data": PROCESSED.format(dataset="mnist"),
         }

@@ -150,6 +150,7 @@ rule prepare_dataset:
     wildcard_constraints:
         dataset=GENERIC_DATASETS,
     input:
+        registered_raw_files,
         code=code_fingerprint("prepare_dataset", "{dataset}"),
     output:
         PROCESSED,

@@ -124,12 +124,19 @@ def images(settings: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return pictures, factor_values(classes)
 
 
-def _original(root: str | Path) -> Path:
+def raw_files(root: str | Path) -> list[Path]:
+    """The original file `root` names (the file, or its folder holding FILENAME), as an input of the generic
+    preparation, so that replacing it re-runs it; none when it is missing (the preparation says so)."""
     path = Path(root)
     path = path / FILENAME if path.is_dir() else path
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: data.dsprites.root names no file (expected dSprites' {FILENAME})")
-    return path
+    return [path] if path.is_file() else []
+
+
+def _original(root: str | Path) -> Path:
+    found = raw_files(root)
+    if not found:
+        raise FileNotFoundError(f"{root}: data.dsprites.root names no file (expected dSprites' {FILENAME})")
+    return found[0]
 
 
 def expected_arrays() -> dict[str, tuple[tuple[int, ...], np.dtype]]:

@@ -55,6 +55,19 @@ def wildcard(names_: list[str]) -> str:
     return "|".join(names_) if names_ else "(?!)"
 
 
+def raw_files(dataset: str, settings: dict) -> list[str]:
+    """The files a registered dataset's preparation reads from data.<dataset>.root (its module's `raw_files(root)`,
+    where it has one), so that replacing one re-runs the preparation; none for drawn data."""
+    import importlib
+
+    entry = DATASETS[dataset]
+    root = settings.get("root")
+    if entry.module is None or not root:
+        return []
+    module = importlib.import_module(f".{entry.module}", __package__)
+    return [str(path) for path in module.raw_files(root)] if hasattr(module, "raw_files") else []
+
+
 def prepare_registered(output: str | Path, dataset: str, settings: dict, seed: int) -> dict[str, int]:
     """The generic preparation of a registered image dataset (registry.py): its module's
     `images(settings, seed)`, checked, split by `settings["split"]` and saved; a module with FACTOR_NAMES (its
