@@ -28,7 +28,7 @@ def _set(params, dotted, value):
 
 BAD_VALUES = [
     ("vae.mnist.betas", [1, -10], "vae.mnist.betas[1]: -10 is less than the minimum of 0"),
-    ("datasets", ["mnist", "cifar"], "datasets[1]: 'cifar' is not one of ['mnist', 'celeba', 'deap', 'shapes']"),
+    ("datasets", ["mnist", "cifar"], "datasets[1]: 'cifar' is not one of ['mnist', 'celeba', 'deap', 'shapes', 'dsprites']"),
     ("analysis.topk_percent", [100, 120], "analysis.topk_percent[1]: 120 is greater than the maximum of 100"),
     ("analysis.topk_percent", [-1], "analysis.topk_percent[0]: -1 is less than the minimum of 0"),
     ("vae.mnist.sigma2_x", 0, "vae.mnist.sigma2_x: 0 is less than or equal to the minimum of 0"),

@@ -12,7 +12,7 @@ from influential_factors.models.gaussian import kl_normal
 from influential_factors.models.objectives.settings import settings_problem
 from influential_factors.models.objectives.registry import build_objective, objective_of
 from influential_factors.models.objectives import lp_nested
-from influential_factors.models.objectives.isa_vae import IsaVAE
+from influential_factors.models.objectives.isa_vae import IsaVAE, IsaVAELearned
 
 F64 = torch.float64
 
@@ -32,8 +32,9 @@ def density(p0, subspace_exponents):
     return lambda z: lp_nested.log_density(torch.from_numpy(z), p0, subspace_exponents).exp().numpy()
 
 
-def settings(layout, p0=2.1, p1=2.2, learn_exponents=False):
-    return {"layout": list(layout), "p0": p0, "p1": p1, "learn_exponents": learn_exponents}
+def settings(layout, p0=2.1, p1=2.2):
+    """objectives.isa_vae for a layout (l0, l1): its subspace size l1 (l0 follows from the latents, l0 * l1)."""
+    return {"subspace_size": layout[1], "p0": p0, "p1": p1}
 
 
 @pytest.mark.parametrize("layout", [(1, 2), (2, 1)])
@@ -163,7 +164,8 @@ def test_monte_carlo_kl_matches_quadrature_for_a_generalised_normal_prior():
 
 
 def test_learned_exponents_get_gradients_train_and_are_saved():
-    objective = IsaVAE(settings((2, 3), p1=2.0, learn_exponents=True), beta=1.0, latents=6, dataset_size=0)
+    objective = build_objective("isa_vae_learned", settings((2, 3), p1=2.0), beta=1.0, latents=6, dataset_size=0)
+    assert isinstance(objective, IsaVAELearned) and objective.description()["name"] == "isa_vae_learned"
     assert [name for name, _ in objective.named_parameters()] == ["log_exponents"]
     torch.testing.assert_close(objective.exponents, torch.full((2,), 2.0))
     mu = torch.randn(64, 6, requires_grad=True)
@@ -197,16 +199,17 @@ def test_build_objective_from_the_registry():
 
 
 @pytest.mark.parametrize("changes, latents, message", [
-    ({"layout": [5, 4]}, 128, r"layout \[5, 4\] holds 20 factors but the model has 128 latents .* e\.g\. \[32, 4\]"),
-    ({"layout": [3, 4]}, 10, r"holds 12 factors but the model has 10 latents .* e\.g\. \[5, 2\]"),
-    ({"layout": [2, 0]}, 0, r"layout must be two positive integers"),
-    ({"layout": [20]}, 20, r"layout must be two positive integers"),
-    ({"layout": [4.0, 5]}, 20, r"layout must be two positive integers"),
+    ({"subspace_size": 3}, 128, r"subspace_size: expected the size of each subspace, an integer dividing the "
+                                r"model's 128 latents \(one of \[1, 2, 4, 8, 16, 32, 64, 128\]\), got 3"),
+    ({"subspace_size": 4}, 10, r"dividing the model's 10 latents \(one of \[1, 2, 5, 10\]\), got 4"),
+    ({"subspace_size": 0}, 20, r"subspace_size: expected the size of each subspace"),
+    ({"subspace_size": 40}, 20, r"subspace_size: expected the size of each subspace"),
+    ({"subspace_size": 4.0}, 20, r"subspace_size: expected the size of each subspace"),
+    ({"subspace_size": [5, 4]}, 20, r"subspace_size: expected the size of each subspace"),
     ({"p0": 0}, 20, r"objectives\.isa_vae\.p0: expected a finite number > 0"),
     ({"p1": -1.0}, 20, r"objectives\.isa_vae\.p1: expected a finite number > 0"),
     ({"p1": math.inf}, 20, r"objectives\.isa_vae\.p1: expected a finite number > 0"),
     ({"p0": True}, 20, r"objectives\.isa_vae\.p0"),
-    ({"learn_exponents": "yes"}, 20, r"objectives\.isa_vae\.learn_exponents must be true or false"),
     ({"p2": 2.0}, 20, r"unknown setting p2"),
 ])
 def test_bad_settings_are_refused_naming_the_key(changes, latents, message):
@@ -218,5 +221,6 @@ def test_bad_settings_are_refused_naming_the_key(changes, latents, message):
 
 def test_missing_setting_is_named():
     incomplete = settings((4, 5))
-    del incomplete["learn_exponents"]
-    assert "missing learn_exponents" in settings_problem("isa_vae", incomplete, 20)
+    del incomplete["p1"]
+    assert "missing p1" in settings_problem("isa_vae", incomplete, 20)
+    assert "missing p1" in settings_problem("isa_vae_learned", incomplete, 20)  # the settings it reads

@@ -99,10 +99,10 @@ def test_a_saved_model_rebuilds_its_objective(name, tmp_path):
 def test_validation_names_the_dataset_objective_and_key(default_params):
     params = copy.deepcopy(default_params)
     params["vae"]["mnist"]["objectives"] = {"isa_vae": [10], "anchor_vae": [10]}
-    params["objectives"]["isa_vae"]["layout"] = [5, 4]
+    params["objectives"]["isa_vae"]["subspace_size"] = 3
     params["objectives"]["anchor_vae"]["anchors"] = [0, 200]
     errors = relation_errors(params)
-    assert any(error.startswith("vae.mnist.objectives.isa_vae:") and "[5, 4]" in error and "128" in error
+    assert any(error.startswith("vae.mnist.objectives.isa_vae:") and "got 3" in error and "128" in error
                for error in errors), errors
     assert any(error.startswith("vae.mnist.objectives.anchor_vae:") and "200" in error for error in errors), errors
     assert not relation_errors(default_params)

@@ -43,12 +43,13 @@ def test_a_paper_preset_trains_the_papers_beta_vae_runs_alone(preset, tmp_path):
 def test_an_empty_grid_is_valid_and_switches_its_objective_off(default_params):
     params = copy.deepcopy(default_params)
     params["vae"]["mnist"]["objectives"]["isa_vae"] = []
-    params["objectives"]["isa_vae"]["layout"] = [5, 4]  # wrong for 128 latents: no run reads it now
+    params["objectives"]["isa_vae"]["subspace_size"] = 3  # divides no dataset's latents: no run reads it now
     params["vae"]["shapes"]["objectives"]["isa_vae"] = []
+    params["vae"]["dsprites"]["objectives"]["isa_vae"] = []
     params["vae"]["mnist"]["objectives"]["mmvae"] = []
     assert validate_params(params, SCHEMA) is params
     params["vae"]["mnist"]["objectives"]["isa_vae"] = [1]
-    with pytest.raises(ParamsError, match=r"vae\.mnist\.objectives\.isa_vae: objectives\.isa_vae\.layout \[5, 4\]"):
+    with pytest.raises(ParamsError, match=r"vae\.mnist\.objectives\.isa_vae: objectives\.isa_vae\.subspace_size: "):
         validate_params(params, SCHEMA)
 
 

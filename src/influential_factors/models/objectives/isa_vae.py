@@ -9,25 +9,27 @@ from torch import nn
 
 from . import lp_nested
 from .base import Objective
-from .settings import Boolean, Declaration, Layout, Number
+from .settings import Declaration, Number, SubspaceSize
 
-DECLARATION = Declaration("isa_vae", {"layout": Layout(), "p0": Number(positive=True, maximum=100),
-                                      "p1": Number(positive=True, maximum=100), "learn_exponents": Boolean()})
+DECLARATIONS = (  # the paper's Figure 5(b) and 5(c): one prior, its subspace exponents fixed or learned
+    Declaration("isa_vae", {"subspace_size": SubspaceSize(), "p0": Number(positive=True, maximum=100),
+                            "p1": Number(positive=True, maximum=100)}),
+    Declaration("isa_vae_learned", settings_of="isa_vae"),
+)
 
 
 class IsaVAE(Objective):
-    """Prior p_ISA with `layout` [l0, l1] (l0 subspaces of l1 factors), outer exponent p0 and subspace exponents
-    initialised at p1. With `learn_exponents` the subspace exponents are a parameter (stored as logs, so they
-    stay positive) trained with the network and saved in the state_dict; p0 stays fixed, as in the paper (A.2).
-    Without it they are a non-persistent buffer: the settings alone rebuild them."""
+    """Prior p_ISA with l0 = latents / `subspace_size` subspaces of l1 = `subspace_size` factors, outer exponent
+    p0 and subspace exponents p1, fixed: a non-persistent buffer, which the settings alone rebuild."""
 
-    declaration = DECLARATION
+    declaration = DECLARATIONS[0]
+    learn_exponents = False
 
     def __init__(self, settings: dict, *, beta: float, latents: int, dataset_size: int):
         super().__init__(settings, beta=beta, latents=latents, dataset_size=dataset_size)
-        l0, self.l1 = settings["layout"]
+        self.l1 = settings["subspace_size"]
+        l0 = latents // self.l1
         self.p0 = float(settings["p0"])
-        self.learn_exponents = settings["learn_exponents"]
         initial = torch.full((l0,), float(settings["p1"]))
         if self.learn_exponents:
             self.log_exponents = nn.Parameter(initial.log())
@@ -58,3 +60,11 @@ class IsaVAE(Objective):
         """`count` exact draws from p_ISA with the current exponents (appendix Algorithm 1), on the CPU."""
         codes = lp_nested.sample(count, self.l1, self.p0, self.exponents, generator)
         return codes.to(torch.get_default_dtype())
+
+
+class IsaVAELearned(IsaVAE):
+    """ISA-VAE with learned subspace exponents (the paper's Figure 5(c)): a parameter initialised at p1, stored as
+    logs so they stay positive, trained with the network and saved in the state_dict; p0 stays fixed (A.2)."""
+
+    declaration = DECLARATIONS[1]
+    learn_exponents = True

@@ -101,24 +101,18 @@ class Factors(Rule):
 
 
 @dataclass(frozen=True)
-class Layout(Rule):
-    """Two positive integers [l0, l1] (l0 subspaces of l1 factors) whose product is the model's latents."""
+class SubspaceSize(Rule):
+    """A positive integer l1 that divides the model's latents: its l0 = latents / l1 subspaces of l1 factors each
+    (ISA-VAE's layout; the paper's dSprites layout l0 = 5, l1 = 4 is 4 with 20 latents)."""
 
     def check(self, key, value, latents):
-        if (not isinstance(value, (list, tuple)) or len(value) != 2
-                or not all(isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in value)):
-            raise ValueError(f"objectives.{key} must be two positive integers [l0, l1] "
-                             f"(l0 subspaces of l1 factors), got {value!r}")
-        l0, l1 = value
-        if l0 * l1 != latents:
-            size = max(d for d in range(1, min(l1, latents) + 1) if latents % d == 0)
-            raise ValueError(f"objectives.{key} {list(value)} holds {l0 * l1} factors but the model has "
-                             f"{latents} latents (vae.<dataset>.latents): l0 * l1 must equal it, "
-                             f"e.g. [{latents // size}, {size}]")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= latents or latents % value:
+            sizes = [size for size in range(1, latents + 1) if latents % size == 0]
+            raise ValueError(f"objectives.{key}: expected the size of each subspace, an integer dividing the model's "
+                             f"{latents} latents (one of {sizes}), got {value!r}")
 
     def schema(self):
-        return {"type": "array", "minItems": 2, "maxItems": 2,
-                "items": {"type": "integer", "minimum": 1, "maximum": 4096}}
+        return {"type": "integer", "minimum": 1, "maximum": 4096}
 
 
 @dataclass(frozen=True)
@@ -163,7 +157,8 @@ class Declaration:
     settings_of: str | None = None
 
 
-RULES = {rule.__name__: rule for rule in (Number, Integer, Boolean, Factors, Layout, Attributes, Section, Declaration)}
+RULES = {rule.__name__: rule for rule in (Number, Integer, Boolean, Factors, SubspaceSize, Attributes, Section,
+                                          Declaration)}
 
 
 def _evaluate(node: ast.AST):
