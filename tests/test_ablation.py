@@ -1,5 +1,7 @@
 """Top-k selection (ties, k = 0 and 100) and the Table 1 rule on a model with a known answer."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -42,14 +44,24 @@ def test_keep_factors_zeroes_exactly_the_other_factors():
 
 
 class PixelDecoder(torch.nn.Module):
-    """Decodes z (N, 3) to 1x1x3 'images' equal to sigmoid-free z itself: the SSE is known exactly."""
+    """Decodes z (N, 3) to 1x1x3 'images' equal to sigmoid-free z itself, a Gaussian of variance 1/2: the SSE and
+    log p(x|z) = -SSE - 3/2 log(pi) are known exactly."""
 
     def __init__(self):
         super().__init__()
         self.anchor = torch.nn.Parameter(torch.zeros(()))
 
-    def decode(self, z):
+    def decoder(self, z):
         return z.view(-1, 3, 1, 1)
+
+    def decode_params(self, x_params):
+        return x_params
+
+    def decode(self, z):
+        return self.decode_params(self.decoder(z))
+
+    def log_likelihood(self, x, x_params):
+        return -(x_params - x).pow(2).flatten(1).sum(1) - 1.5 * math.log(math.pi)
 
 
 def test_reconstruction_table_on_an_identity_decoder():
@@ -61,6 +73,7 @@ def test_reconstruction_table_on_an_identity_decoder():
     assert list(table["n_factors"]) == [3, 2, 0]
     np.testing.assert_allclose(table["I_used"], [2.4, 2.3, 0.0])
     np.testing.assert_allclose(table["mse"], [0.0, 0.4**2, 0.2**2 + 0.4**2 + 1.0], atol=1e-6)
+    np.testing.assert_allclose(table["log_px"], -table["mse"] - 1.5 * math.log(math.pi), atol=1e-6)
 
 
 def test_topk_metrics_name_each_row_by_its_percent():

@@ -18,9 +18,10 @@ def write_run(root, name, information, mse=(8.0, 9.0), gain=1.5, mig=None):
     information = np.asarray(information, dtype=float)
     pd.DataFrame({"factor": range(len(information)), "I_est": information, "variance": information / 2,
                   "influential": information > 0.7}).to_csv(root / f"mi_{name}.csv", index=False)
-    rows = [(100, len(information), information.sum(), mse[0])] + ([(10, 1, information.max(), mse[1])] if len(mse) > 1
-                                                                     else [])
-    pd.DataFrame(rows, columns=["top_percent", "n_factors", "I_used", "mse"]).to_csv(root / f"t_{name}.csv", index=False)
+    rows = [(100, len(information), information.sum(), mse[0], -2 * mse[0])] + (
+        [(10, 1, information.max(), mse[1], -2 * mse[1])] if len(mse) > 1 else [])
+    pd.DataFrame(rows, columns=["top_percent", "n_factors", "I_used", "mse", "log_px"]).to_csv(root / f"t_{name}.csv",
+                                                                                                index=False)
     (root / f"g_{name}.json").write_text(json.dumps({"log_q_prior": -10.0, "log_q_qstar": -10.0 + gain,
                                                      "log_q_posterior": -8.0, "qstar_gain": gain}))
     if mig is not None:
@@ -77,16 +78,17 @@ def test_command_writes_table_figure_and_metrics_and_names_a_short_list(tmp_path
     assert main(arguments + both + mig) == 0
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics == {
-        "beta_vae_beta4_seed0": {"I_total": pytest.approx(3.0), "n_influential": 1,
-                                 "top10_share": pytest.approx(2.1 / 3.0), "mse": 7.0, "qstar_gain": 1.5, "mig": 0.4},
-        "anchor_vae_beta2_seed3": {"I_total": 2.0, "n_influential": 2, "top10_share": 0.5, "mse": 8.0, "qstar_gain": -0.5,
+        "beta_vae_beta4_seed0": {"I_total": pytest.approx(3.0), "n_influential": 1, "top10_share": pytest.approx(2.1 / 3.0),
+                                 "mse": 7.0, "log_px": -14.0, "qstar_gain": 1.5, "mig": 0.4},
+        "anchor_vae_beta2_seed3": {"I_total": 2.0, "n_influential": 2, "top10_share": 0.5, "mse": 8.0, "log_px": -16.0,
+                                   "qstar_gain": -0.5,
                              "mig": 0.1, "anchors_in_top": 1}}
     assert json.loads((tmp_path / "headline.json").read_text()) == {"shapes": {  # the few numbers dvc metrics shows
         "beta_vae_beta4_seed0": {"I_total": pytest.approx(3.0), "n_influential": 1},  # its Table 1 has no 10% row
         "anchor_vae_beta2_seed3": {"I_total": 2.0, "n_influential": 2, "mse_top10": 9.0}}}
     table = pd.read_parquet(tmp_path / "summary.parquet")
     assert list(table.columns) == ["objective", "beta", "seed", "I_total", "n_influential", "top10_share", "mse", "mse_top10",
-                                   "log_q_prior", "log_q_qstar", "qstar_gain", "mig", "anchors_in_top", "anchors_are_top"]
+                                   "log_px", "log_q_prior", "log_q_qstar", "qstar_gain", "mig", "anchors_in_top", "anchors_are_top"]
     assert np.isnan(table["mse_top10"].iloc[0]) and table["anchors_are_top"].iloc[1]
     image = imread(tmp_path / "s.png")
     assert image.shape[1] > 1200 and image[..., :3].std() > 0.05

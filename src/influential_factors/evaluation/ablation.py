@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from ..information.mi import read_information, top_k_factors
-from ..models.vae import images_to_tensor
+from ..models.vae import images_to_tensor, squared_errors
 
 
 def keep_factors(codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
@@ -20,29 +20,29 @@ def keep_factors(codes: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def reconstruction_sse(model, images: np.ndarray, codes: np.ndarray, batch_size: int = 1024) -> float:
-    """Mean per-image sum of squared errors between images in [0, 1] and the decoded codes."""
+def reconstruction_scores(model, images: np.ndarray, codes: np.ndarray, batch_size: int = 1024) -> tuple[float, float]:
+    """The decoded codes against images in [0, 1]: the mean per-image sum of squared errors, and the mean log p(x|z)
+    in nats per image under the model's likelihood (BetaVAE.log_likelihood; ISA-VAE's reconstruction measure)."""
     device = next(model.parameters()).device
-    total = 0.0
+    sse = log_px = 0.0
     for start in range(0, len(images), batch_size):
         x = images_to_tensor(images[start:start + batch_size], device)
-        z = torch.from_numpy(codes[start:start + batch_size]).to(device)
-        total += (model.decode(z) - x).pow(2).flatten(1).sum(1).sum().item()
-    return total / len(images)
+        x_params = model.decoder(torch.from_numpy(codes[start:start + batch_size]).to(device))
+        sse += squared_errors(model.decode_params(x_params), x).sum().item()
+        log_px += model.log_likelihood(x, x_params).double().sum().item()
+    return sse / len(images), log_px / len(images)
 
 
 def reconstruction_table(model, images: np.ndarray, mu: np.ndarray, information: np.ndarray,
                          percents: list[float]) -> pd.DataFrame:
-    """Table 1: for each top-k%, the factors kept, I_used = sum of their I_est, and the mean SSE."""
+    """Table 1: for each top-k%, the factors kept, I_used = sum of their I_est, the mean SSE, and the mean
+    log p(x|z) of the test images (nats per image)."""
     rows = []
     for percent in sorted(percents, reverse=True):
         kept = top_k_factors(information, percent)
-        rows.append({
-            "top_percent": percent,
-            "n_factors": len(kept),
-            "I_used": float(np.sum(information[kept])),
-            "mse": reconstruction_sse(model, images, keep_factors(mu, kept)),
-        })
+        sse, log_px = reconstruction_scores(model, images, keep_factors(mu, kept))
+        rows.append({"top_percent": percent, "n_factors": len(kept), "I_used": float(np.sum(information[kept])),
+                     "mse": sse, "log_px": log_px})
     return pd.DataFrame(rows)
 
 

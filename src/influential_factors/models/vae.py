@@ -154,7 +154,10 @@ class BetaVAE(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Likelihood mean in [0, 1], shape (N, C, H, W) (Bernoulli: p = sigmoid of the logits)."""
-        x_params = self.decoder(z)
+        return self.decode_params(self.decoder(z))
+
+    def decode_params(self, x_params: torch.Tensor) -> torch.Tensor:
+        """The likelihood mean of the decoder's output `x_params` (Bernoulli: its logits)."""
         return x_params if self.noise is None else self.noise.mean(x_params)
 
     def log_likelihood(self, x: torch.Tensor, x_params: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ from ..information.mi import rank_order, read_information, top_k_count
 FIRST_OBJECTIVE = "beta_vae"  # the paper's model leads the table
 ANCHORED = "anchor_vae"  # the objective whose runs --anchors describes
 GENERATION_KEYS = ("log_q_prior", "log_q_qstar", "qstar_gain")
-METRIC_COLUMNS = ("I_total", "n_influential", "top10_share", "mse", "qstar_gain", "mig", "anchors_in_top")
+METRIC_COLUMNS = ("I_total", "n_influential", "top10_share", "mse", "log_px", "qstar_gain", "mig", "anchors_in_top")
 MARKERS = "osD^vP*X"
 
 
@@ -38,12 +38,12 @@ def anchors_in_top(information: np.ndarray, anchors: list[int]) -> int:
     return len(set(anchors) & set(rank_order(information)[: len(anchors)].tolist()))
 
 
-def table1_mse(path: str | Path, percent: float) -> float | None:
-    """The mse of Table 1's top_percent = `percent` row (None without such a row)."""
+def table1_mse(path: str | Path, percent: float, column: str = "mse") -> float | None:
+    """The mse (or another `column`) of Table 1's top_percent = `percent` row (None without such a row)."""
     table = pd.read_csv(path)
-    if "top_percent" not in table or "mse" not in table:
-        raise ValueError(f"{path}: not a Table 1 (needs top_percent and mse columns)")
-    rows = table.loc[table["top_percent"] == percent, "mse"]
+    if "top_percent" not in table or column not in table:
+        raise ValueError(f"{path}: not a Table 1 (needs top_percent and {column} columns)")
+    rows = table.loc[table["top_percent"] == percent, column]
     if len(rows) > 1:
         raise ValueError(f"{path}: {len(rows)} rows for top_percent = {percent:g}")
     return float(rows.iloc[0]) if len(rows) else None
@@ -69,7 +69,8 @@ def run_row(objective: str, beta: float, seed: int, information: str | Path, tab
     mse_top10 = table1_mse(table, 10)
     row = {"objective": objective, "beta": beta, "seed": seed, "I_total": float(values.sum()),
            "n_influential": int(factors["influential"].sum()), "top10_share": top_share(values), "mse": mse,
-           "mse_top10": np.nan if mse_top10 is None else mse_top10} | read_metrics(generation, GENERATION_KEYS)
+           "mse_top10": np.nan if mse_top10 is None else mse_top10, "log_px": table1_mse(table, 100, "log_px")
+           } | read_metrics(generation, GENERATION_KEYS)
     if mig is not None:
         row |= read_metrics(mig, ("mig",))
     if anchors and objective == ANCHORED:
@@ -83,7 +84,7 @@ def run_summary(runs: list[tuple[str, float, int]], information: list[str | Path
                 anchors: list[int] | None = None) -> pd.DataFrame:
     """One row per run, beta_vae first, then the objectives in the order given, each by beta and seed: objective,
     beta, seed, I_total (sum of I_est), n_influential, top10_share, mse and mse_top10 (Table 1's top_percent 100 and 10
-    rows), log_q_prior, log_q_qstar, qstar_gain (generation metrics), mig (with `mig`), and for anchor_vae runs
+    rows), log_px (log p(x|z), Table 1's 100 row), log_q_prior, log_q_qstar, qstar_gain (generation metrics), mig (with `mig`), and for anchor_vae runs
     with `anchors`: anchors_in_top, anchors_are_top."""
     lists = {"--information tables": information, "--tables (Table 1)": tables, "--generation metrics": generation}
     if mig is not None:
