@@ -63,7 +63,9 @@ def test_mig_table_of_codes_copying_the_factors():
     np.testing.assert_allclose(table["I_best"], np.log(4))
     assert table["best_code"].tolist() == [1, 3] and table["best_influential_code"].tolist() == [1, 3]
     np.testing.assert_allclose(table[["gap", "gap_influential"]].to_numpy(), 1.0)
-    assert metrics == pytest.approx({"mig": 1.0, "true_factors": 2, "n_influential": 2, "mig_influential": 1.0})
+    assert metrics == pytest.approx({"mig": 1.0, "true_factors": 2, "n_influential": 2, "mig_influential": 1.0,
+                                     "factors_on_influential_codes": 2})
+    assert table["best_code_influential"].all()
 
 
 def test_mig_table_among_influential_codes_sees_a_duplicated_factor():
@@ -81,6 +83,8 @@ def test_mig_table_with_fewer_than_two_influential_codes_has_no_influential_colu
     truth = _two_exact_factors()
     table, metrics = mig_table(np.column_stack([truth, truth[:, :1]]), truth, np.array([True, False, False]), ("a", "b"))
     assert "gap_influential" not in table and "mig_influential" not in metrics and metrics["n_influential"] == 1
+    # factor a's best code (0) is the influential one, b's (1) is not: one of the two true factors on an influential code
+    assert table["best_code_influential"].tolist() == [True, False] and metrics["factors_on_influential_codes"] == 1
 
 
 def test_the_factor_names_come_from_the_processed_file(tmp_path):

@@ -177,6 +177,8 @@ def dataset_targets(dataset):
     and the evaluation of each supervised run."""
     summary = [f"{RUN_SUMMARY}.csv", f"{RUN_SUMMARY_FIGURE}.png"] if DATASETS[dataset].kind == "image" else []
     summary.append(HEADLINE_METRICS)  # summarize_runs writes an image dataset's, headline_metrics a video's
+    if DATASETS[dataset].known_factors:
+        summary += [f"{DISENTANGLEMENT}.csv", f"{DISENTANGLEMENT_FIGURE}.png", DISENTANGLEMENT_METRICS]
     supervised = run_paths(
         [f"{SUPERVISED_TABLE}.csv", SUPERVISED_METRICS, f"{ATTRIBUTE_SWAP}.png"], dataset, supervised_only=True
     )
@@ -192,6 +194,7 @@ def report_tables():
             [TABLE2, EMOTION_FACTORS] if entry.kind == "video" else [TABLE1] + ([MIG] if entry.known_factors else [])
         )
         tables += expand([RUN_SUMMARY] if entry.kind == "image" else [], dataset=dataset)
+        tables += expand([DISENTANGLEMENT] if entry.known_factors else [], dataset=dataset)
         tables += run_paths(stems + [AGREEMENT], dataset)
         tables += run_paths([SUPERVISED_TABLE], dataset, supervised_only=True)
     return [f"{stem}.md" for stem in tables]

@@ -159,6 +159,42 @@ rule summarize_runs:
         " --threshold {params.threshold:q} --title {params.title:q} 2>&1 | tee {log:q}"
 
 
+PARAMS_READ["disentanglement"] = []
+
+
+rule disentanglement:
+    """A dataset with known factors: MIG against log p(x|z) per objective and beta, over the seeds, next to the
+    ISA-VAE paper's representative models (its Figure 5)."""
+    wildcard_constraints:
+        dataset=KNOWN_FACTOR_DATASETS,
+    input:
+        runs=f"{RUN_SUMMARY}.parquet",
+        code=code_fingerprint("disentanglement"),
+    output:
+        multiext(DISENTANGLEMENT, ".csv", ".parquet", ".md"),
+        figure=[
+            report(
+                f"{DISENTANGLEMENT_FIGURE}.png",
+                caption="../report/disentanglement.rst",
+                category="{dataset}",
+                subcategory="all runs",
+                labels={"figure": "MIG against reconstruction"},
+            ),
+            f"{DISENTANGLEMENT_FIGURE}.pdf",
+        ],
+        metrics=DISENTANGLEMENT_METRICS,
+    params:
+        stem=DISENTANGLEMENT,
+        title=lambda w: dataset_title(w.dataset),
+    log:
+        job_log("disentanglement", "{dataset}"),
+    conda:
+        "../envs/cluster.yaml"
+    shell:
+        "influential-factors disentanglement --runs {input.runs:q} --output-stem {params.stem:q}"
+        " --figure {output.figure:q} --metrics {output.metrics:q} --title {params.title:q} 2>&1 | tee {log:q}"
+
+
 PARAMS_READ["headline_metrics"] = ["vae.{dataset}.betas", "vae.{dataset}.objectives"]
 
 

@@ -42,6 +42,7 @@ COMMANDS = {
     "influential-metrics": "thresholds",
     "summarize-estimators": "thresholds",
     "summarize-runs": "summaries",
+    "disentanglement": "summaries",
     "headline-metrics": "summaries",
     "compare-paper": "summaries",
     "tables-page": "summaries",

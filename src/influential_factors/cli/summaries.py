@@ -1,4 +1,5 @@
-"""Summaries: every run side by side, headline metrics, the paper's tables, the tables page.
+"""Summaries: every run side by side, disentanglement over the seeds, headline metrics, the paper's tables,
+the tables page.
 
 Each subcommand's parser and handler side by side: a DVC stage depends on its handler's imports only
 (pipeline/code_deps.py).
@@ -18,6 +19,13 @@ def _summarize_runs(args) -> None:
                              args.output_stem, args.figure, args.metrics, threshold=args.threshold, title=args.title,
                              headline=args.headline, dataset=args.dataset)
     print(summary.to_string(index=False))
+
+
+def _disentanglement(args) -> None:
+    from ..reporting.disentanglement import write_disentanglement
+
+    table = write_disentanglement(args.runs, args.output_stem, args.figure, args.metrics, title=args.title)
+    print(table.to_string(index=False))
 
 
 def _headline_metrics(args) -> None:
@@ -72,6 +80,15 @@ def register(commands) -> None:
                          help="also write the dataset's headline metrics JSON here (as headline-metrics does)")
     command.add_argument("--dataset", default="dataset", help="the headline metrics' top-level key")
     command.set_defaults(run=_summarize_runs)
+    command = commands.add_parser("disentanglement", help="MIG against log p(x|z) per objective and beta over the "
+                                                          "seeds, next to ISA-VAE's paper (its Figure 5)")
+    command.add_argument("--runs", required=True, type=Path, help="summarize-runs' table (.parquet) of a dataset with "
+                                                                   "known factors")
+    required_paths(command, "output_stem")
+    command.add_argument("--figure", required=True, nargs="+", type=Path, help="one or more of .png, .pdf")
+    required_paths(command, "metrics")
+    command.add_argument("--title", default="", help="the figure's title")
+    command.set_defaults(run=_disentanglement)
     command = commands.add_parser("headline-metrics", help="a dataset's headline numbers per run, for dvc metrics")
     command.add_argument("--dataset", required=True, help="the dataset, the JSON's top-level key")
     command.add_argument("--runs", required=True, nargs="+", type=run, metavar="OBJECTIVE:BETA:SEED",

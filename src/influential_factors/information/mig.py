@@ -68,14 +68,17 @@ def mutual_information_gap(codes: np.ndarray, factors: np.ndarray, bins: int = B
 
 def mig_table(codes: np.ndarray, factors: np.ndarray, influential: np.ndarray,
               factor_names: list[str]) -> tuple[pd.DataFrame, dict]:
-    """One row per true factor (its entropy, best code, I with it and gap) and the metrics: MIG, the
-    number of true factors and of influential codes. With at least two influential codes (a boolean
-    mask over the code dimensions), the same gap among them alone: are the found factors aligned?"""
+    """One row per true factor (its entropy, best code, whether that code is influential, I with it and gap) and the
+    metrics: MIG, the number of true factors, of influential codes, and of true factors whose best code is an
+    influential one (the main paper's question: are the influential codes those MIG aligns with the factors?).
+    With at least two influential codes (a boolean mask over the code dimensions), the same gap among them alone."""
     result = mutual_information_gap(codes, factors)
+    best_is_influential = influential[result["best_code"]]
     table = pd.DataFrame({"factor": factor_names[: factors.shape[1]], "entropy": result["entropy"],
-                          "best_code": result["best_code"], "I_best": result["information"].max(axis=0),
-                          "gap": result["gap_per_factor"]})
-    metrics = {"mig": result["mig"], "true_factors": int(factors.shape[1]), "n_influential": int(influential.sum())}
+                          "best_code": result["best_code"], "best_code_influential": best_is_influential,
+                          "I_best": result["information"].max(axis=0), "gap": result["gap_per_factor"]})
+    metrics = {"mig": result["mig"], "true_factors": int(factors.shape[1]), "n_influential": int(influential.sum()),
+               "factors_on_influential_codes": int(best_is_influential.sum())}
     if influential.sum() >= 2:
         among = mutual_information_gap(codes[:, influential], factors)
         table["best_influential_code"] = np.flatnonzero(influential)[among["best_code"]]

@@ -104,8 +104,12 @@ IMAGE_STAGES = (
         "Every objective and beta side by side: information, its share in the top 10% of factors, reconstruction\n"
         "error, generation, MIG (known factors), anchored factors; and the dataset's headline metrics.")),
 )
-MIG_STAGE = Stage("mig_{dataset}", ("mutual_information_gap",), comment=(
-    "How many influential factors the VAE finds for the true ones, and the mutual information gap."))
+KNOWN_FACTOR_STAGES = (
+    Stage("mig_{dataset}", ("mutual_information_gap",), comment=(
+        "How many influential factors the VAE finds for the true ones, and the mutual information gap.")),
+    Stage("disentanglement_{dataset}", ("disentanglement",), per_beta=False, comment=(
+        "MIG against log p(x|z) per objective and beta over the seeds, next to ISA-VAE's Figure 5.")),
+)
 STAGES = {  # by the kind of dataset (registry.py)
     "image": IMAGE_STAGES,
     "video": (
@@ -153,10 +157,13 @@ def _rule_files(rule, dataset: str | None, objective: str | None, beta: str = BE
     return inputs, outputs
 
 
+ONE_RUN = re.compile(r"beta[^/]+_seed\d+")  # a run's tag (layout.RUN_TAG) in a file's path
+
+
 def _grid_folder(path: str) -> str:
-    """A file of one beta, seen by a stage over the whole grid: its folder (a new beta adds no dep);
-    a code fingerprint stays a file."""
-    return str(Path(path).parent) if path.startswith("results/") and not is_fingerprint(path) else path
+    """A file of one run, seen by a stage over the whole grid: its folder (a new beta or seed adds no dep); any
+    other file (a dataset's runs table, a code fingerprint) stays a file."""
+    return str(Path(path).parent) if path.startswith("results/") and ONE_RUN.search(path) else path
 
 
 def is_fingerprint(path: str) -> bool:
@@ -194,8 +201,10 @@ def in_git(path: str) -> bool:
 
 
 def is_headline(path: str) -> bool:
-    """Whether an output is a dataset's headline metrics, the only files in dvc.yaml's `metrics:`."""
-    return re.fullmatch(re.escape(layout.HEADLINE_METRICS).replace(r"\{dataset\}", "[^/]+"), path) is not None
+    """Whether an output is a dataset's headline metrics or its disentanglement over the seeds, the only files in
+    dvc.yaml's `metrics:`."""
+    return any(re.fullmatch(re.escape(pattern).replace(r"\{dataset\}", "[^/]+"), path) is not None
+               for pattern in (layout.HEADLINE_METRICS, layout.DISENTANGLEMENT_METRICS))
 
 
 def _unique(items) -> list:
@@ -257,7 +266,7 @@ def _dataset_stages(dataset: str) -> tuple[Stage, ...]:
     """The stages of one dataset, from its registry entry: a dataset with a module of its own is prepared
     by the generic rule."""
     entry = DATASETS[dataset]
-    stages = STAGES[entry.kind] + ((MIG_STAGE,) if entry.known_factors else ())
+    stages = STAGES[entry.kind] + (KNOWN_FACTOR_STAGES if entry.known_factors else ())
     if entry.module is not None:
         stages = tuple(Stage(stage.name, ("prepare_dataset",), per_beta=False) if stage.name == "prepare_{dataset}"
                        else stage for stage in stages)

@@ -45,6 +45,9 @@ GENERATION_METRICS = "results/metrics/{dataset}/{objective}/generation_" + RUN_T
 RUN_SUMMARY = "results/tables/{dataset}/runs"  # every objective and beta side by side
 RUN_SUMMARY_FIGURE = "results/figures/{dataset}/runs"
 RUN_SUMMARY_METRICS = "results/metrics/{dataset}/runs.json"
+DISENTANGLEMENT = "results/tables/{dataset}/disentanglement"  # MIG and log p(x|z) over the seeds (ISA-VAE's Figure 5)
+DISENTANGLEMENT_FIGURE = "results/figures/{dataset}/disentanglement"
+DISENTANGLEMENT_METRICS = "results/metrics/{dataset}/disentanglement.json"
 HEADLINE_METRICS = "results/metrics/{dataset}/headline.json"  # per run: I_total, n_influential, Table 1/2 at the top 10%
 PAPER_COMPARISON = "results/tables/paper_comparison"  # Tables 1 and 2 next to the paper's
 TABLES_PAGE = "results/report/tables.html"  # every table on one page, for the report
@@ -66,7 +69,7 @@ DEAP_SIMULATED_TRUTH = f"{DEAP_SIMULATED}/ground_truth.json"  # the patterns the
 
 # The tables a reader inspects: their .csv and .md are kept in git (DVC outputs with `cache: false`), so a clone
 # shows them and `git diff` shows their change; their .parquet and every heavier output stay in DVC's cache.
-READER_TABLES = (TABLE1, TABLE2, PAPER_COMPARISON, RUN_SUMMARY, AGREEMENT, ESTIMATOR_BENCHMARK)
+READER_TABLES = (TABLE1, TABLE2, PAPER_COMPARISON, RUN_SUMMARY, DISENTANGLEMENT, AGREEMENT, ESTIMATOR_BENCHMARK)
 READER_SUFFIXES = (".csv", ".md")
 
 # The sha256 of the normalised code each rule runs (fingerprints.py), kept in git: an input of the rule and a dep
