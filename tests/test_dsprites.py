@@ -228,3 +228,15 @@ def test_the_original_file_is_an_input_of_its_preparation_where_a_root_names_it(
     assert raw_files("dsprites", {"root": str(tmp_path)}) == [str(tmp_path / FILENAME)]
     assert raw_files("dsprites", {"root": str(tmp_path / FILENAME)}) == [str(tmp_path / FILENAME)]
     assert raw_files("shapes", {"root": str(tmp_path)}) == []  # its own rule, no root
+
+
+def test_mig_on_the_grid_is_near_one_for_codes_copying_the_factors_and_near_zero_for_noise():
+    """MIG against dSprites' five factors: codes that are the factors themselves (plus unused dimensions) align
+    each factor with one code; codes of pure noise align none."""
+    from influential_factors.information.mig import mutual_information_gap
+
+    factors = factor_values(grid_classes(grid_rows(20_000, seed=0)))
+    rng = np.random.default_rng(1)
+    copies = np.column_stack([factors, rng.normal(size=(len(factors), 5))])
+    assert mutual_information_gap(copies, factors)["mig"] > 0.95
+    assert mutual_information_gap(rng.normal(size=(len(factors), 10)), factors)["mig"] < 0.02
