@@ -299,6 +299,11 @@ def threshold_change(root: Path) -> str:
     return _benchmark(root, "threshold_change.md")
 
 
+def dsprites_cost(root: Path) -> str:
+    """What ISA-VAE's dSprites preset costs to train (bench_dsprites_cost.py)."""
+    return _benchmark(root, "dsprites_cost.md")
+
+
 def _summary(path: Path) -> str:
     """The first sentence of a module's docstring, on one line (a sentence ends at a full stop before a capital)."""
     import ast
@@ -335,7 +340,7 @@ BLOCKS = {"headline": headline, "settings": settings_table, "table1": table1, "t
           "runs": runs, "supervised": supervised, "mig": mig, "disentanglement": disentanglement,
           "emotion_factors": emotion_factors,
           "estimators": estimators, "synthetic": synthetic, "default_run": default_run,
-          "code_map": code_map, "moved": moved, "threshold_change": threshold_change}
+          "code_map": code_map, "moved": moved, "threshold_change": threshold_change, "dsprites_cost": dsprites_cost}
 
 
 def render(text: str, root: Path) -> str:
