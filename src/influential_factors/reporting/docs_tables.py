@@ -116,11 +116,11 @@ def settings_table(root: Path) -> str:
     for dataset in settings["datasets"]:
         vae = settings["vae"][dataset]
         data = settings["data"][dataset]
-        kind = "simulated" if dataset == "deap" else "drawn" if dataset == "shapes" else "embedded"
+        kind = "simulated" if dataset == "deap" else "drawn" if dataset in ("shapes", "dsprites") else "embedded"
         others = ", ".join(f"{name} {grid}" for name, grid in vae.get("objectives", {}).items() if grid)
         rows.append([dataset, kind if data.get("root") is None else "`data.{}.root`".format(dataset),
-                     str(vae["betas"]), others, vae["epochs"], vae["latents"]])
-    return table(["dataset", "data", "beta-VAE betas", "other objectives: betas", "epochs", "latents"], rows)
+                     str(vae["betas"]), others, str(vae["seeds"]), vae["epochs"], vae["latents"]])
+    return table(["dataset", "data", "beta-VAE betas", "other objectives: betas", "seeds", "epochs", "latents"], rows)
 
 
 def table1(root: Path) -> str:
