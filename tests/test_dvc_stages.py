@@ -27,7 +27,8 @@ from workflow_project import ScratchProject
 
 SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
 PARAMS = load_params(REPO / "params.yaml", SCHEMA)
-IMAGE_RUNS = [(dataset, objective) for dataset in ("mnist", "celeba", "shapes")
+IMAGE_DATASETS = [dataset for dataset in PARAMS["datasets"] if dataset != "deap"]
+IMAGE_RUNS = [(dataset, objective) for dataset in IMAGE_DATASETS
               for objective in ["beta_vae", *PARAMS["vae"][dataset].get("objectives", {})]]
 ALL_RUNS = IMAGE_RUNS + [("deap", "beta_vae")]
 ITEM = "beta${item.beta}_seed${item.seed}"  # a run's tag (layout.RUN_TAG) in a stage over DVC's matrix
@@ -120,7 +121,7 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
     tables = {path for path in uncached if not path.endswith(".json")}
     assert tables == {stem + suffix for stem in (
         "results/tables/paper_comparison", "results/estimators/synthetic", f"results/tables/deap/beta_vae/table2_{ITEM}",
-        *(f"results/tables/{dataset}/runs" for dataset in ("mnist", "celeba", "shapes")),
+        *(f"results/tables/{dataset}/runs" for dataset in IMAGE_DATASETS), "results/tables/dsprites/disentanglement",
         *(f"results/tables/{dataset}/{objective}/table1_{ITEM}" for dataset, objective in IMAGE_RUNS),
         *(f"results/estimators/{dataset}/{objective}/agreement_{ITEM}" for dataset, objective in ALL_RUNS))
         for suffix in (".csv", ".md")}
@@ -128,7 +129,7 @@ def test_git_keeps_the_readers_tables_and_metrics_and_dvc_metrics_lists_only_the
                for path in uncached - tables)
     assert f"results/tables/mnist/beta_vae/table1_{ITEM}.parquet" in cached
     assert f"results/estimators/mnist/beta_vae/{ITEM}.csv" in cached  # per factor: heavy, stays cached
-    assert f"results/tables/shapes/beta_vae/mig_{ITEM}.csv" in cached
+    assert f"results/tables/dsprites/beta_vae/mig_{ITEM}.csv" in cached
 
 
 def test_only_cheap_stages_read_the_influential_threshold():
@@ -181,7 +182,7 @@ def test_static_closure_holds_every_module_a_subcommand_loads(subcommand):
 def test_only_the_selected_datasets_get_stages(tmp_path, venv_bin):
     _scratch(tmp_path, venv_bin, datasets=["mnist"])
     names = set(_stages_of(tmp_path))
-    assert {name for name in names if name.endswith(("_celeba", "_deap", "_shapes"))} == set()
+    assert {name for name in names if name.endswith(("_celeba", "_deap", "_shapes", "_dsprites"))} == set()
     assert {"prepare_mnist", "train_mnist", "ablate_mnist", "summary_mnist", "compare_paper", "report"} <= names
 
 

@@ -68,4 +68,4 @@ def test_an_empty_grid_has_no_dvc_stages(default_params):
         stages = set(dvc_stages(workflow, params))
     assert "train_mnist_anchor_vae" in stages and "train_mnist_r_cvae" in stages
     assert not {name for name in stages if name.endswith(("_mnist_isa_vae", "_mnist_mmvae"))}
-    assert "train_shapes_isa_vae" in stages  # the other datasets keep theirs
+    assert "train_dsprites_isa_vae" in stages  # the other datasets keep theirs
