@@ -315,6 +315,14 @@ def _allowed_rules(command) -> list[str]:
     return line.split(" -- ")[0].split("--allowed-rules ")[1].split() if "--allowed-rules " in line else []
 
 
+def _rule_targets(command) -> list[tuple[str, str]]:
+    """Each target of a stage's command with the rule that builds it: the targets go rule by rule, the same
+    number for each (one, or one per run for the threshold's stage over every run of a dataset)."""
+    rules, targets = _allowed_rules(command), snakemake_targets(command)
+    per_rule = len(targets) // len(rules)
+    return [(rule, target) for index, rule in enumerate(rules) for target in targets[index * per_rule:(index + 1) * per_rule]]
+
+
 def _snakemake_jobs(project, rules) -> set[str]:
     """The first output of each job of `rules` that `snakemake -n` would run."""
     jobs = re.split(r"^(?=(?:local)?rule \w+:$)", project.run("snakemake", "-n"), flags=re.M)
@@ -377,7 +385,7 @@ def test_a_changed_module_stales_exactly_the_stages_that_run_it(tmp_path, venv_b
         for name, entry in stages.items():
             if name == FINGERPRINT_STAGE:
                 continue
-            for rule, target in zip(_allowed_rules(entry["cmd"]), snakemake_targets(entry["cmd"])):
+            for rule, target in _rule_targets(entry["cmd"]):
                 if module in fingerprints.rule_modules(rules[rule]):
                     direct.add(target.replace("${item.beta}", "1").replace("${item.seed}", "0"))
                 elif name + ("@1-0" if "matrix" in entry else "") in downstream:

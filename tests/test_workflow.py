@@ -95,7 +95,8 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
     for objective, seed in itertools.product(("beta_vae", "isa_vae"), SMOKE["vae"]["shapes"]["seeds"]):
         # the non-default objective went through the same chain, and so did every seed of each
         mig = json.loads((root / f"results/metrics/shapes/{objective}/mig_beta4_seed{seed}.json").read_text())["mig"]
-        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4_seed{seed}.json").read_text())
+        generation = json.loads((root / f"results/metrics/shapes/{objective}/generation_beta4_seed{seed}.json")
+                                .read_text())
         assert shapes.loc[(objective, seed), "mig"] == pytest.approx(mig)
         assert shapes.loc[(objective, seed), "qstar_gain"] == pytest.approx(generation["qstar_gain"])
     # each seed trained its own model on the same data: the runs differ, and the summary keeps them apart
@@ -107,7 +108,8 @@ def test_run_summary_and_paper_comparison_repeat_this_runs_tables(snakemake_run)
                            " test images, 3 epochs (paper: full MNIST")
     assert "Table 2: simulated DEAP (planted emotion patterns), beta = 6, 1 subjects (10 videos, 1 for testing)" in note
     comparison = pd.read_parquet(root / "results/tables/paper_comparison.parquet")
-    for name, path, column in (("Table 1", "mnist/beta_vae/table1_beta10_seed0", "mse"), ("Table 2", "deap/beta_vae/table2_beta6_seed0", "accuracy_mean")):
+    for name, path, column in (("Table 1", "mnist/beta_vae/table1_beta10_seed0", "mse"),
+                               ("Table 2", "deap/beta_vae/table2_beta6_seed0", "accuracy_mean")):
         ours = pd.read_csv(root / f"results/tables/{path}.csv").set_index("top_percent")
         rows = comparison[comparison["table"] == name].set_index("top_percent")
         np.testing.assert_allclose(rows.loc[ours.index, "score"], ours[column])
@@ -122,20 +124,23 @@ def test_report_holds_every_figure_and_every_table(snakemake_run):
         assert f"{figure.split('/')[-1]}.png" in report
     assert "tables.html" in report and "generation with different" in report  # a caption from workflow/report/
     page = (root / "results/report/tables.html").read_text()
-    for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10_seed0", "deap/beta_vae/table2_beta6_seed0",
-                  "deap/beta_vae/emotion_factors_beta6_seed0", "shapes/beta_vae/mig_beta4_seed0", "celeba/beta_vae/agreement_beta1_seed0"):
+    for table in ("paper_comparison", "mnist/runs", "mnist/beta_vae/table1_beta10_seed0",
+                  "deap/beta_vae/table2_beta6_seed0", "deap/beta_vae/emotion_factors_beta6_seed0",
+                  "shapes/beta_vae/mig_beta4_seed0", "shapes/disentanglement", "celeba/beta_vae/agreement_beta1_seed0"):
         assert f"{table}</h2>" in page
     images = [dataset for dataset in SMOKE["datasets"] if dataset != "deap"]
     image_runs = sum(len(smoke_runs(dataset)) for dataset in images)
     supervised_runs = sum(objective in supervised() for dataset in images for objective, _, _ in smoke_runs(dataset))
     # comparison, the image datasets' summaries, Tables 1 (one per image run), 2 and 5 (DEAP's run), MIG (the
-    # shapes' runs), the estimators' agreements (every run), the supervised runs' evaluations
-    assert page.count("<table>") == (1 + len(images) + image_runs + 1 + 1 + len(smoke_runs("shapes"))
+    # shapes' runs) and their disentanglement over the seeds, the estimators' agreements (every run), the
+    # supervised runs' evaluations
+    assert page.count("<table>") == (1 + len(images) + image_runs + 1 + 1 + len(smoke_runs("shapes")) + 1
                                      + image_runs + len(smoke_runs("deap")) + supervised_runs)
 
 
 def test_training_curves_are_logged_per_epoch(snakemake_run):
-    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta_vae/beta1_seed0/live/plots/metrics/train/loss.tsv", sep="\t")
+    curve = pd.read_csv(snakemake_run.root / "results/models/mnist/beta_vae/beta1_seed0/live/plots/metrics/train/loss.tsv",
+                        sep="\t")
     assert list(curve["step"]) == [0, 1, 2]
     assert curve["loss"].iloc[-1] < curve["loss"].iloc[0]
 
@@ -380,7 +385,7 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                         | _runs(f"train encode mi estimators ablate traversals {GENERATION}", "mnist")
                         | _faces(f"train encode mi estimators ablate traversals {GENERATION}")
                         | _shapes(f"train encode mi estimators ablate traversals {GENERATION} mig")
-                        | SUPERVISED_STAGES | INFLUENTIAL | {"influential_deap"}
+                        | SUPERVISED_STAGES | INFLUENTIAL | {"influential_deap", "disentanglement_shapes"}
                         | _deap("train encode mi estimators classify traversals emotion_factors"))
     assert _stages_run(project.run("dvc", "repro")) == set()
     assert "Nothing to be done" in project.run("snakemake", "-n")
@@ -398,7 +403,8 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
     project.set_param("analysis", "topk_percent", [100, 50, 0])
     assert _stages_run(project.run("dvc", "repro")) == (_per_beta("ablate") | _faces("ablate")  # the stages reading it,
                                                         | _shapes("ablate") | INFLUENTIAL  # then the threshold's (its
-                                                        | SUMMARIES | {"compare_paper", "report"})  # metrics)
+                                                        | SUMMARIES | {"disentanglement_shapes", "compare_paper",
+                                                                       "report"})  # metrics)
     table = pd.read_csv(tmp_path / "results/tables/mnist/beta_vae/table1_beta10_seed0.csv")
     assert list(table["top_percent"]) == [100, 50, 0]
 

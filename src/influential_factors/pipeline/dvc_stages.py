@@ -1,5 +1,5 @@
 """dvc.yaml, generated from the Snakemake rules: one DVC stage per rule (or small group of rules), dataset,
-objective and beta, so that `dvc repro` runs what `snakemake` would, for the same params.yaml.
+objective, beta and seed, so that `dvc repro` runs what `snakemake` would, for the same params.yaml.
 
 Each stage runs Snakemake on its own outputs with `--allowed-rules`: upstream files count as given, and
 every command stays defined once, in workflow/rules/*.smk. What a stage lists is read off its rules:
@@ -48,7 +48,7 @@ DEFAULT_OBJECTIVE = "beta_vae"  # its stages keep the plain names (train_mnist@1
 NO_SYNC = "INFLUENTIAL_FACTORS_NO_DVC_SYNC"  # set while this module itself loads the workflow
 HEADER = """\
 # GENERATED from the Snakemake rules and params.yaml by `python -m influential_factors.pipeline.dvc_stages`
-# (Snakemake rewrites it when stale): do not edit by hand. One stage per rule, dataset, objective and beta
+# (Snakemake rewrites it when stale): do not edit by hand. One stage per rule, dataset, objective, beta and seed
 # (a matrix over the objective's beta grid and the dataset's seeds); each runs Snakemake on its own outputs with --allowed-rules, so every command is
 # defined once, in workflow/rules/*.smk. Deps, outs and params are the rules' own; a rule's code is its fingerprint
 # (results/code/<rule>.sha256), which the stage code_fingerprints rewrites when what the code does changes.
