@@ -217,8 +217,8 @@ def disentanglement(root: Path) -> str:
     """MIG and log p(x|z) over the seeds per objective and beta, next to ISA-VAE's representative models."""
     rows = []
     for path in sorted((root / METRICS).glob("*/disentanglement.json")):
-        table = pd.read_csv(root / "results/tables" / path.parent.name / "disentanglement.csv")
-        for row in table.itertuples():
+        frame = pd.read_csv(root / "results/tables" / path.parent.name / "disentanglement.csv")
+        for row in frame.itertuples():
             rows.append([path.parent.name, row.objective, f"{row.beta:g}", row.seeds,
                          f"{row.mig_mean:.3f} ± {row.mig_se:.3f}", f"{row.mig_upper_half:.3f}", _or_dash(row.mig_paper),
                          f"{row.log_px_mean:.1f} ± {row.log_px_se:.1f}", _or_dash(row.log_px_paper)])
