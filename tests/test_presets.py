@@ -39,7 +39,7 @@ def test_a_paper_preset_trains_the_runs_it_names_alone(preset, tmp_path):
     overrides = yaml.safe_load(preset.read_text())
     expected = {(dataset, objective, float(beta)) for dataset in overrides["datasets"]
                 for objective, grid in {"beta_vae": overrides["vae"][dataset]["betas"],
-                                        **overrides["vae"][dataset]["objectives"]}.items() for beta in grid}
+                                        **overrides["vae"][dataset].get("objectives", {})}.items() for beta in grid}
     assert _trainings(preset, tmp_path) == expected
     if preset.stem != "paper-dsprites":
         assert {objective for _, objective, _ in expected} == {"beta_vae"}
