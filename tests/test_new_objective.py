@@ -53,7 +53,7 @@ def test_a_new_objective_touches_its_module_and_params_and_runs_through_the_dag(
     assert NAME in runs
     stages = yaml.safe_load((tmp_path / "dvc.yaml").read_text())["stages"]  # rewritten by Snakemake, not by hand
     assert f"train_mnist_{NAME}" in stages
-    assert "results/code/train_vae.sha256" in stages[f"train_mnist_{NAME}"]["do"]["deps"]  # its code: a fingerprint
+    assert "results/code/train_vae.sha256" in stages[f"train_mnist_{NAME}"]["deps"]  # its code: a fingerprint
     fingerprint = (tmp_path / "results/code/train_vae.sha256").read_text()
     assert fingerprint != (REPO / "results/code/train_vae.sha256").read_text()  # which covers the new module
     touched = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True,
