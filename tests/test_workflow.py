@@ -431,9 +431,14 @@ def test_dvc_repro_reruns_exactly_what_a_change_touches(dvc_project, snakemake_r
                                                         | {"influential_mnist", "summary_mnist", "compare_paper", "report"})
     assert "Nothing to be done" in project.run("snakemake", "-n")
 
-    # `dvc metrics show` lists one headline file per dataset, each run's numbers as its tables give them
+    # `dvc metrics show` lists one headline file per dataset, each run's numbers as its tables give them, and the
+    # disentanglement over the seeds of the dataset with known factors
     shown = json.loads(project.run("dvc", "metrics", "show", "--json"))[""]["data"]
-    assert sorted(shown) == [f"results/metrics/{dataset}/headline.json" for dataset in ("celeba", "deap", "mnist", "shapes")]
+    assert sorted(shown) == sorted([f"results/metrics/{dataset}/headline.json" for dataset in ("celeba", "deap", "mnist",
+                                                                                            "shapes")]
+                                   + ["results/metrics/shapes/disentanglement.json"])
+    disentanglement = shown["results/metrics/shapes/disentanglement.json"]["data"]
+    assert disentanglement["beta_vae_beta4"]["seeds"] == 2 and disentanglement["beta_vae_beta4"]["mig_se"] >= 0
     mnist = shown["results/metrics/mnist/headline.json"]["data"]["mnist"]
     assert sorted(mnist) == ["beta_vae_beta1_seed0", "beta_vae_beta10_seed0", "beta_vae_beta2_seed0"]
     information = pd.read_csv(tmp_path / "results/mi/mnist/beta_vae/beta2_seed0.csv")
