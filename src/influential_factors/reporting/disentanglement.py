@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .figures import plt, save_figure
+from .run_summary import over_seeds
 
 # The representative models of the paper's appendix Figures 8-15 (dSprites): (objective, beta) -> (MIG, log p(x|z))
 PAPER_REPRESENTATIVE = {
@@ -37,19 +38,15 @@ def disentanglement_table(runs: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"the runs table lacks {', '.join(sorted(missing))} (a dataset with known factors, whose "
                          "Table 1 has log_px)")
-    rows = []
-    for (objective, beta), group in runs.groupby(["objective", "beta"], sort=False):
-        paper = PAPER_REPRESENTATIVE.get((objective, float(beta)), (math.nan, math.nan))
-        rows.append({"objective": objective, "beta": beta, "seeds": len(group),
-                     "mig_mean": group["mig"].mean(), "mig_se": _standard_error(group["mig"]),
-                     "mig_upper_half": upper_half_mean(group["mig"]),
-                     "log_px_mean": group["log_px"].mean(), "log_px_se": _standard_error(group["log_px"]),
-                     "mig_paper": paper[0], "log_px_paper": paper[1]})
-    return pd.DataFrame(rows)
-
-
-def _standard_error(values: pd.Series) -> float:
-    return float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
+    groups = runs.groupby(["objective", "beta"], sort=False)
+    means = over_seeds(runs, ("mig", "log_px"))
+    paper = [PAPER_REPRESENTATIVE.get((objective, float(beta)), (math.nan, math.nan))
+             for objective, beta in zip(means["objective"], means["beta"])]
+    return pd.DataFrame({"objective": means["objective"], "beta": means["beta"], "seeds": groups.size().to_numpy(),
+                         "mig_mean": means["mig"], "mig_se": means["mig_se"],
+                         "mig_upper_half": groups["mig"].apply(upper_half_mean).to_numpy(),
+                         "log_px_mean": means["log_px"], "log_px_se": means["log_px_se"],
+                         "mig_paper": [value[0] for value in paper], "log_px_paper": [value[1] for value in paper]})
 
 
 def plot_mig_against_reconstruction(table: pd.DataFrame, title: str, *paths: str | Path) -> None:
