@@ -38,15 +38,20 @@ def anchors_in_top(information: np.ndarray, anchors: list[int]) -> int:
     return len(set(anchors) & set(rank_order(information)[: len(anchors)].tolist()))
 
 
-def table1_mse(path: str | Path, percent: float, column: str = "mse") -> float | None:
-    """The mse (or another `column`) of Table 1's top_percent = `percent` row (None without such a row)."""
+def table1_rows(path: str | Path, percents: tuple[float, ...], columns: tuple[str, ...]) -> dict:
+    """Table 1's `columns` in its top_percent rows, read once: {(percent, column): value}, None where Table 1 has
+    no such row."""
     table = pd.read_csv(path)
-    if "top_percent" not in table or column not in table:
-        raise ValueError(f"{path}: not a Table 1 (needs top_percent and {column} columns)")
-    rows = table.loc[table["top_percent"] == percent, column]
-    if len(rows) > 1:
-        raise ValueError(f"{path}: {len(rows)} rows for top_percent = {percent:g}")
-    return float(rows.iloc[0]) if len(rows) else None
+    missing = [column for column in ("top_percent", *columns) if column not in table]
+    if missing:
+        raise ValueError(f"{path}: not a Table 1 (needs top_percent and {', '.join(columns)} columns)")
+    values = {}
+    for percent in percents:
+        rows = table.loc[table["top_percent"] == percent]
+        if len(rows) > 1:
+            raise ValueError(f"{path}: {len(rows)} rows for top_percent = {percent:g}")
+        values |= {(percent, column): float(rows[column].iloc[0]) if len(rows) else None for column in columns}
+    return values
 
 
 def read_metrics(path: str | Path, keys: tuple[str, ...]) -> dict[str, float]:
@@ -63,14 +68,14 @@ def run_row(objective: str, beta: float, seed: int, information: str | Path, tab
     """One run's row (the columns are those of `run_summary`)."""
     factors = read_information(information)
     values = factors["I_est"].to_numpy(dtype=float)
-    mse = table1_mse(table, 100)
-    if mse is None:
+    table1 = table1_rows(table, (100, 10), ("mse", "log_px"))
+    if table1[(100, "mse")] is None:
         raise ValueError(f"{table}: a Table 1 with a top_percent = 100 row is needed")
-    mse_top10 = table1_mse(table, 10)
+    mse_top10 = table1[(10, "mse")]
     row = {"objective": objective, "beta": beta, "seed": seed, "I_total": float(values.sum()),
-           "n_influential": int(factors["influential"].sum()), "top10_share": top_share(values), "mse": mse,
-           "mse_top10": np.nan if mse_top10 is None else mse_top10, "log_px": table1_mse(table, 100, "log_px")
-           } | read_metrics(generation, GENERATION_KEYS)
+           "n_influential": int(factors["influential"].sum()), "top10_share": top_share(values),
+           "mse": table1[(100, "mse")], "mse_top10": np.nan if mse_top10 is None else mse_top10,
+           "log_px": table1[(100, "log_px")]} | read_metrics(generation, GENERATION_KEYS)
     if mig is not None:
         row |= read_metrics(mig, ("mig",))
     if anchors and objective == ANCHORED:
